@@ -1,0 +1,428 @@
+//! Diagnostics as data, and their rendering.
+//!
+//! Every problem the parser or checker finds becomes a [`Diagnostic`]: a [`DiagnosticKind`]
+//! (which says what is wrong, and decides the code, the severity and the message text), the
+//! span it points at, secondary labels and hints. Nothing is printed where it is found; the
+//! CLI renders a list of them at the edge, as text with carets ([`render`]) or as JSON
+//! ([`to_json`]). All message wording lives in [`DiagnosticKind::message`].
+
+use crate::source::{SourceMap, Span};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet, renderer::DecorStyle};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// What is wrong. The variant decides code, severity and message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiagnosticKind {
+    /// The file could not be read as UTF-8.
+    InvalidUtf8 { line: usize, column: usize },
+    /// The grammar expected something else here.
+    Syntax { expected: Vec<String>, found: String },
+    /// The parser gave up on a construct nested this deep.
+    TooDeep { limit: usize },
+    UnterminatedString,
+    UnterminatedBlock,
+    MixedIndentation,
+    InvalidEscape { escape: String },
+    KeywordAsName { keyword: String },
+    IntOutOfRange,
+    DuplicateField { field: &'static str },
+    MissingField { item: &'static str, name: String, field: &'static str },
+    FieldNotAllowed { field: &'static str, item: &'static str, allowed: Vec<&'static str> },
+    DuplicateName { kind: &'static str, name: String },
+    UnknownName { kind: &'static str, name: String },
+    DuplicateEnumValue { value: String },
+    UnknownEnumValue { fact: String, value: String },
+    TypeMismatch { fact: String, fact_type: String, found: &'static str, expected: String },
+    OperatorNotAllowed { op: &'static str, fact: String, fact_type: String, allowed: String },
+    ProbabilityOutOfRange { what: &'static str, value: f64 },
+    PriorsExceedOne { symptom: String, total: f64 },
+    NoPrior { cause: String, symptom: String },
+    RuleCycle { facts: Vec<String> },
+    CauseExplainsNothing { cause: String },
+    FixFixesNothing { fix: String },
+    SymptomWithoutCause { symptom: String },
+    DuplicateExplains { symptom: String },
+    EmptyEnum,
+    NotAFile { path: String, reason: String },
+    NoKnowledge,
+    // Warnings.
+    UnusedFact { fact: String },
+    CauseWithoutEvidence { cause: String },
+    FixWithoutVerify { fix: String },
+    CauseWithoutFix { cause: String },
+    UnusedBackground,
+    UndoWithoutRun { fix: String },
+    NoUndo { fix: String },
+}
+
+impl DiagnosticKind {
+    /// A stable, kebab-case code users can search for and editors can key on.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        use DiagnosticKind as K;
+        match self {
+            K::InvalidUtf8 { .. } => "invalid-utf8",
+            K::Syntax { .. } => "syntax",
+            K::TooDeep { .. } => "too-deep",
+            K::UnterminatedString => "unterminated-string",
+            K::UnterminatedBlock => "unterminated-block",
+            K::MixedIndentation => "mixed-indentation",
+            K::InvalidEscape { .. } => "invalid-escape",
+            K::KeywordAsName { .. } => "keyword-as-name",
+            K::IntOutOfRange => "int-out-of-range",
+            K::DuplicateField { .. } => "duplicate-field",
+            K::MissingField { .. } => "missing-field",
+            K::FieldNotAllowed { .. } => "field-not-allowed",
+            K::DuplicateName { .. } => "duplicate-name",
+            K::UnknownName { .. } => "unknown-name",
+            K::DuplicateEnumValue { .. } => "duplicate-enum-value",
+            K::UnknownEnumValue { .. } => "unknown-enum-value",
+            K::TypeMismatch { .. } => "type-mismatch",
+            K::OperatorNotAllowed { .. } => "operator-not-allowed",
+            K::ProbabilityOutOfRange { .. } => "probability-out-of-range",
+            K::PriorsExceedOne { .. } => "priors-exceed-one",
+            K::NoPrior { .. } => "no-prior",
+            K::RuleCycle { .. } => "rule-cycle",
+            K::CauseExplainsNothing { .. } => "cause-explains-nothing",
+            K::FixFixesNothing { .. } => "fix-fixes-nothing",
+            K::SymptomWithoutCause { .. } => "symptom-without-cause",
+            K::DuplicateExplains { .. } => "duplicate-explains",
+            K::EmptyEnum => "empty-enum",
+            K::NotAFile { .. } => "unreadable",
+            K::NoKnowledge => "no-knowledge",
+            K::UnusedFact { .. } => "unused-fact",
+            K::CauseWithoutEvidence { .. } => "cause-without-evidence",
+            K::FixWithoutVerify { .. } => "fix-without-verify",
+            K::CauseWithoutFix { .. } => "cause-without-fix",
+            K::UnusedBackground => "unused-background",
+            K::UndoWithoutRun { .. } => "undo-without-run",
+            K::NoUndo { .. } => "fix-without-undo",
+        }
+    }
+
+    #[must_use]
+    pub fn severity(&self) -> Severity {
+        use DiagnosticKind as K;
+        match self {
+            K::UnusedFact { .. }
+            | K::CauseWithoutEvidence { .. }
+            | K::FixWithoutVerify { .. }
+            | K::CauseWithoutFix { .. }
+            | K::UnusedBackground
+            | K::UndoWithoutRun { .. }
+            | K::NoUndo { .. } => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+
+    /// The one-line message.
+    #[must_use]
+    pub fn message(&self) -> String {
+        use DiagnosticKind as K;
+        match self {
+            K::InvalidUtf8 { line, column } => {
+                format!("the file is not valid UTF-8 (first bad byte at line {line}, column {column})")
+            }
+            K::Syntax { expected, found } => {
+                format!("expected {}, found {found}", one_of(expected))
+            }
+            K::TooDeep { limit } => {
+                format!("this condition nests deeper than {limit} levels")
+            }
+            K::UnterminatedString => "this string has no closing `\"` on its line".into(),
+            K::UnterminatedBlock => "this `\"\"\"` block is never closed".into(),
+            K::MixedIndentation => {
+                "this block indents some lines with tabs and others with spaces".into()
+            }
+            K::InvalidEscape { escape } => format!("unknown escape `{escape}` in a string"),
+            K::KeywordAsName { keyword } => {
+                format!("`{keyword}` is a keyword and cannot be used as a name")
+            }
+            K::IntOutOfRange => "this integer does not fit in 64 bits".into(),
+            K::DuplicateField { field } => format!("`{field}` is given more than once"),
+            K::MissingField { item, name, field } => {
+                format!("{item} `{name}` has no `{field}`")
+            }
+            K::FieldNotAllowed { field, item, .. } => {
+                format!("`{field}` is not a field of a {item}")
+            }
+            K::DuplicateName { kind, name } => format!("{kind} `{name}` is defined more than once"),
+            K::UnknownName { kind, name } => format!("unknown {kind} `{name}`"),
+            K::DuplicateEnumValue { value } => format!("enum value `{value}` is listed twice"),
+            K::UnknownEnumValue { fact, value } => {
+                format!("`{value}` is not one of the values of `{fact}`")
+            }
+            K::TypeMismatch { fact, fact_type, found, expected } => {
+                format!("`{fact}` is {fact_type} but is compared with {found}; expected {expected}")
+            }
+            K::OperatorNotAllowed { op, fact, fact_type, allowed } => {
+                format!("`{op}` cannot be used on `{fact}` ({fact_type}); use {allowed}")
+            }
+            K::ProbabilityOutOfRange { what, value } => {
+                format!("{what} is {value}, but must be between 0 and 1")
+            }
+            K::PriorsExceedOne { symptom, total } => {
+                format!("the priors of the causes of `{symptom}` add up to {total:.3}, more than 1")
+            }
+            K::NoPrior { cause, symptom } => {
+                format!("cause `{cause}` gives no prior for `{symptom}`")
+            }
+            K::RuleCycle { facts } => {
+                format!("rules depend on each other in a cycle: {}", cycle_text(facts))
+            }
+            K::CauseExplainsNothing { cause } => format!("cause `{cause}` explains no symptom"),
+            K::FixFixesNothing { fix } => format!("fix `{fix}` fixes no cause"),
+            K::SymptomWithoutCause { symptom } => {
+                format!("symptom `{symptom}` has no cause that explains it")
+            }
+            K::DuplicateExplains { symptom } => format!("`{symptom}` is explained twice"),
+            K::EmptyEnum => "an enum needs at least one value".into(),
+            K::NotAFile { path, reason } => format!("cannot read `{path}`: {reason}"),
+            K::NoKnowledge => "no `.kb` files found".into(),
+            K::UnusedFact { fact } => format!("fact `{fact}` is not used by any condition"),
+            K::CauseWithoutEvidence { cause } => {
+                format!("cause `{cause}` has no findings, so no fact can move it")
+            }
+            K::FixWithoutVerify { fix } => {
+                format!("fix `{fix}` has no `verify` script, so a plan cannot tell if it worked")
+            }
+            K::CauseWithoutFix { cause } => format!("no fix repairs cause `{cause}`"),
+            K::UnusedBackground => "no cause has a finding with this condition".into(),
+            K::UndoWithoutRun { fix } => {
+                format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")
+            }
+            K::NoUndo { fix } => {
+                format!("fix `{fix}` runs a script but has no `undo` for that shell")
+            }
+        }
+    }
+}
+
+fn one_of(expected: &[String]) -> String {
+    match expected {
+        [] => "something else".into(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn cycle_text(facts: &[String]) -> String {
+    let mut text = String::new();
+    for fact in facts {
+        let _ = write!(text, "`{fact}` → ");
+    }
+    if let Some(first) = facts.first() {
+        let _ = write!(text, "`{first}`");
+    }
+    text
+}
+
+/// A problem found in a knowledge base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub kind: DiagnosticKind,
+    /// Where the problem is; `None` for problems of the whole knowledge base.
+    pub span: Option<Span>,
+    /// The primary label under the caret, if any.
+    pub label: Option<String>,
+    /// Other places that explain it ("first defined here").
+    pub related: Vec<(Span, String)>,
+    pub hints: Vec<String>,
+}
+
+impl Diagnostic {
+    #[must_use]
+    pub fn new(kind: DiagnosticKind, span: Span) -> Self {
+        Self { kind, span: Some(span), label: None, related: Vec::new(), hints: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn global(kind: DiagnosticKind) -> Self {
+        Self { kind, span: None, label: None, related: Vec::new(), hints: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    #[must_use]
+    pub fn severity(&self) -> Severity {
+        self.kind.severity()
+    }
+
+    #[must_use]
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by file and position, errors first where they tie.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| {
+        (
+            d.span.map(|s| (s.file, s.start, s.end)),
+            std::cmp::Reverse(d.severity()),
+            d.kind.code(),
+        )
+    });
+}
+
+/// Renders diagnostics for a terminal: `error[code]: message`, then `file:line:column`, the
+/// line, a caret under the span, and hints. `color` adds ANSI styles.
+#[must_use]
+pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() }
+        .decor_style(DecorStyle::Ascii);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&render_one(diagnostic, sources, &renderer));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, renderer: &Renderer) -> String {
+    let level = match diagnostic.severity() {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let message = diagnostic.kind.message();
+    let mut group = Group::with_title(level.primary_title(&message).id(diagnostic.kind.code()));
+    let mut related_by_file: Vec<(Span, &str)> = Vec::new();
+    if let Some(span) = diagnostic.span
+        && let Some(file) = sources.get(span.file)
+    {
+        let mut snippet = Snippet::source(file.text.as_str())
+            .path(file.name.as_str())
+            .fold(true)
+            .annotation(
+                AnnotationKind::Primary
+                    .span(clamp_to_char_boundaries(&file.text, span))
+                    .label(diagnostic.label.as_deref()),
+            );
+        for (other, label) in &diagnostic.related {
+            if other.file == span.file {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(clamp_to_char_boundaries(&file.text, *other))
+                        .label(Some(label.as_str())),
+                );
+            } else {
+                related_by_file.push((*other, label));
+            }
+        }
+        group = group.element(snippet);
+    } else {
+        related_by_file.extend(diagnostic.related.iter().map(|(s, l)| (*s, l.as_str())));
+    }
+    for (other, label) in related_by_file {
+        if let Some(file) = sources.get(other.file) {
+            group = group.element(
+                Snippet::source(file.text.as_str()).path(file.name.as_str()).fold(true).annotation(
+                    AnnotationKind::Context
+                        .span(clamp_to_char_boundaries(&file.text, other))
+                        .label(Some(label)),
+                ),
+            );
+        }
+    }
+    for hint in &diagnostic.hints {
+        group = group.element(Level::HELP.message(hint.as_str()));
+    }
+    let report: [Group<'_>; 1] = [group];
+    renderer.render(&report)
+}
+
+/// A span that starts and ends on character boundaries and inside the text, so rendering
+/// never slices a character in two.
+fn clamp_to_char_boundaries(text: &str, span: Span) -> std::ops::Range<usize> {
+    let mut start = (span.start as usize).min(text.len());
+    let mut end = (span.end as usize).min(text.len()).max(start);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// One diagnostic as JSON, for editors and CI.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub label: Option<String>,
+    pub hints: Vec<String>,
+}
+
+/// The diagnostics as serialisable records with line and column resolved.
+#[must_use]
+pub fn to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<JsonDiagnostic> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let located = d.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
+            let (file, start, end) = match located {
+                Some((span, file)) => (
+                    Some(file.name.clone()),
+                    Some(file.line_col(span.start as usize)),
+                    Some(file.line_col(span.end as usize)),
+                ),
+                None => (None, None, None),
+            };
+            JsonDiagnostic {
+                severity: d.severity(),
+                code: d.kind.code(),
+                message: d.kind.message(),
+                file,
+                line: start.map(|p| p.0),
+                column: start.map(|p| p.1),
+                end_line: end.map(|p| p.0),
+                end_column: end.map(|p| p.1),
+                label: d.label.clone(),
+                hints: d.hints.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The closest of `candidates` to `name` by edit distance, if close enough to be a typo.
+#[must_use]
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
+}
