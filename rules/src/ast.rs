@@ -10,6 +10,8 @@ use crate::source::Span;
 /// A parsed file: its items in order and the comments after the last one.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct File {
+    /// Comments at the top of the file, separated from the first item by a blank line.
+    pub header_comments: Vec<String>,
     pub items: Vec<Item>,
     pub trailing_comments: Vec<String>,
 }

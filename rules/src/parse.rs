@@ -50,7 +50,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         }
     }
     let comments = std::mem::take(&mut *state.comments.borrow_mut());
-    let mut tree = ast::File { items, trailing_comments: Vec::new() };
+    let mut tree = ast::File { header_comments: Vec::new(), items, trailing_comments: Vec::new() };
     attach_comments(&mut tree, comments, &SourceFile::new("", text));
     (tree, diagnostics)
 }
@@ -87,6 +87,8 @@ struct State {
 #[derive(Debug, Clone)]
 struct RawComment {
     text: String,
+    /// Byte offset just past the comment (its line's end).
+    end: usize,
     /// Nothing but whitespace before it on its line.
     own_line: bool,
     line: usize,
@@ -221,7 +223,7 @@ fn skip_ws(input: In<'_>) -> In<'_> {
             .unwrap_or(false);
         let text = trimmed[1..end].trim().to_string();
         let line = rest.location_line() as usize;
-        rest.extra.comments.borrow_mut().entry(offset).or_insert(RawComment { text, own_line, line });
+        rest.extra.comments.borrow_mut().entry(offset).or_insert(RawComment { text, end: offset + end, own_line, line });
         rest = advance(rest, end);
     }
 }
@@ -1106,14 +1108,24 @@ fn attach_comments(tree: &mut ast::File, comments: BTreeMap<usize, RawComment>, 
             continue;
         }
         let index = tree.items.partition_point(|item| item.span.end <= offset);
-        let Some(item) = tree.items.get_mut(index) else {
+        let Some(start) = tree.items.get(index).map(|item| item.span.start) else {
             tree.trailing_comments.push(comment.text);
             continue;
         };
-        if item.span.start > offset {
-            item.comments.leading.push(comment.text);
+        if start > offset {
+            let gap = source.text.get(comment.end..start as usize).unwrap_or("");
+            let segments: Vec<&str> = gap.split('\n').collect();
+            // The first segment ends the comment's line, the last leads into the item.
+            let blank_line_follows =
+                segments.len() > 2 && segments[1..segments.len() - 1].iter().any(|l| l.trim().is_empty());
+            if index == 0 && blank_line_follows && tree.items[0].comments.leading.is_empty() {
+                tree.header_comments.push(comment.text);
+            } else {
+                tree.items[index].comments.leading.push(comment.text);
+            }
             continue;
         }
+        let item = &mut tree.items[index];
         match body_mut(&mut item.kind) {
             Some(body) => {
                 let next = body.fields.iter_mut().find(|f| f.span.end > offset);

@@ -1,0 +1,890 @@
+//! The checker: parsed files → [`Model`], with every error and warning DESIGN.md lists.
+//!
+//! Pass one declares every name (so items may refer to items in later files); pass two binds
+//! references, type-checks conditions and fills the model; pass three looks at the whole
+//! (priors per symptom, rule cycles, unused facts, causes without fixes…). The model is
+//! returned only when there is no error, so nothing downstream sees an unchecked name.
+
+use crate::ast::{
+    self, CompareOp, Expr, ExprKind, FieldKind, Ident, ItemKind, Literal, LiteralKind, Script,
+    TypeExpr,
+};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, did_you_mean};
+use crate::format::expr_text;
+use crate::model::{
+    CauseDef, CauseId, Condition, FactDef, FactId, FactType, FindingDef, FindingId, FixDef, FixId,
+    Model, RuleDef, RuleId, ScriptDef, SymptomDef, SymptomId, Value,
+};
+use crate::source::Span;
+use std::collections::HashMap;
+
+/// Checks parsed files. Returns the model when there is no error, and all diagnostics.
+#[must_use]
+pub fn check(files: &[ast::File]) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut checker = Checker::default();
+    checker.declare(files);
+    checker.resolve(files);
+    checker.check_whole();
+    let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
+    let model = if has_errors { None } else { Some(checker.model) };
+    (model, checker.diagnostics)
+}
+
+#[derive(Default)]
+struct Checker {
+    model: Model,
+    diagnostics: Vec<Diagnostic>,
+    /// Spans of the names, for "first defined here" and for warnings.
+    symptom_name_spans: Vec<Span>,
+    cause_name_spans: Vec<Span>,
+    fix_name_spans: Vec<Span>,
+    fact_name_spans: Vec<Span>,
+    finding_index: HashMap<String, FindingId>,
+    backgrounds: Vec<(String, Span, f64)>,
+    fact_used: Vec<bool>,
+}
+
+/// Fields that may appear once per item.
+const SINGLE_FIELDS: [&str; 11] = [
+    "title", "description", "ask", "cost", "unlisted", "prior", "risk", "success", "steps",
+    "when", "check",
+];
+
+impl Checker {
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn declare(&mut self, files: &[ast::File]) {
+        for file in files {
+            for item in &file.items {
+                match &item.kind {
+                    ItemKind::Fact(fact) => self.declare_fact(fact),
+                    ItemKind::Symptom(block) => {
+                        if self.unique("symptom", &block.name, |c| &c.model.symptom_index, |c| &c.symptom_name_spans) {
+                            let id = SymptomId(self.model.symptoms.len() as u32);
+                            self.model.symptom_index.insert(block.name.name.clone(), id);
+                            self.symptom_name_spans.push(block.name.span);
+                            self.model.symptoms.push(SymptomDef {
+                                name: block.name.name.clone(),
+                                title: String::new(),
+                                description: None,
+                                condition: Condition::All(Vec::new()),
+                                condition_text: String::new(),
+                                aliases: Vec::new(),
+                                checks: Vec::new(),
+                                unlisted_floor: None,
+                                causes: Vec::new(),
+                                span: block.name.span,
+                            });
+                        }
+                    }
+                    ItemKind::Cause(block) => {
+                        if self.unique("cause", &block.name, |c| &c.model.cause_index, |c| &c.cause_name_spans) {
+                            let id = CauseId(self.model.causes.len() as u32);
+                            self.model.cause_index.insert(block.name.name.clone(), id);
+                            self.cause_name_spans.push(block.name.span);
+                            self.model.causes.push(CauseDef {
+                                name: block.name.name.clone(),
+                                title: String::new(),
+                                description: None,
+                                explains: Vec::new(),
+                                findings: Vec::new(),
+                                sources: Vec::new(),
+                                fixes: Vec::new(),
+                                span: block.name.span,
+                            });
+                        }
+                    }
+                    ItemKind::Fix(block) => {
+                        if self.unique("fix", &block.name, |c| &c.model.fix_index, |c| &c.fix_name_spans) {
+                            let id = FixId(self.model.fixes.len() as u32);
+                            self.model.fix_index.insert(block.name.name.clone(), id);
+                            self.fix_name_spans.push(block.name.span);
+                            self.model.fixes.push(FixDef {
+                                name: block.name.name.clone(),
+                                title: String::new(),
+                                description: None,
+                                fixes: Vec::new(),
+                                cost_seconds: 0.0,
+                                risk: None,
+                                needs: Vec::new(),
+                                success: None,
+                                steps: None,
+                                run: Vec::new(),
+                                verify: Vec::new(),
+                                undo: Vec::new(),
+                                sources: Vec::new(),
+                                span: block.name.span,
+                            });
+                        }
+                    }
+                    ItemKind::Rule(_) | ItemKind::Background(_) => {}
+                }
+            }
+        }
+        self.fact_used = vec![false; self.model.facts.len()];
+    }
+
+    /// Reports a duplicate and returns false when `name` is already declared in this namespace.
+    fn unique<T>(
+        &mut self,
+        kind: &'static str,
+        name: &Ident,
+        index: impl Fn(&Self) -> &HashMap<String, T>,
+        spans: impl Fn(&Self) -> &Vec<Span>,
+    ) -> bool
+    where
+        T: Copy + Into<u32>,
+    {
+        let Some(existing) = index(self).get(&name.name).copied() else { return true };
+        let first = spans(self)[existing.into() as usize];
+        self.error(
+            Diagnostic::new(DiagnosticKind::DuplicateName { kind, name: name.name.clone() }, name.span)
+                .with_label("defined again here")
+                .with_related(first, "first defined here")
+                .with_hint(format!("rename one of them or remove the copy; {kind} names are shared by all files of a knowledge base")),
+        );
+        false
+    }
+
+    fn declare_fact(&mut self, fact: &ast::Fact) {
+        if !self.unique("fact", &fact.name, |c| &c.model.fact_index, |c| &c.fact_name_spans) {
+            return;
+        }
+        let ty = match &fact.ty {
+            TypeExpr::Bool => FactType::Bool,
+            TypeExpr::Int => FactType::Int,
+            TypeExpr::Number => FactType::Number,
+            TypeExpr::String => FactType::String,
+            TypeExpr::Version => FactType::Version,
+            TypeExpr::Enum(values) | TypeExpr::Set(values) => {
+                let mut names: Vec<String> = Vec::new();
+                for value in values {
+                    if names.contains(&value.name) {
+                        self.error(
+                            Diagnostic::new(DiagnosticKind::DuplicateEnumValue { value: value.name.clone() }, value.span)
+                                .with_label("listed again here"),
+                        );
+                    } else {
+                        names.push(value.name.clone());
+                    }
+                }
+                if matches!(fact.ty, TypeExpr::Enum(_)) { FactType::Enum(names) } else { FactType::Set(names) }
+            }
+        };
+        let id = FactId(self.model.facts.len() as u32);
+        self.model.fact_index.insert(fact.name.name.clone(), id);
+        self.fact_name_spans.push(fact.name.span);
+        let mut def = FactDef {
+            name: fact.name.name.clone(),
+            title: None,
+            description: None,
+            ty,
+            ask: None,
+            collect: Vec::new(),
+            cost_seconds: None,
+            places: Vec::new(),
+            derived: false,
+            span: fact.name.span,
+        };
+        let mut seen = FieldSeen::default();
+        for field in &fact.body.fields {
+            self.once(&mut seen, field);
+            match &field.kind {
+                FieldKind::Title(t) => def.title = Some(t.value.clone()),
+                FieldKind::Description(t) => def.description = Some(t.value.clone()),
+                FieldKind::Ask(t) => def.ask = Some(t.value.clone()),
+                FieldKind::Collect(s) => self.push_script(&mut def.collect, s, "collect"),
+                FieldKind::Cost(d) => def.cost_seconds = Some(d.seconds()),
+                FieldKind::Where(places) => {
+                    for (place, _) in places {
+                        if !def.places.contains(place) {
+                            def.places.push(*place);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.model.facts.push(def);
+    }
+
+    /// Reports a second `title` (etc.) in one item.
+    fn once(&mut self, seen: &mut FieldSeen, field: &ast::Field) {
+        let kw = field.kind.keyword();
+        let single = SINGLE_FIELDS.contains(&kw) && !matches!(field.kind, FieldKind::Finding { .. } | FieldKind::Check(_));
+        if !single {
+            return;
+        }
+        if let Some(first) = seen.0.get(kw) {
+            let first = *first;
+            self.error(
+                Diagnostic::new(DiagnosticKind::DuplicateField { field: kw }, field.span)
+                    .with_label("given again here")
+                    .with_related(first, "first given here"),
+            );
+        } else {
+            seen.0.insert(kw, field.span);
+        }
+    }
+
+    /// Adds a script, reporting a second script for the same shell.
+    fn push_script(&mut self, scripts: &mut Vec<ScriptDef>, script: &Script, field: &'static str) {
+        if scripts.iter().any(|s| s.shell == script.shell) {
+            self.error(
+                Diagnostic::new(DiagnosticKind::DuplicateField { field }, script.shell_span)
+                    .with_label(format!("a second `{field}` for {}", script.shell.keyword()))
+                    .with_hint("write one script per shell"),
+            );
+            return;
+        }
+        scripts.push(ScriptDef { shell: script.shell, code: script.text.value.clone() });
+    }
+
+    fn resolve(&mut self, files: &[ast::File]) {
+        // Backgrounds first, so findings created while resolving causes can pick them up.
+        for file in files {
+            for item in &file.items {
+                if let ItemKind::Background(background) = &item.kind {
+                    self.resolve_background(background);
+                }
+            }
+        }
+        for file in files {
+            for item in &file.items {
+                match &item.kind {
+                    ItemKind::Fact(_) | ItemKind::Background(_) => {}
+                    ItemKind::Symptom(block) => self.resolve_symptom(block, item.span),
+                    ItemKind::Cause(block) => self.resolve_cause(block, item.span),
+                    ItemKind::Fix(block) => self.resolve_fix(block, item.span),
+                    ItemKind::Rule(rule) => self.resolve_rule(rule, item.span),
+                }
+            }
+        }
+    }
+
+    fn resolve_background(&mut self, background: &ast::Background) {
+        // Type-check the condition even though it is matched by text.
+        if self.condition(&background.condition).is_none() {
+            return;
+        }
+        let text = expr_text(&background.condition);
+        let p = self.probability(background.frequency.probability(), background.frequency.span, "the background rate");
+        if let Some((_, first, _)) = self.backgrounds.iter().find(|(t, _, _)| *t == text) {
+            let first = *first;
+            self.error(
+                Diagnostic::new(DiagnosticKind::DuplicateName { kind: "background for", name: text }, background.condition.span)
+                    .with_related(first, "first given here"),
+            );
+            return;
+        }
+        self.backgrounds.push((text, background.condition.span, p));
+    }
+
+    fn resolve_symptom(&mut self, block: &ast::Block, item_span: Span) {
+        let Some(id) = self.model.symptom_id(&block.name.name) else { return };
+        if !self.symptom_name_spans[id.index()].same_place(block.name.span) {
+            return; // a duplicate, already reported
+        }
+        let mut seen = FieldSeen::default();
+        let mut def = self.model.symptoms[id.index()].clone();
+        let mut has_when = false;
+        let mut has_title = false;
+        for field in &block.body.fields {
+            self.once(&mut seen, field);
+            match &field.kind {
+                FieldKind::Title(t) => {
+                    has_title = true;
+                    def.title.clone_from(&t.value);
+                }
+                FieldKind::Description(t) => def.description = Some(t.value.clone()),
+                FieldKind::When(e) => {
+                    has_when = true;
+                    def.condition_text = expr_text(e);
+                    if let Some(c) = self.condition(e) {
+                        def.condition = c;
+                    }
+                }
+                FieldKind::Aliases(texts) => def.aliases.extend(texts.iter().map(|t| t.value.clone())),
+                FieldKind::Check(s) => self.push_script(&mut def.checks, s, "check"),
+                FieldKind::Unlisted(p) => {
+                    def.unlisted_floor = Some(self.probability(p.number.value, p.span, "the unlisted floor"));
+                }
+                _ => {}
+            }
+        }
+        self.require(has_title, "symptom", &block.name, "title", item_span);
+        self.require(has_when, "symptom", &block.name, "when", item_span);
+        if def.title.is_empty() {
+            def.title.clone_from(&def.name);
+        }
+        self.model.symptoms[id.index()] = def;
+    }
+
+    fn require(&mut self, present: bool, item: &'static str, name: &Ident, field: &'static str, _item_span: Span) {
+        if !present {
+            let example = match field {
+                "title" => "title \"What the person sees\"",
+                "when" => "when error_code == 0x904",
+                "cost" => "cost 5m",
+                _ => "",
+            };
+            self.error(
+                Diagnostic::new(DiagnosticKind::MissingField { item, name: name.name.clone(), field }, name.span)
+                    .with_hint(format!("add a line such as `{example}` inside the block")),
+            );
+        }
+    }
+
+    fn resolve_cause(&mut self, block: &ast::Block, item_span: Span) {
+        let Some(id) = self.model.cause_id(&block.name.name) else { return };
+        if !self.cause_name_spans[id.index()].same_place(block.name.span) {
+            return;
+        }
+        let mut seen = FieldSeen::default();
+        let mut def = self.model.causes[id.index()].clone();
+        let mut default_prior = None;
+        let mut explained: Vec<(Ident, Option<(f64, Span)>)> = Vec::new();
+        let mut has_title = false;
+        for field in &block.body.fields {
+            self.once(&mut seen, field);
+            match &field.kind {
+                FieldKind::Title(t) => {
+                    has_title = true;
+                    def.title.clone_from(&t.value);
+                }
+                FieldKind::Description(t) => def.description = Some(t.value.clone()),
+                FieldKind::Source(t) => def.sources.push(t.value.clone()),
+                FieldKind::Prior(p) => {
+                    default_prior = Some((self.probability(p.number.value, p.span, "the prior"), p.span));
+                }
+                FieldKind::Explains(list) => {
+                    for e in list {
+                        let prior = e
+                            .prior
+                            .as_ref()
+                            .map(|p| (self.probability(p.number.value, p.span, "the prior"), p.span));
+                        if explained.iter().any(|(s, _)| s.name == e.symptom.name) {
+                            self.error(
+                                Diagnostic::new(DiagnosticKind::DuplicateExplains { symptom: e.symptom.name.clone() }, e.symptom.span)
+                                    .with_label("explained again here"),
+                            );
+                            continue;
+                        }
+                        explained.push((e.symptom.clone(), prior));
+                    }
+                }
+                FieldKind::Finding { condition, frequency } => {
+                    let p = self.probability(frequency.probability(), frequency.span, "the frequency");
+                    if let Some(finding) = self.finding(condition) {
+                        if def.findings.iter().any(|(f, _)| *f == finding) {
+                            self.error(
+                                Diagnostic::new(DiagnosticKind::DuplicateField { field: "when" }, condition.span)
+                                    .with_label("this condition is already a finding of this cause"),
+                            );
+                        } else {
+                            def.findings.push((finding, p));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.require(has_title, "cause", &block.name, "title", item_span);
+        if def.title.is_empty() {
+            def.title.clone_from(&def.name);
+        }
+        if explained.is_empty() {
+            self.error(
+                Diagnostic::new(DiagnosticKind::CauseExplainsNothing { cause: def.name.clone() }, block.name.span)
+                    .with_hint("add `explains SYMPTOM` with the symptom this cause produces"),
+            );
+        }
+        for (symptom, prior) in explained {
+            let Some(symptom_id) = self.lookup_symptom(&symptom) else { continue };
+            let Some((prior, _)) = prior.or(default_prior) else {
+                self.error(
+                    Diagnostic::new(
+                        DiagnosticKind::NoPrior { cause: def.name.clone(), symptom: symptom.name.clone() },
+                        symptom.span,
+                    )
+                    .with_hint(format!("write `explains {}: 0.1` or add a `prior 0.1` line for all its symptoms", symptom.name)),
+                );
+                continue;
+            };
+            def.explains.push((symptom_id, prior));
+            self.model.symptoms[symptom_id.index()].causes.push((id, prior));
+        }
+        self.model.causes[id.index()] = def;
+    }
+
+    fn resolve_fix(&mut self, block: &ast::Block, item_span: Span) {
+        let Some(id) = self.model.fix_id(&block.name.name) else { return };
+        if !self.fix_name_spans[id.index()].same_place(block.name.span) {
+            return;
+        }
+        let mut seen = FieldSeen::default();
+        let mut def = self.model.fixes[id.index()].clone();
+        let (mut has_title, mut has_cost) = (false, false);
+        for field in &block.body.fields {
+            self.once(&mut seen, field);
+            match &field.kind {
+                FieldKind::Title(t) => {
+                    has_title = true;
+                    def.title.clone_from(&t.value);
+                }
+                FieldKind::Description(t) => def.description = Some(t.value.clone()),
+                FieldKind::Source(t) => def.sources.push(t.value.clone()),
+                FieldKind::Fixes(causes) => {
+                    for cause in causes {
+                        if let Some(cause_id) = self.lookup_cause(cause)
+                            && !def.fixes.contains(&cause_id)
+                        {
+                            def.fixes.push(cause_id);
+                            self.model.causes[cause_id.index()].fixes.push(id);
+                        }
+                    }
+                }
+                FieldKind::Cost(d) => {
+                    has_cost = true;
+                    def.cost_seconds = d.seconds();
+                }
+                FieldKind::Risk(r, _) => def.risk = Some(*r),
+                FieldKind::Needs(needs) => {
+                    for (need, _) in needs {
+                        if !def.needs.contains(need) {
+                            def.needs.push(*need);
+                        }
+                    }
+                }
+                FieldKind::Success(f) => {
+                    def.success = Some(self.probability(f.probability(), f.span, "the success rate"));
+                }
+                FieldKind::Steps(t) => def.steps = Some(t.value.clone()),
+                FieldKind::Run(s) => self.push_script(&mut def.run, s, "run"),
+                FieldKind::Verify(s) => self.push_script(&mut def.verify, s, "verify"),
+                FieldKind::Undo(s) => self.push_script(&mut def.undo, s, "undo"),
+                _ => {}
+            }
+        }
+        self.require(has_title, "fix", &block.name, "title", item_span);
+        self.require(has_cost, "fix", &block.name, "cost", item_span);
+        if def.title.is_empty() {
+            def.title.clone_from(&def.name);
+        }
+        let names_a_cause = block.body.fields.iter().any(|f| matches!(&f.kind, FieldKind::Fixes(c) if !c.is_empty()));
+        if !names_a_cause {
+            self.error(
+                Diagnostic::new(DiagnosticKind::FixFixesNothing { fix: def.name.clone() }, block.name.span)
+                    .with_hint("add `fixes CAUSE` naming the cause this fix repairs"),
+            );
+        }
+        if def.verify.is_empty() && !def.run.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::new(DiagnosticKind::FixWithoutVerify { fix: def.name.clone() }, block.name.span)
+                    .with_hint("add `verify powershell \"\"\"…\"\"\"` that exits 0 when the fix took"),
+            );
+        }
+        for undo in &def.undo {
+            if !def.run.iter().any(|r| r.shell == undo.shell) {
+                self.diagnostics.push(Diagnostic::new(DiagnosticKind::UndoWithoutRun { fix: def.name.clone() }, block.name.span));
+            }
+        }
+        for run in &def.run {
+            if !def.undo.iter().any(|u| u.shell == run.shell) {
+                self.diagnostics.push(
+                    Diagnostic::new(DiagnosticKind::NoUndo { fix: def.name.clone() }, block.name.span)
+                        .with_hint(format!("add `undo {} \"\"\"…\"\"\"` so a plan can roll back a failed attempt", run.shell.keyword())),
+                );
+            }
+        }
+        self.model.fixes[id.index()] = def;
+    }
+
+    fn resolve_rule(&mut self, rule: &ast::Rule, item_span: Span) {
+        let target = self.lookup_fact(&rule.target);
+        let condition = self.condition(&rule.condition);
+        let Some(target) = target else { return };
+        self.fact_used[target.index()] = true;
+        let fact = self.model.facts[target.index()].clone();
+        let value = self.value(&fact, &rule.target, &rule.value);
+        let otherwise = rule.otherwise.as_ref().map(|o| self.value(&fact, &rule.target, o));
+        self.model.facts[target.index()].derived = true;
+        if let (Some(condition), Some(value)) = (condition, value) {
+            let otherwise = match otherwise {
+                Some(None) => return,
+                Some(Some(v)) => Some(v),
+                None => None,
+            };
+            self.model.rules.push(RuleDef { target, value, condition, otherwise, span: item_span });
+        }
+    }
+
+    /// The finding for a condition, shared by every cause that writes the same condition.
+    fn finding(&mut self, expr: &Expr) -> Option<FindingId> {
+        let condition = self.condition(expr)?;
+        let text = expr_text(expr);
+        if let Some(id) = self.finding_index.get(&text) {
+            return Some(*id);
+        }
+        let id = FindingId(self.model.findings.len() as u32);
+        let background = self.backgrounds.iter().find(|(t, _, _)| *t == text).map(|(_, _, p)| *p);
+        self.model.findings.push(FindingDef { condition, text: text.clone(), background, span: expr.span });
+        self.finding_index.insert(text, id);
+        Some(id)
+    }
+
+    fn probability(&mut self, value: f64, span: Span, what: &'static str) -> f64 {
+        if (0.0..=1.0).contains(&value) {
+            value
+        } else {
+            self.error(
+                Diagnostic::new(DiagnosticKind::ProbabilityOutOfRange { what, value }, span)
+                    .with_label("not between 0 and 1")
+                    .with_hint("write a probability such as 0.15, or a word: always, usually, often, sometimes, rarely, never"),
+            );
+            value.clamp(0.0, 1.0)
+        }
+    }
+
+    fn lookup_fact(&mut self, name: &Ident) -> Option<FactId> {
+        if let Some(id) = self.model.fact_id(&name.name) {
+            return Some(id);
+        }
+        let candidates: Vec<&str> = self.model.facts.iter().map(|f| f.name.as_str()).collect();
+        let hint = did_you_mean(&name.name, candidates).map(|c| format!("did you mean `{c}`?"));
+        self.unknown("fact", name, hint, "declare it with `fact NAME: TYPE`");
+        None
+    }
+
+    fn lookup_symptom(&mut self, name: &Ident) -> Option<SymptomId> {
+        if let Some(id) = self.model.symptom_id(&name.name) {
+            return Some(id);
+        }
+        let candidates: Vec<&str> = self.model.symptoms.iter().map(|f| f.name.as_str()).collect();
+        let hint = did_you_mean(&name.name, candidates).map(|c| format!("did you mean `{c}`?"));
+        self.unknown("symptom", name, hint, "declare it with `symptom NAME { … }`");
+        None
+    }
+
+    fn lookup_cause(&mut self, name: &Ident) -> Option<CauseId> {
+        if let Some(id) = self.model.cause_id(&name.name) {
+            return Some(id);
+        }
+        let candidates: Vec<&str> = self.model.causes.iter().map(|f| f.name.as_str()).collect();
+        let hint = did_you_mean(&name.name, candidates).map(|c| format!("did you mean `{c}`?"));
+        self.unknown("cause", name, hint, "declare it with `cause NAME { … }`");
+        None
+    }
+
+    fn unknown(&mut self, kind: &'static str, name: &Ident, hint: Option<String>, otherwise: &str) {
+        let label = format!("no {kind} has this name");
+        let diagnostic = Diagnostic::new(DiagnosticKind::UnknownName { kind, name: name.name.clone() }, name.span)
+            .with_label(label)
+            .with_hint(hint.unwrap_or_else(|| otherwise.to_string()));
+        self.error(diagnostic);
+    }
+
+    /// Type-checks a condition. `None` when it has errors (already reported).
+    fn condition(&mut self, expr: &Expr) -> Option<Condition> {
+        match &expr.kind {
+            ExprKind::And(ops) | ExprKind::Or(ops) => {
+                let mut out = Vec::with_capacity(ops.len());
+                let mut ok = true;
+                for op in ops {
+                    match self.condition(op) {
+                        Some(c) => out.push(c),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Some(if matches!(expr.kind, ExprKind::And(_)) { Condition::All(out) } else { Condition::Any(out) })
+            }
+            ExprKind::Not(inner) => self.condition(inner).map(|c| Condition::Not(Box::new(c))),
+            ExprKind::Fact(name) => {
+                let id = self.lookup_fact(name)?;
+                self.fact_used[id.index()] = true;
+                let fact = &self.model.facts[id.index()];
+                if fact.ty == FactType::Bool {
+                    return Some(Condition::IsTrue(id));
+                }
+                let diagnostic = Diagnostic::new(
+                    DiagnosticKind::TypeMismatch {
+                        fact: fact.name.clone(),
+                        fact_type: fact.ty.describe(),
+                        found: "nothing",
+                        expected: "a comparison".into(),
+                    },
+                    name.span,
+                )
+                .with_label("only a bool fact can stand alone")
+                .with_hint(format!("compare it: `{} == …`", fact.name));
+                self.error(diagnostic);
+                None
+            }
+            ExprKind::Compare { fact, op, op_span, value } => {
+                let id = self.lookup_fact(fact)?;
+                self.fact_used[id.index()] = true;
+                let def = self.model.facts[id.index()].clone();
+                if !operator_allowed(&def.ty, *op) {
+                    self.error(
+                        Diagnostic::new(
+                            DiagnosticKind::OperatorNotAllowed {
+                                op: op.symbol(),
+                                fact: def.name.clone(),
+                                fact_type: def.ty.describe(),
+                                allowed: allowed_operators(&def.ty).into(),
+                            },
+                            *op_span,
+                        )
+                        .with_label("not defined for this type"),
+                    );
+                    return None;
+                }
+                let value = self.value(&def, fact, value)?;
+                Some(Condition::Compare { fact: id, op: *op, value })
+            }
+            ExprKind::In { fact, values } => {
+                let id = self.lookup_fact(fact)?;
+                self.fact_used[id.index()] = true;
+                let def = self.model.facts[id.index()].clone();
+                if matches!(def.ty, FactType::Bool | FactType::Set(_)) {
+                    self.error(
+                        Diagnostic::new(
+                            DiagnosticKind::OperatorNotAllowed {
+                                op: "in",
+                                fact: def.name.clone(),
+                                fact_type: def.ty.describe(),
+                                allowed: allowed_operators(&def.ty).into(),
+                            },
+                            expr.span,
+                        )
+                        .with_label("not defined for this type"),
+                    );
+                    return None;
+                }
+                let mut out = Vec::new();
+                let mut ok = true;
+                for v in values {
+                    match self.value(&def, fact, v) {
+                        Some(v) => out.push(v),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(Condition::OneOf { fact: id, values: out })
+            }
+        }
+    }
+
+    /// Checks a literal against the fact's type and converts it.
+    fn value(&mut self, fact: &FactDef, name: &Ident, literal: &Literal) -> Option<Value> {
+        let converted = match (&fact.ty, &literal.kind) {
+            (FactType::Bool, LiteralKind::Bool(b)) => Some(Value::Bool(*b)),
+            (FactType::Int, LiteralKind::Int { value, .. }) => Some(Value::Int(*value)),
+            #[allow(clippy::cast_precision_loss)] // ints compared with number facts are small
+            (FactType::Number, LiteralKind::Int { value, hex: false }) => Some(Value::Number(*value as f64)),
+            (FactType::Number, LiteralKind::Number(n)) => Some(Value::Number(n.value)),
+            (FactType::String, LiteralKind::Str(s)) => Some(Value::Str(s.clone())),
+            (FactType::Version, LiteralKind::Version(parts)) => Some(Value::Version(parts.clone())),
+            (FactType::Version, LiteralKind::Number(n)) => {
+                let parts: Option<Vec<u64>> = n.text.split('.').map(|p| p.parse().ok()).collect();
+                parts.map(Value::Version)
+            }
+            (FactType::Version, LiteralKind::Int { value, hex: false }) => {
+                u64::try_from(*value).ok().map(|v| Value::Version(vec![v]))
+            }
+            (FactType::Enum(values) | FactType::Set(values), LiteralKind::Name(v) | LiteralKind::Str(v)) => {
+                if let Some(index) = values.iter().position(|x| x == v) {
+                    Some(Value::Enum(index as u32))
+                } else {
+                    let mut diagnostic = Diagnostic::new(
+                        DiagnosticKind::UnknownEnumValue { fact: fact.name.clone(), value: v.clone() },
+                        literal.span,
+                    )
+                    .with_label("not a declared value")
+                    .with_related(fact.span, "declared here");
+                    diagnostic = match did_you_mean(v, values.iter().map(String::as_str)) {
+                        Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                        None => diagnostic.with_hint(format!("the values are: {}", values.join(", "))),
+                    };
+                    self.error(diagnostic);
+                    return None;
+                }
+            }
+            _ => None,
+        };
+        if converted.is_none() {
+            self.error(
+                Diagnostic::new(
+                    DiagnosticKind::TypeMismatch {
+                        fact: name.name.clone(),
+                        fact_type: fact.ty.describe(),
+                        found: literal.kind.describe(),
+                        expected: expected_literal(&fact.ty),
+                    },
+                    literal.span,
+                )
+                .with_label(format!("expected {}", expected_literal(&fact.ty)))
+                .with_related(fact.span, format!("`{}` is declared here", fact.name)),
+            );
+        }
+        converted
+    }
+
+    fn check_whole(&mut self) {
+        self.check_priors();
+        self.check_rule_cycles();
+        for (i, symptom) in self.model.symptoms.iter().enumerate() {
+            if symptom.causes.is_empty() && !symptom.title.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::new(DiagnosticKind::SymptomWithoutCause { symptom: symptom.name.clone() }, self.symptom_name_spans[i])
+                        .with_hint(format!("add `explains {}` to the causes that produce it", symptom.name)),
+                );
+            }
+        }
+        for (i, cause) in self.model.causes.iter().enumerate() {
+            if cause.findings.is_empty() && !cause.explains.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::new(DiagnosticKind::CauseWithoutEvidence { cause: cause.name.clone() }, self.cause_name_spans[i])
+                        .with_hint("add findings: `when FACT == VALUE : usually`"),
+                );
+            }
+            if cause.fixes.is_empty() && !self.model.fixes.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::new(DiagnosticKind::CauseWithoutFix { cause: cause.name.clone() }, self.cause_name_spans[i])
+                        .with_hint(format!("add a `fix` with `fixes {}`", cause.name)),
+                );
+            }
+        }
+        for (i, used) in self.fact_used.iter().enumerate() {
+            if !used {
+                let fact = &self.model.facts[i];
+                self.diagnostics.push(
+                    Diagnostic::new(DiagnosticKind::UnusedFact { fact: fact.name.clone() }, self.fact_name_spans[i])
+                        .with_hint("use it in a symptom, finding or rule, or remove it"),
+                );
+            }
+        }
+        for (text, span, _) in &self.backgrounds {
+            if !self.finding_index.contains_key(text) {
+                self.diagnostics.push(Diagnostic::new(DiagnosticKind::UnusedBackground, *span).with_hint(
+                    "a background rate applies to a finding written exactly like this in a cause",
+                ));
+            }
+        }
+    }
+
+    fn check_priors(&mut self) {
+        for (i, symptom) in self.model.symptoms.iter().enumerate() {
+            let listed: f64 = symptom.causes.iter().map(|(_, p)| p).sum();
+            let floor = symptom.unlisted_floor.unwrap_or(0.0);
+            if listed + floor > 1.0 + 1e-9 {
+                let mut diagnostic = Diagnostic::new(
+                    DiagnosticKind::PriorsExceedOne { symptom: symptom.name.clone(), total: listed + floor },
+                    self.symptom_name_spans[i],
+                );
+                let mut causes = symptom.causes.clone();
+                causes.sort_by(|a, b| b.1.total_cmp(&a.1));
+                for (cause, prior) in causes.iter().take(5) {
+                    diagnostic = diagnostic.with_related(
+                        self.cause_name_spans[cause.index()],
+                        format!("prior {prior}"),
+                    );
+                }
+                if floor > 0.0 {
+                    diagnostic = diagnostic.with_hint(format!("this includes the unlisted floor of {floor}"));
+                }
+                diagnostic = diagnostic.with_hint(
+                    "the priors are the share of cases each cause accounts for among cases of this symptom; lower them so they add up to at most 1",
+                );
+                self.diagnostics.push(diagnostic);
+            }
+        }
+    }
+
+    fn check_rule_cycles(&mut self) {
+        match crate::graph::rule_order(&self.model) {
+            Ok(order) => self.model.rule_order = order,
+            Err(cycles) => {
+                for cycle in cycles {
+                    let facts: Vec<String> = cycle
+                        .iter()
+                        .map(|r| self.model.facts[self.model.rules[r.index()].target.index()].name.clone())
+                        .collect();
+                    let first = self.model.rules[cycle[0].index()].span;
+                    let mut diagnostic = Diagnostic::new(DiagnosticKind::RuleCycle { facts }, first)
+                        .with_label("this rule is on the cycle");
+                    for r in &cycle[1..] {
+                        diagnostic = diagnostic.with_related(self.model.rules[r.index()].span, "and this rule");
+                    }
+                    diagnostic = diagnostic.with_hint("a derived fact cannot depend on itself; break the cycle by reading a collected fact instead");
+                    self.diagnostics.push(diagnostic);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct FieldSeen(HashMap<&'static str, Span>);
+
+fn operator_allowed(ty: &FactType, op: CompareOp) -> bool {
+    match ty {
+        FactType::Bool | FactType::String | FactType::Enum(_) => matches!(op, CompareOp::Eq | CompareOp::Ne),
+        FactType::Int | FactType::Number | FactType::Version => op != CompareOp::Has,
+        FactType::Set(_) => op == CompareOp::Has,
+    }
+}
+
+fn allowed_operators(ty: &FactType) -> &'static str {
+    match ty {
+        FactType::Bool => "`==`, `!=` or the bare fact",
+        FactType::String | FactType::Enum(_) => "`==`, `!=` or `in [..]`",
+        FactType::Int | FactType::Number | FactType::Version => "`==`, `!=`, `<`, `<=`, `>`, `>=` or `in [..]`",
+        FactType::Set(_) => "`has`",
+    }
+}
+
+fn expected_literal(ty: &FactType) -> String {
+    match ty {
+        FactType::Bool => "`true` or `false`".into(),
+        FactType::Int => "an int such as 3 or 0x904".into(),
+        FactType::Number => "a number such as 0.5".into(),
+        FactType::String => "a string in double quotes".into(),
+        FactType::Version => "a version such as 10.0.26100".into(),
+        FactType::Enum(values) | FactType::Set(values) => {
+            let shown: Vec<&str> = values.iter().take(8).map(String::as_str).collect();
+            let more = if values.len() > 8 { ", …" } else { "" };
+            format!("one of {}{more}", shown.join(", "))
+        }
+    }
+}
+
+impl From<FactId> for u32 {
+    fn from(id: FactId) -> u32 {
+        id.0
+    }
+}
+impl From<SymptomId> for u32 {
+    fn from(id: SymptomId) -> u32 {
+        id.0
+    }
+}
+impl From<CauseId> for u32 {
+    fn from(id: CauseId) -> u32 {
+        id.0
+    }
+}
+impl From<FixId> for u32 {
+    fn from(id: FixId) -> u32 {
+        id.0
+    }
+}
+impl From<RuleId> for u32 {
+    fn from(id: RuleId) -> u32 {
+        id.0
+    }
+}

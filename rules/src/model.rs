@@ -1,0 +1,325 @@
+//! The checked model: every name bound to a dense id, every condition type-checked.
+//!
+//! Built only by [`crate::check`], and only from a knowledge base without errors, so code that
+//! holds a [`Model`] can index with its ids without checking. Probabilities are plain `f64` in
+//! [0, 1], durations are seconds. Spans are kept so later stages can point back at the source
+//! in their own messages; they never need the text.
+
+use crate::ast::{CompareOp, Need, Place, Risk, Shell};
+use crate::source::Span;
+use serde::Serialize;
+use std::collections::HashMap;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            #[must_use]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A fact in [`Model::facts`].
+    FactId
+);
+id_type!(
+    /// A symptom in [`Model::symptoms`].
+    SymptomId
+);
+id_type!(
+    /// A cause in [`Model::causes`].
+    CauseId
+);
+id_type!(
+    /// A fix in [`Model::fixes`].
+    FixId
+);
+id_type!(
+    /// A finding (a distinct condition some cause gives a frequency for) in [`Model::findings`].
+    FindingId
+);
+id_type!(
+    /// A rule in [`Model::rules`].
+    RuleId
+);
+
+/// A whole checked knowledge base.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Model {
+    pub facts: Vec<FactDef>,
+    pub symptoms: Vec<SymptomDef>,
+    pub causes: Vec<CauseDef>,
+    pub fixes: Vec<FixDef>,
+    pub findings: Vec<FindingDef>,
+    pub rules: Vec<RuleDef>,
+    /// The rules in an order where every rule runs after the rules that set the facts it reads.
+    pub rule_order: Vec<RuleId>,
+    #[serde(skip)]
+    pub(crate) fact_index: HashMap<String, FactId>,
+    #[serde(skip)]
+    pub(crate) symptom_index: HashMap<String, SymptomId>,
+    #[serde(skip)]
+    pub(crate) cause_index: HashMap<String, CauseId>,
+    #[serde(skip)]
+    pub(crate) fix_index: HashMap<String, FixId>,
+}
+
+impl Model {
+    #[must_use]
+    pub fn fact_id(&self, name: &str) -> Option<FactId> {
+        self.fact_index.get(name).copied()
+    }
+    #[must_use]
+    pub fn symptom_id(&self, name: &str) -> Option<SymptomId> {
+        self.symptom_index.get(name).copied()
+    }
+    #[must_use]
+    pub fn cause_id(&self, name: &str) -> Option<CauseId> {
+        self.cause_index.get(name).copied()
+    }
+    #[must_use]
+    pub fn fix_id(&self, name: &str) -> Option<FixId> {
+        self.fix_index.get(name).copied()
+    }
+    #[must_use]
+    pub fn fact(&self, id: FactId) -> &FactDef {
+        &self.facts[id.index()]
+    }
+    #[must_use]
+    pub fn symptom(&self, id: SymptomId) -> &SymptomDef {
+        &self.symptoms[id.index()]
+    }
+    #[must_use]
+    pub fn cause(&self, id: CauseId) -> &CauseDef {
+        &self.causes[id.index()]
+    }
+    #[must_use]
+    pub fn fix(&self, id: FixId) -> &FixDef {
+        &self.fixes[id.index()]
+    }
+    #[must_use]
+    pub fn finding(&self, id: FindingId) -> &FindingDef {
+        &self.findings[id.index()]
+    }
+}
+
+/// The type of a fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "values", rename_all = "lowercase")]
+pub enum FactType {
+    Bool,
+    Int,
+    Number,
+    String,
+    Version,
+    Enum(Vec<String>),
+    Set(Vec<String>),
+}
+
+impl FactType {
+    /// How the type reads in a message: "bool", "an enum of a, b".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            FactType::Bool => "a bool".into(),
+            FactType::Int => "an int".into(),
+            FactType::Number => "a number".into(),
+            FactType::String => "a string".into(),
+            FactType::Version => "a version".into(),
+            FactType::Enum(_) => "an enum".into(),
+            FactType::Set(_) => "a set".into(),
+        }
+    }
+
+    /// The declared values of an enum or set.
+    #[must_use]
+    pub fn values(&self) -> &[String] {
+        match self {
+            FactType::Enum(v) | FactType::Set(v) => v,
+            _ => &[],
+        }
+    }
+}
+
+/// A typed value. Enum and set members are indexes into the fact's declared values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Number(f64),
+    Str(String),
+    Version(Vec<u64>),
+    Enum(u32),
+}
+
+/// A checked condition over facts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    /// A bool fact is true.
+    IsTrue(FactId),
+    Compare {
+        fact: FactId,
+        #[serde(serialize_with = "serialize_op")]
+        op: CompareOp,
+        value: Value,
+    },
+    /// The fact equals one of the values.
+    OneOf { fact: FactId, values: Vec<Value> },
+}
+
+fn serialize_op<S: serde::Serializer>(op: &CompareOp, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(op.symbol())
+}
+
+impl Condition {
+    /// Calls `visit` for every fact the condition reads.
+    pub fn for_each_fact(&self, visit: &mut impl FnMut(FactId)) {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => {
+                for c in cs {
+                    c.for_each_fact(visit);
+                }
+            }
+            Condition::Not(c) => c.for_each_fact(visit),
+            Condition::IsTrue(f) | Condition::Compare { fact: f, .. } | Condition::OneOf { fact: f, .. } => {
+                visit(*f);
+            }
+        }
+    }
+
+    /// The facts the condition reads, each once, in first-seen order.
+    #[must_use]
+    pub fn facts(&self) -> Vec<FactId> {
+        let mut out = Vec::new();
+        self.for_each_fact(&mut |f| {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        });
+        out
+    }
+}
+
+/// A script for one shell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScriptDef {
+    pub shell: Shell,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FactDef {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub ty: FactType,
+    /// The question a person can answer.
+    pub ask: Option<String>,
+    pub collect: Vec<ScriptDef>,
+    /// Seconds to find the value out (collect or ask).
+    pub cost_seconds: Option<f64>,
+    pub places: Vec<Place>,
+    /// Set by at least one rule.
+    pub derived: bool,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SymptomDef {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub condition: Condition,
+    /// The condition as the author wrote it (canonical form), for display.
+    pub condition_text: String,
+    pub aliases: Vec<String>,
+    pub checks: Vec<ScriptDef>,
+    /// The least prior mass left to causes nobody wrote down.
+    pub unlisted_floor: Option<f64>,
+    /// The causes that explain it, with their prior for this symptom.
+    pub causes: Vec<(CauseId, f64)>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl SymptomDef {
+    /// Prior mass of the unlisted cause: what the listed priors leave, but at least the floor.
+    #[must_use]
+    pub fn unlisted_prior(&self) -> f64 {
+        let listed: f64 = self.causes.iter().map(|(_, p)| p).sum();
+        (1.0 - listed).max(self.unlisted_floor.unwrap_or(0.0)).max(0.0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseDef {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// The symptoms it explains, with its prior for each.
+    pub explains: Vec<(SymptomId, f64)>,
+    /// P(finding | this cause) for each finding it mentions.
+    pub findings: Vec<(FindingId, f64)>,
+    pub sources: Vec<String>,
+    pub fixes: Vec<FixId>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A distinct condition that causes give frequencies for.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingDef {
+    pub condition: Condition,
+    /// Canonical text of the condition; two findings are the same when their texts are.
+    pub text: String,
+    /// P(finding) when none of the causes mentioning it is the culprit, if declared.
+    pub background: Option<f64>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FixDef {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub fixes: Vec<CauseId>,
+    pub cost_seconds: f64,
+    pub risk: Option<Risk>,
+    pub needs: Vec<Need>,
+    /// Chance that the fix repairs its cause, if declared.
+    pub success: Option<f64>,
+    pub steps: Option<String>,
+    pub run: Vec<ScriptDef>,
+    pub verify: Vec<ScriptDef>,
+    pub undo: Vec<ScriptDef>,
+    pub sources: Vec<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// `rule target = value when condition else otherwise`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleDef {
+    pub target: FactId,
+    pub value: Value,
+    pub condition: Condition,
+    pub otherwise: Option<Value>,
+    #[serde(skip)]
+    pub span: Span,
+}

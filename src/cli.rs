@@ -1,0 +1,151 @@
+//! Command-line arguments (clap derive). Only the shape of the command line lives here; what
+//! each command does is in `commands`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  problems in the input: errors in a knowledge base, files that need formatting
+  2  usage error: bad arguments, a path that cannot be read";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "triage",
+    version,
+    about = "An expert system for IT troubleshooting: ranks causes, explains, plans repairs",
+    long_about = "triage reads a knowledge base written in the .kb language (facts, symptoms, \
+causes, fixes), checks it, and turns it into a decision graph.\n\nStart with `triage init my-kb` \
+to get an example of every construct, then `triage check --kb my-kb`.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The knowledge base: a .kb file or a folder of them
+    #[arg(long, global = true, value_name = "PATH", env = "TRIAGE_KB")]
+    pub kb: Option<PathBuf>,
+    /// When to use colour (auto: only on a terminal, never with NO_COLOR set)
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a knowledge base: errors and warnings with file:line:column
+    #[command(after_help = "Examples:
+  triage check --kb knowledge/rdp
+  triage check my-kb/ --deny-warnings
+  triage check my-kb/ --format json | jq '.diagnostics[] | .code'
+
+Exit codes: 0 no errors (and no warnings with --deny-warnings), 1 errors, 2 usage")]
+    Check(CheckArgs),
+    /// Print .kb files in canonical form, or rewrite them (--write)
+    #[command(after_help = "Examples:
+  triage fmt my-kb/causes.kb           print the canonical form
+  triage fmt --write my-kb/            rewrite every .kb file in place
+  triage fmt --check my-kb/            list files that would change (exit 1 if any)
+  cat x.kb | triage fmt -              format standard input
+
+Files with syntax errors are reported and left untouched.
+Exit codes: 0 done (or nothing to change), 1 files would change or do not parse, 2 usage")]
+    Fmt(FmtArgs),
+    /// Draw the decision graph (Graphviz DOT or Mermaid)
+    #[command(after_help = "Examples:
+  triage graph --kb my-kb | dot -Tsvg > graph.svg
+  triage graph --kb my-kb --format mermaid --symptom rdp_0x904_0x7
+
+Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage")]
+    Graph(GraphArgs),
+    /// Create a new knowledge base with one commented example of every construct
+    #[command(after_help = "Examples:
+  triage init my-kb && triage check --kb my-kb
+
+Exit codes: 0 created, 2 the folder exists and is not empty")]
+    Init(InitArgs),
+    /// Print a shell completion script
+    #[command(after_help = "Examples:
+  triage completions bash > ~/.local/share/bash-completion/completions/triage
+  triage completions zsh > ~/.zfunc/_triage
+  triage completions fish > ~/.config/fish/completions/triage.fish
+  triage completions powershell >> $PROFILE")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    #[command(after_help = "Examples:
+  triage man > triage.1 && man ./triage.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to check (default: --kb)
+    pub paths: Vec<PathBuf>,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files or folders to format, `-` for standard input (default: --kb)
+    pub paths: Vec<PathBuf>,
+    /// Rewrite the files in place
+    #[arg(long, conflicts_with = "check")]
+    pub write: bool,
+    /// Only list the files that are not in canonical form; exit 1 if there are any
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Only the part of the graph that concerns this symptom
+    #[arg(long, value_name = "NAME")]
+    pub symptom: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to create
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

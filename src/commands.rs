@@ -1,0 +1,235 @@
+//! One function per command. Each loads what it needs, calls the library, prints, and returns
+//! the exit code; usage problems come back as [`UsageError`] (exit 2).
+
+use crate::cli::{CheckArgs, Cli, Command, FmtArgs, GraphArgs, GraphFormat, InitArgs, OutputFormat};
+use clap::CommandFactory as _;
+use std::fmt;
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use triage_rules::diagnostic::{self, Diagnostic};
+use triage_rules::graph::DecisionGraph;
+use triage_rules::{KnowledgeBase, SourceMap};
+
+mod init;
+
+/// A problem with how triage was called (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<std::io::Error> for UsageError {
+    fn from(e: std::io::Error) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
+type Outcome = Result<ExitCode, UsageError>;
+
+pub fn run(cli: Cli) -> Outcome {
+    let kb = cli.global.kb;
+    match cli.command {
+        Command::Check(args) => check(kb, args),
+        Command::Fmt(args) => fmt_command(kb, args),
+        Command::Graph(args) => graph(kb, &args),
+        Command::Init(args) => init(&args),
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            clap_complete::generate(args.shell, &mut command, "triage", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            std::io::stdout().write_all(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The paths a command works on: its own arguments, else `--kb`.
+fn knowledge_paths(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, UsageError> {
+    if !paths.is_empty() {
+        return Ok(paths);
+    }
+    kb.map(|p| vec![p]).ok_or_else(|| {
+        UsageError("no knowledge base given: pass files or folders, or --kb PATH (or set TRIAGE_KB)".into())
+    })
+}
+
+fn colour_stdout() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+fn print_diagnostics_to_stderr(diagnostics: &[Diagnostic], sources: &SourceMap) {
+    let rendered = diagnostic::render(diagnostics, sources, true);
+    anstream::eprint!("{rendered}");
+}
+
+fn summary(kb: &KnowledgeBase) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "checked {}: {}, {}",
+        plural(kb.sources.len(), "file"),
+        plural(kb.error_count(), "error"),
+        plural(kb.warning_count(), "warning")
+    )
+}
+
+fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
+    let paths = knowledge_paths(kb, args.paths)?;
+    let kb = triage_rules::load_paths(&paths);
+    let failed = kb.error_count() > 0 || (args.deny_warnings && kb.warning_count() > 0);
+    match args.format {
+        OutputFormat::Text => {
+            let rendered = diagnostic::render(&kb.diagnostics, &kb.sources, colour_stdout());
+            anstream::print!("{rendered}");
+            anstream::println!("{}", summary(&kb));
+        }
+        OutputFormat::Json => {
+            let report = serde_json::json!({
+                "files": kb.sources.iter().map(|(_, f)| f.name.clone()).collect::<Vec<_>>(),
+                "errors": kb.error_count(),
+                "warnings": kb.warning_count(),
+                "diagnostics": diagnostic::to_json(&kb.diagnostics, &kb.sources),
+            });
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| UsageError(e.to_string()))?);
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
+    let paths = knowledge_paths(kb, args.paths)?;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for path in &paths {
+        if path == Path::new("-") {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes)?;
+            files.push(("<stdin>".into(), bytes));
+            continue;
+        }
+        for file in kb_files(path)? {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| UsageError(format!("cannot read `{}`: {e}", file.display())))?;
+            files.push((file.display().to_string(), bytes));
+        }
+    }
+    let mut failed = false;
+    let mut stdout = String::new();
+    let several = files.len() > 1;
+    for (name, bytes) in files {
+        let mut sources = SourceMap::new();
+        let mut problems = Vec::new();
+        let id = triage_rules::load::add_bytes(&mut sources, &mut problems, &name, bytes);
+        let text = sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
+        let (tree, mut syntax) = triage_rules::parse::parse_file(id, &text);
+        problems.append(&mut syntax);
+        if !problems.is_empty() {
+            print_diagnostics_to_stderr(&problems, &sources);
+            anstream::eprintln!("{name}: not formatted, it has syntax errors");
+            failed = true;
+            continue;
+        }
+        let formatted = triage_rules::format::format_file(&tree);
+        if args.check {
+            if formatted != text {
+                println!("{name}");
+                failed = true;
+            }
+        } else if args.write && name != "<stdin>" {
+            if formatted != text {
+                std::fs::write(&name, &formatted)
+                    .map_err(|e| UsageError(format!("cannot write `{name}`: {e}")))?;
+                anstream::eprintln!("formatted {name}");
+            }
+        } else {
+            if several {
+                stdout.push_str(&format!("# ==> {name} <==\n"));
+            }
+            stdout.push_str(&formatted);
+        }
+    }
+    std::io::stdout().write_all(stdout.as_bytes())?;
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// `.kb` files under a path (the path itself if it is a file), sorted.
+fn kb_files(path: &Path) -> Result<Vec<PathBuf>, UsageError> {
+    let meta = std::fs::metadata(path).map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?.path();
+            if entry.is_dir() {
+                pending.push(entry);
+            } else if entry.extension().is_some_and(|e| e == "kb") {
+                out.push(entry);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Loads a knowledge base that must be free of errors; prints the errors otherwise.
+fn load_valid(kb: Option<PathBuf>) -> Result<Result<(KnowledgeBase, triage_rules::Model), ExitCode>, UsageError> {
+    let paths = knowledge_paths(kb, Vec::new())?;
+    let mut kb = triage_rules::load_paths(&paths);
+    let Some(model) = kb.model.take() else {
+        let errors: Vec<Diagnostic> = kb.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        print_diagnostics_to_stderr(&errors, &kb.sources);
+        anstream::eprintln!("{}", summary(&kb));
+        return Ok(Err(ExitCode::FAILURE));
+    };
+    Ok(Ok((kb, model)))
+}
+
+fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
+    let (_, model) = match load_valid(kb)? {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let only = match &args.symptom {
+        None => None,
+        Some(name) => Some(model.symptom_id(name).ok_or_else(|| {
+            let names: Vec<&str> = model.symptoms.iter().map(|s| s.name.as_str()).collect();
+            let hint = diagnostic::did_you_mean(name, names.iter().copied())
+                .map_or_else(|| format!("the symptoms are: {}", names.join(", ")), |c| format!("did you mean `{c}`?"));
+            UsageError(format!("unknown symptom `{name}`; {hint}"))
+        })?),
+    };
+    let graph = DecisionGraph::build(&model);
+    let text = match args.format {
+        GraphFormat::Dot => graph.to_dot(&model, only),
+        GraphFormat::Mermaid => graph.to_mermaid(&model, only),
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(args: &InitArgs) -> Outcome {
+    let dir = &args.dir;
+    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(UsageError(format!("`{}` already exists and is not empty", dir.display())));
+    }
+    for (relative, contents) in init::FILES {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, contents)?;
+        println!("created {}", path.display());
+    }
+    println!("\nnext: triage check --kb {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
