@@ -612,12 +612,7 @@ impl Checker {
                     return Some(Condition::IsTrue(id));
                 }
                 let diagnostic = Diagnostic::new(
-                    DiagnosticKind::TypeMismatch {
-                        fact: fact.name.clone(),
-                        fact_type: fact.ty.describe(),
-                        found: "nothing",
-                        expected: "a comparison".into(),
-                    },
+                    DiagnosticKind::NotABool { fact: fact.name.clone(), fact_type: fact.ty.describe() },
                     name.span,
                 )
                 .with_label("only a bool fact can stand alone")
@@ -737,16 +732,27 @@ impl Checker {
     fn check_whole(&mut self) {
         self.check_priors();
         self.check_rule_cycles();
+        if self.model.symptoms.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::global(DiagnosticKind::NoSymptom)
+                    .with_hint("add `symptom NAME { title \"…\" when … }`, or check the whole knowledge base folder rather than one file"),
+            );
+        }
         for (i, symptom) in self.model.symptoms.iter().enumerate() {
-            if symptom.causes.is_empty() && !symptom.title.is_empty() {
+            if symptom.causes.is_empty() {
                 self.diagnostics.push(
                     Diagnostic::new(DiagnosticKind::SymptomWithoutCause { symptom: symptom.name.clone() }, self.symptom_name_spans[i])
                         .with_hint(format!("add `explains {}` to the causes that produce it", symptom.name)),
                 );
             }
         }
+        // Usage warnings on a model with errors would mostly echo them (a finding with an
+        // unknown fact leaves its fact "unused" and its cause "without evidence").
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return;
+        }
         for (i, cause) in self.model.causes.iter().enumerate() {
-            if cause.findings.is_empty() && !cause.explains.is_empty() {
+            if cause.findings.is_empty() {
                 self.diagnostics.push(
                     Diagnostic::new(DiagnosticKind::CauseWithoutEvidence { cause: cause.name.clone() }, self.cause_name_spans[i])
                         .with_hint("add findings: `when FACT == VALUE : usually`"),

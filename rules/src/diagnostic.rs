@@ -41,6 +41,7 @@ pub enum DiagnosticKind {
     DuplicateEnumValue { value: String },
     UnknownEnumValue { fact: String, value: String },
     TypeMismatch { fact: String, fact_type: String, found: &'static str, expected: String },
+    NotABool { fact: String, fact_type: String },
     OperatorNotAllowed { op: &'static str, fact: String, fact_type: String, allowed: String },
     ProbabilityOutOfRange { what: &'static str, value: f64 },
     PriorsExceedOne { symptom: String, total: f64 },
@@ -61,6 +62,7 @@ pub enum DiagnosticKind {
     UnusedBackground,
     UndoWithoutRun { fix: String },
     NoUndo { fix: String },
+    NoSymptom,
 }
 
 impl DiagnosticKind {
@@ -85,7 +87,7 @@ impl DiagnosticKind {
             K::UnknownName { .. } => "unknown-name",
             K::DuplicateEnumValue { .. } => "duplicate-enum-value",
             K::UnknownEnumValue { .. } => "unknown-enum-value",
-            K::TypeMismatch { .. } => "type-mismatch",
+            K::TypeMismatch { .. } | K::NotABool { .. } => "type-mismatch",
             K::OperatorNotAllowed { .. } => "operator-not-allowed",
             K::ProbabilityOutOfRange { .. } => "probability-out-of-range",
             K::PriorsExceedOne { .. } => "priors-exceed-one",
@@ -105,6 +107,7 @@ impl DiagnosticKind {
             K::UnusedBackground => "unused-background",
             K::UndoWithoutRun { .. } => "undo-without-run",
             K::NoUndo { .. } => "fix-without-undo",
+            K::NoSymptom => "no-symptom",
         }
     }
 
@@ -118,7 +121,8 @@ impl DiagnosticKind {
             | K::CauseWithoutFix { .. }
             | K::UnusedBackground
             | K::UndoWithoutRun { .. }
-            | K::NoUndo { .. } => Severity::Warning,
+            | K::NoUndo { .. }
+            | K::NoSymptom => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -163,6 +167,9 @@ impl DiagnosticKind {
             K::TypeMismatch { fact, fact_type, found, expected } => {
                 format!("`{fact}` is {fact_type} but is compared with {found}; expected {expected}")
             }
+            K::NotABool { fact, fact_type } => {
+                format!("`{fact}` is {fact_type}, not a bool, so it cannot stand alone as a condition")
+            }
             K::OperatorNotAllowed { op, fact, fact_type, allowed } => {
                 format!("`{op}` cannot be used on `{fact}` ({fact_type}); use {allowed}")
             }
@@ -199,6 +206,7 @@ impl DiagnosticKind {
             K::UndoWithoutRun { fix } => {
                 format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")
             }
+            K::NoSymptom => "the knowledge base declares no symptom, so nothing can be diagnosed".into(),
             K::NoUndo { fix } => {
                 format!("fix `{fix}` runs a script but has no `undo` for that shell")
             }

@@ -122,7 +122,25 @@ impl<'a> PError<'a> {
     fn into_diagnostic(self, file: FileId) -> Diagnostic {
         let start = self.offset();
         if let Some((kind, len)) = self.problem {
-            return Diagnostic::new(kind, Span::new(file, start, start + len));
+            let diagnostic = Diagnostic::new(kind, Span::new(file, start, start + len));
+            return match &diagnostic.kind {
+                DiagnosticKind::UnterminatedBlock => diagnostic
+                    .with_label("opened here")
+                    .with_hint("close the block with `\"\"\"` on a line of its own"),
+                DiagnosticKind::UnterminatedString => diagnostic
+                    .with_label("opened here")
+                    .with_hint("close it with `\"` on the same line; for several lines use a `\"\"\"` block"),
+                DiagnosticKind::MixedIndentation => diagnostic
+                    .with_label("indented differently from the lines above")
+                    .with_hint("indent every line of a block with the same characters (spaces are recommended)"),
+                DiagnosticKind::KeywordAsName { .. } => {
+                    diagnostic.with_hint(format!("keywords: {}", ast::KEYWORDS.join(", ")))
+                }
+                DiagnosticKind::TooDeep { .. } => diagnostic
+                    .with_label("too deep here")
+                    .with_hint("split the condition into derived facts with `rule`"),
+                _ => diagnostic,
+            };
         }
         let (found, len) = describe_found(self.at.fragment());
         let mut expected: Vec<String> = Vec::new();

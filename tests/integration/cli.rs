@@ -1,0 +1,246 @@
+//! `check`, `fmt`, `graph`, `init`, `completions`, `man`: output and exit codes as a user sees them.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+
+fn triage() -> Command {
+    let mut cmd = Command::cargo_bin("triage").unwrap();
+    cmd.env_remove("TRIAGE_KB").env("NO_COLOR", "1");
+    cmd
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+const VALID: &str = r#"fact cert_expired: bool {
+  title "The certificate has expired"
+  ask "Is the expiration date in the past?"
+  cost 2m
+}
+
+fact error_code: int
+
+symptom rdp_0x904 {
+  title "Remote Desktop error 0x904"
+  when error_code == 0x904
+}
+
+cause expired_certificate {
+  title "Expired certificate"
+  explains rdp_0x904: 0.3
+  when cert_expired : usually
+}
+
+fix renew_certificate {
+  title "Renew the certificate"
+  fixes expired_certificate
+  cost 5m
+  run powershell """
+    Remove-Item 'Cert:\LocalMachine\Remote Desktop\*'
+  """
+  verify powershell """
+    Test-Path 'Cert:\LocalMachine\Remote Desktop\*'
+  """
+  undo powershell """
+    Write-Output 'nothing to undo'
+  """
+}
+"#;
+
+#[test]
+fn check_accepts_a_valid_knowledge_base_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "kb.kb", VALID);
+    triage()
+        .args(["check", "--kb"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
+}
+
+#[test]
+fn check_reports_every_error_with_file_line_column_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = VALID.replace("when cert_expired : usually", "when cert_expird : usually").replace(
+        "explains rdp_0x904: 0.3",
+        "explains rdp_0x904: 1.5",
+    );
+    let path = write(dir.path(), "kb.kb", &broken);
+    let output = triage().arg("check").arg(&path).assert().code(1).get_output().stdout.clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(text.contains("error[unknown-name]: unknown fact `cert_expird`"), "{text}");
+    assert!(text.contains("kb.kb:17:8"), "{text}");
+    assert!(text.contains("did you mean `cert_expired`?"), "{text}");
+    assert!(text.contains("error[probability-out-of-range]"), "{text}");
+    assert!(text.contains("2 errors"), "{text}");
+}
+
+#[test]
+fn check_deny_warnings_turns_warnings_into_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_unused = format!("{VALID}\nfact never_used: bool\n");
+    write(dir.path(), "kb.kb", &with_unused);
+    triage().args(["check", "--kb"]).arg(dir.path()).assert().success().stdout(predicate::str::contains(
+        "warning[unused-fact]: fact `never_used` is not used by any condition",
+    ));
+    triage().args(["check", "--deny-warnings", "--kb"]).arg(dir.path()).assert().code(1);
+}
+
+#[test]
+fn check_json_lists_diagnostics_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "kb.kb", "fact a: bool\nfact b: bool\nfact a: int\nbackground a and b : rarely\n");
+    let output = triage().args(["check", "--format", "json"]).arg(&path).assert().code(1).get_output().stdout.clone();
+    let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(json["errors"], 1);
+    let first = &json["diagnostics"][0];
+    assert_eq!(first["code"], "duplicate-name");
+    assert_eq!(first["line"], 3);
+    assert_eq!(first["column"], 6);
+    assert_eq!(first["severity"], "error");
+}
+
+#[test]
+fn check_without_a_knowledge_base_is_a_usage_error() {
+    triage().arg("check").assert().code(2).stderr(predicate::str::contains("no knowledge base given"));
+}
+
+#[test]
+fn check_of_a_missing_path_says_which() {
+    triage()
+        .args(["check", "/definitely/not/here.kb"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("cannot read `/definitely/not/here.kb`"));
+}
+
+#[test]
+fn fmt_prints_canonical_form_and_keeps_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "a.kb",
+        "# header\n\nfact   a :bool{title \"A\"   # why\n}\nbackground a:rarely\n",
+    );
+    triage().arg("fmt").arg(&path).assert().success().stdout(
+        "# header\n\nfact a: bool {\n  title \"A\" # why\n}\n\nbackground a : rarely\n",
+    );
+}
+
+#[test]
+fn fmt_check_lists_files_that_would_change_and_write_fixes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = write(dir.path(), "messy.kb", "fact a:bool\n");
+    write(dir.path(), "clean.kb", "fact b: bool\n");
+    triage()
+        .args(["fmt", "--check"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("messy.kb").and(predicate::str::contains("clean.kb").not()));
+    triage().args(["fmt", "--write"]).arg(dir.path()).assert().success();
+    assert_eq!(fs::read_to_string(&messy).unwrap(), "fact a: bool\n");
+    triage().args(["fmt", "--check"]).arg(dir.path()).assert().success().stdout("");
+}
+
+#[test]
+fn fmt_leaves_files_with_syntax_errors_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "bad.kb", "fact a: boo\n");
+    triage()
+        .args(["fmt", "--write"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("expected a type"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), "fact a: boo\n");
+}
+
+#[test]
+fn fmt_reads_standard_input() {
+    triage().args(["fmt", "-"]).write_stdin("fact  x:int").assert().success().stdout("fact x: int\n");
+}
+
+#[test]
+fn graph_draws_dot_and_mermaid_and_filters_by_symptom() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "kb.kb", VALID);
+    triage()
+        .args(["graph", "--kb"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("digraph triage {").and(predicate::str::contains(
+            "label=\"cause expired_certificate\"",
+        )));
+    triage()
+        .args(["graph", "--format", "mermaid", "--symptom", "rdp_0x904", "--kb"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("flowchart LR").and(predicate::str::contains("fix renew_certificate")));
+    triage()
+        .args(["graph", "--symptom", "rdp_0x90", "--kb"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `rdp_0x904`?"));
+}
+
+#[test]
+fn graph_refuses_a_knowledge_base_with_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "kb.kb", "fact a: bool\nrule a = true when a\n");
+    triage()
+        .args(["graph", "--kb"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error[rule-cycle]"));
+}
+
+#[test]
+fn init_creates_a_knowledge_base_that_checks_clean_and_is_formatted() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("my-kb");
+    triage().arg("init").arg(&kb).assert().success();
+    assert!(kb.join("cases/examples.yaml").is_file());
+    triage()
+        .args(["check", "--deny-warnings", "--kb"])
+        .arg(&kb)
+        .assert()
+        .success()
+        .stdout("checked 2 files: 0 errors, 0 warnings\n");
+    triage().args(["fmt", "--check"]).arg(&kb).assert().success().stdout("");
+    triage().arg("init").arg(&kb).assert().code(2).stderr(predicate::str::contains("not empty"));
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        triage().args(["completions", shell]).assert().success().stdout(predicate::str::contains("triage"));
+    }
+    triage().arg("man").assert().success().stdout(predicate::str::contains(".TH triage"));
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    triage().args(["check", "--help"]).assert().success().stdout(predicate::str::contains("Examples:"));
+    triage().arg("--help").assert().success().stdout(predicate::str::contains("Exit codes:"));
+    triage().arg("--version").assert().success().stdout(predicate::str::starts_with("triage "));
+    triage().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn colour_is_never_used_when_output_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "kb.kb", "fact a: nope\n");
+    let output = triage().env_remove("NO_COLOR").arg("check").arg(&path).assert().code(1).get_output().stdout.clone();
+    assert!(!output.contains(&0x1b), "{}", String::from_utf8_lossy(&output));
+}
