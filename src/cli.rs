@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     /// The knowledge base: a .kb file or a folder of them
     #[arg(long, global = true, value_name = "PATH", env = "TRIAGE_KB")]
     pub kb: Option<PathBuf>,
-    /// When to use colour (auto: only on a terminal, never with NO_COLOR set)
+    /// When to use colour (auto: only on a terminal, never with `NO_COLOR` set)
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 }
@@ -47,7 +47,7 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a knowledge base: errors and warnings with file:line:column
+    /// Check a knowledge base: errors and warnings, each with its file, line and column
     #[command(after_help = "Examples:
   triage check --kb knowledge/rdp
   triage check my-kb/ --deny-warnings

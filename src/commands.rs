@@ -1,9 +1,11 @@
 //! One function per command. Each loads what it needs, calls the library, prints, and returns
 //! the exit code; usage problems come back as [`UsageError`] (exit 2).
 
-use crate::cli::{CheckArgs, Cli, Command, FmtArgs, GraphArgs, GraphFormat, InitArgs, OutputFormat};
+use crate::cli::{
+    CheckArgs, Cli, Command, FmtArgs, GraphArgs, GraphFormat, InitArgs, OutputFormat,
+};
 use clap::CommandFactory as _;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,7 +60,10 @@ fn knowledge_paths(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> Result<Vec<PathB
         return Ok(paths);
     }
     kb.map(|p| vec![p]).ok_or_else(|| {
-        UsageError("no knowledge base given: pass files or folders, or --kb PATH (or set TRIAGE_KB)".into())
+        UsageError(
+            "no knowledge base given: pass files or folders, or --kb PATH (or set TRIAGE_KB)"
+                .into(),
+        )
     })
 }
 
@@ -98,7 +103,10 @@ fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
                 "warnings": kb.warning_count(),
                 "diagnostics": diagnostic::to_json(&kb.diagnostics, &kb.sources),
             });
-            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| UsageError(e.to_string()))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| UsageError(e.to_string()))?
+            );
         }
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
@@ -150,7 +158,7 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
             }
         } else {
             if several {
-                stdout.push_str(&format!("# ==> {name} <==\n"));
+                let _ = writeln!(stdout, "# ==> {name} <==");
             }
             stdout.push_str(&formatted);
         }
@@ -161,7 +169,8 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
 
 /// `.kb` files under a path (the path itself if it is a file), sorted.
 fn kb_files(path: &Path) -> Result<Vec<PathBuf>, UsageError> {
-    let meta = std::fs::metadata(path).map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -182,11 +191,14 @@ fn kb_files(path: &Path) -> Result<Vec<PathBuf>, UsageError> {
 }
 
 /// Loads a knowledge base that must be free of errors; prints the errors otherwise.
-fn load_valid(kb: Option<PathBuf>) -> Result<Result<(KnowledgeBase, triage_rules::Model), ExitCode>, UsageError> {
+fn load_valid(
+    kb: Option<PathBuf>,
+) -> Result<Result<(KnowledgeBase, triage_rules::Model), ExitCode>, UsageError> {
     let paths = knowledge_paths(kb, Vec::new())?;
     let mut kb = triage_rules::load_paths(&paths);
     let Some(model) = kb.model.take() else {
-        let errors: Vec<Diagnostic> = kb.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        let errors: Vec<Diagnostic> =
+            kb.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         print_diagnostics_to_stderr(&errors, &kb.sources);
         anstream::eprintln!("{}", summary(&kb));
         return Ok(Err(ExitCode::FAILURE));
@@ -203,8 +215,10 @@ fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
         None => None,
         Some(name) => Some(model.symptom_id(name).ok_or_else(|| {
             let names: Vec<&str> = model.symptoms.iter().map(|s| s.name.as_str()).collect();
-            let hint = diagnostic::did_you_mean(name, names.iter().copied())
-                .map_or_else(|| format!("the symptoms are: {}", names.join(", ")), |c| format!("did you mean `{c}`?"));
+            let hint = diagnostic::did_you_mean(name, names.iter().copied()).map_or_else(
+                || format!("the symptoms are: {}", names.join(", ")),
+                |c| format!("did you mean `{c}`?"),
+            );
             UsageError(format!("unknown symptom `{name}`; {hint}"))
         })?),
     };
@@ -219,7 +233,7 @@ fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
 
 fn init(args: &InitArgs) -> Outcome {
     let dir = &args.dir;
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
         return Err(UsageError(format!("`{}` already exists and is not empty", dir.display())));
     }
     for (relative, contents) in init::FILES {

@@ -1,5 +1,11 @@
 //! End-to-end tests of the `triage` binary: one test binary, one module per area, the
 //! modules in `tests/integration/`.
 
+// Helpers outside #[test] functions unwrap too: a panic there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "integration/cli.rs"]
 mod cli;
+
+#[path = "integration/docs.rs"]
+mod docs;

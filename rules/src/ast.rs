@@ -490,9 +490,17 @@ pub enum ExprKind {
     /// A bare bool fact: `cert_expired`.
     Fact(Ident),
     /// `fact OP literal`.
-    Compare { fact: Ident, op: CompareOp, op_span: Span, value: Literal },
+    Compare {
+        fact: Ident,
+        op: CompareOp,
+        op_span: Span,
+        value: Literal,
+    },
     /// `fact in [a, b]`.
-    In { fact: Ident, values: Vec<Literal> },
+    In {
+        fact: Ident,
+        values: Vec<Literal>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -538,7 +546,10 @@ pub struct Literal {
 pub enum LiteralKind {
     Bool(bool),
     /// An integer; `hex` remembers `0x904` spelling.
-    Int { value: i64, hex: bool },
+    Int {
+        value: i64,
+        hex: bool,
+    },
     /// A decimal with a point (`0.5`, `-1.25`) as written.
     Number(Number),
     /// Three or more dot-separated numbers: `10.0.26100`.
@@ -565,8 +576,21 @@ impl LiteralKind {
 
 /// Words that cannot be used as names.
 pub const KEYWORDS: &[&str] = &[
-    "fact", "symptom", "cause", "fix", "rule", "background", "when", "else", "and", "or", "not",
-    "in", "has", "true", "false",
+    "fact",
+    "symptom",
+    "cause",
+    "fix",
+    "rule",
+    "background",
+    "when",
+    "else",
+    "and",
+    "or",
+    "not",
+    "in",
+    "has",
+    "true",
+    "false",
 ];
 
 #[must_use]

@@ -46,8 +46,17 @@ struct Checker {
 
 /// Fields that may appear once per item.
 const SINGLE_FIELDS: [&str; 11] = [
-    "title", "description", "ask", "cost", "unlisted", "prior", "risk", "success", "steps",
-    "when", "check",
+    "title",
+    "description",
+    "ask",
+    "cost",
+    "unlisted",
+    "prior",
+    "risk",
+    "success",
+    "steps",
+    "when",
+    "check",
 ];
 
 impl Checker {
@@ -61,7 +70,12 @@ impl Checker {
                 match &item.kind {
                     ItemKind::Fact(fact) => self.declare_fact(fact),
                     ItemKind::Symptom(block) => {
-                        if self.unique("symptom", &block.name, |c| &c.model.symptom_index, |c| &c.symptom_name_spans) {
+                        if self.unique(
+                            "symptom",
+                            &block.name,
+                            |c| &c.model.symptom_index,
+                            |c| &c.symptom_name_spans,
+                        ) {
                             let id = SymptomId(self.model.symptoms.len() as u32);
                             self.model.symptom_index.insert(block.name.name.clone(), id);
                             self.symptom_name_spans.push(block.name.span);
@@ -80,7 +94,12 @@ impl Checker {
                         }
                     }
                     ItemKind::Cause(block) => {
-                        if self.unique("cause", &block.name, |c| &c.model.cause_index, |c| &c.cause_name_spans) {
+                        if self.unique(
+                            "cause",
+                            &block.name,
+                            |c| &c.model.cause_index,
+                            |c| &c.cause_name_spans,
+                        ) {
                             let id = CauseId(self.model.causes.len() as u32);
                             self.model.cause_index.insert(block.name.name.clone(), id);
                             self.cause_name_spans.push(block.name.span);
@@ -97,7 +116,12 @@ impl Checker {
                         }
                     }
                     ItemKind::Fix(block) => {
-                        if self.unique("fix", &block.name, |c| &c.model.fix_index, |c| &c.fix_name_spans) {
+                        if self.unique(
+                            "fix",
+                            &block.name,
+                            |c| &c.model.fix_index,
+                            |c| &c.fix_name_spans,
+                        ) {
                             let id = FixId(self.model.fixes.len() as u32);
                             self.model.fix_index.insert(block.name.name.clone(), id);
                             self.fix_name_spans.push(block.name.span);
@@ -163,14 +187,21 @@ impl Checker {
                 for value in values {
                     if names.contains(&value.name) {
                         self.error(
-                            Diagnostic::new(DiagnosticKind::DuplicateEnumValue { value: value.name.clone() }, value.span)
-                                .with_label("listed again here"),
+                            Diagnostic::new(
+                                DiagnosticKind::DuplicateEnumValue { value: value.name.clone() },
+                                value.span,
+                            )
+                            .with_label("listed again here"),
                         );
                     } else {
                         names.push(value.name.clone());
                     }
                 }
-                if matches!(fact.ty, TypeExpr::Enum(_)) { FactType::Enum(names) } else { FactType::Set(names) }
+                if matches!(fact.ty, TypeExpr::Enum(_)) {
+                    FactType::Enum(names)
+                } else {
+                    FactType::Set(names)
+                }
             }
         };
         let id = FactId(self.model.facts.len() as u32);
@@ -213,7 +244,8 @@ impl Checker {
     /// Reports a second `title` (etc.) in one item.
     fn once(&mut self, seen: &mut FieldSeen, field: &ast::Field) {
         let kw = field.kind.keyword();
-        let single = SINGLE_FIELDS.contains(&kw) && !matches!(field.kind, FieldKind::Finding { .. } | FieldKind::Check(_));
+        let single = SINGLE_FIELDS.contains(&kw)
+            && !matches!(field.kind, FieldKind::Finding { .. } | FieldKind::Check(_));
         if !single {
             return;
         }
@@ -270,12 +302,19 @@ impl Checker {
             return;
         }
         let text = expr_text(&background.condition);
-        let p = self.probability(background.frequency.probability(), background.frequency.span, "the background rate");
+        let p = self.probability(
+            background.frequency.probability(),
+            background.frequency.span,
+            "the background rate",
+        );
         if let Some((_, first, _)) = self.backgrounds.iter().find(|(t, _, _)| *t == text) {
             let first = *first;
             self.error(
-                Diagnostic::new(DiagnosticKind::DuplicateName { kind: "background for", name: text }, background.condition.span)
-                    .with_related(first, "first given here"),
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateName { kind: "background for", name: text },
+                    background.condition.span,
+                )
+                .with_related(first, "first given here"),
             );
             return;
         }
@@ -306,10 +345,13 @@ impl Checker {
                         def.condition = c;
                     }
                 }
-                FieldKind::Aliases(texts) => def.aliases.extend(texts.iter().map(|t| t.value.clone())),
+                FieldKind::Aliases(texts) => {
+                    def.aliases.extend(texts.iter().map(|t| t.value.clone()))
+                }
                 FieldKind::Check(s) => self.push_script(&mut def.checks, s, "check"),
                 FieldKind::Unlisted(p) => {
-                    def.unlisted_floor = Some(self.probability(p.number.value, p.span, "the unlisted floor"));
+                    def.unlisted_floor =
+                        Some(self.probability(p.number.value, p.span, "the unlisted floor"));
                 }
                 _ => {}
             }
@@ -322,7 +364,14 @@ impl Checker {
         self.model.symptoms[id.index()] = def;
     }
 
-    fn require(&mut self, present: bool, item: &'static str, name: &Ident, field: &'static str, _item_span: Span) {
+    fn require(
+        &mut self,
+        present: bool,
+        item: &'static str,
+        name: &Ident,
+        field: &'static str,
+        _item_span: Span,
+    ) {
         if !present {
             let example = match field {
                 "title" => "title \"What the person sees\"",
@@ -331,8 +380,11 @@ impl Checker {
                 _ => "",
             };
             self.error(
-                Diagnostic::new(DiagnosticKind::MissingField { item, name: name.name.clone(), field }, name.span)
-                    .with_hint(format!("add a line such as `{example}` inside the block")),
+                Diagnostic::new(
+                    DiagnosticKind::MissingField { item, name: name.name.clone(), field },
+                    name.span,
+                )
+                .with_hint(format!("add a line such as `{example}` inside the block")),
             );
         }
     }
@@ -357,18 +409,23 @@ impl Checker {
                 FieldKind::Description(t) => def.description = Some(t.value.clone()),
                 FieldKind::Source(t) => def.sources.push(t.value.clone()),
                 FieldKind::Prior(p) => {
-                    default_prior = Some((self.probability(p.number.value, p.span, "the prior"), p.span));
+                    default_prior =
+                        Some((self.probability(p.number.value, p.span, "the prior"), p.span));
                 }
                 FieldKind::Explains(list) => {
                     for e in list {
-                        let prior = e
-                            .prior
-                            .as_ref()
-                            .map(|p| (self.probability(p.number.value, p.span, "the prior"), p.span));
+                        let prior = e.prior.as_ref().map(|p| {
+                            (self.probability(p.number.value, p.span, "the prior"), p.span)
+                        });
                         if explained.iter().any(|(s, _)| s.name == e.symptom.name) {
                             self.error(
-                                Diagnostic::new(DiagnosticKind::DuplicateExplains { symptom: e.symptom.name.clone() }, e.symptom.span)
-                                    .with_label("explained again here"),
+                                Diagnostic::new(
+                                    DiagnosticKind::DuplicateExplains {
+                                        symptom: e.symptom.name.clone(),
+                                    },
+                                    e.symptom.span,
+                                )
+                                .with_label("explained again here"),
                             );
                             continue;
                         }
@@ -376,12 +433,16 @@ impl Checker {
                     }
                 }
                 FieldKind::Finding { condition, frequency } => {
-                    let p = self.probability(frequency.probability(), frequency.span, "the frequency");
+                    let p =
+                        self.probability(frequency.probability(), frequency.span, "the frequency");
                     if let Some(finding) = self.finding(condition) {
                         if def.findings.iter().any(|(f, _)| *f == finding) {
                             self.error(
-                                Diagnostic::new(DiagnosticKind::DuplicateField { field: "when" }, condition.span)
-                                    .with_label("this condition is already a finding of this cause"),
+                                Diagnostic::new(
+                                    DiagnosticKind::DuplicateField { field: "when" },
+                                    condition.span,
+                                )
+                                .with_label("this condition is already a finding of this cause"),
                             );
                         } else {
                             def.findings.push((finding, p));
@@ -397,8 +458,11 @@ impl Checker {
         }
         if explained.is_empty() {
             self.error(
-                Diagnostic::new(DiagnosticKind::CauseExplainsNothing { cause: def.name.clone() }, block.name.span)
-                    .with_hint("add `explains SYMPTOM` with the symptom this cause produces"),
+                Diagnostic::new(
+                    DiagnosticKind::CauseExplainsNothing { cause: def.name.clone() },
+                    block.name.span,
+                )
+                .with_hint("add `explains SYMPTOM` with the symptom this cause produces"),
             );
         }
         for (symptom, prior) in explained {
@@ -406,10 +470,16 @@ impl Checker {
             let Some((prior, _)) = prior.or(default_prior) else {
                 self.error(
                     Diagnostic::new(
-                        DiagnosticKind::NoPrior { cause: def.name.clone(), symptom: symptom.name.clone() },
+                        DiagnosticKind::NoPrior {
+                            cause: def.name.clone(),
+                            symptom: symptom.name.clone(),
+                        },
                         symptom.span,
                     )
-                    .with_hint(format!("write `explains {}: 0.1` or add a `prior 0.1` line for all its symptoms", symptom.name)),
+                    .with_hint(format!(
+                        "write `explains {}: 0.1` or add a `prior 0.1` line for all its symptoms",
+                        symptom.name
+                    )),
                 );
                 continue;
             };
@@ -459,7 +529,8 @@ impl Checker {
                     }
                 }
                 FieldKind::Success(f) => {
-                    def.success = Some(self.probability(f.probability(), f.span, "the success rate"));
+                    def.success =
+                        Some(self.probability(f.probability(), f.span, "the success rate"));
                 }
                 FieldKind::Steps(t) => def.steps = Some(t.value.clone()),
                 FieldKind::Run(s) => self.push_script(&mut def.run, s, "run"),
@@ -473,29 +544,48 @@ impl Checker {
         if def.title.is_empty() {
             def.title.clone_from(&def.name);
         }
-        let names_a_cause = block.body.fields.iter().any(|f| matches!(&f.kind, FieldKind::Fixes(c) if !c.is_empty()));
+        let names_a_cause = block
+            .body
+            .fields
+            .iter()
+            .any(|f| matches!(&f.kind, FieldKind::Fixes(c) if !c.is_empty()));
         if !names_a_cause {
             self.error(
-                Diagnostic::new(DiagnosticKind::FixFixesNothing { fix: def.name.clone() }, block.name.span)
-                    .with_hint("add `fixes CAUSE` naming the cause this fix repairs"),
+                Diagnostic::new(
+                    DiagnosticKind::FixFixesNothing { fix: def.name.clone() },
+                    block.name.span,
+                )
+                .with_hint("add `fixes CAUSE` naming the cause this fix repairs"),
             );
         }
         if def.verify.is_empty() && !def.run.is_empty() {
             self.diagnostics.push(
-                Diagnostic::new(DiagnosticKind::FixWithoutVerify { fix: def.name.clone() }, block.name.span)
-                    .with_hint("add `verify powershell \"\"\"…\"\"\"` that exits 0 when the fix took"),
+                Diagnostic::new(
+                    DiagnosticKind::FixWithoutVerify { fix: def.name.clone() },
+                    block.name.span,
+                )
+                .with_hint("add `verify powershell \"\"\"…\"\"\"` that exits 0 when the fix took"),
             );
         }
         for undo in &def.undo {
             if !def.run.iter().any(|r| r.shell == undo.shell) {
-                self.diagnostics.push(Diagnostic::new(DiagnosticKind::UndoWithoutRun { fix: def.name.clone() }, block.name.span));
+                self.diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::UndoWithoutRun { fix: def.name.clone() },
+                    block.name.span,
+                ));
             }
         }
         for run in &def.run {
             if !def.undo.iter().any(|u| u.shell == run.shell) {
                 self.diagnostics.push(
-                    Diagnostic::new(DiagnosticKind::NoUndo { fix: def.name.clone() }, block.name.span)
-                        .with_hint(format!("add `undo {} \"\"\"…\"\"\"` so a plan can roll back a failed attempt", run.shell.keyword())),
+                    Diagnostic::new(
+                        DiagnosticKind::NoUndo { fix: def.name.clone() },
+                        block.name.span,
+                    )
+                    .with_hint(format!(
+                        "add `undo {} \"\"\"…\"\"\"` so a plan can roll back a failed attempt",
+                        run.shell.keyword()
+                    )),
                 );
             }
         }
@@ -530,7 +620,12 @@ impl Checker {
         }
         let id = FindingId(self.model.findings.len() as u32);
         let background = self.backgrounds.iter().find(|(t, _, _)| *t == text).map(|(_, _, p)| *p);
-        self.model.findings.push(FindingDef { condition, text: text.clone(), background, span: expr.span });
+        self.model.findings.push(FindingDef {
+            condition,
+            text: text.clone(),
+            background,
+            span: expr.span,
+        });
         self.finding_index.insert(text, id);
         Some(id)
     }
@@ -580,9 +675,12 @@ impl Checker {
 
     fn unknown(&mut self, kind: &'static str, name: &Ident, hint: Option<String>, otherwise: &str) {
         let label = format!("no {kind} has this name");
-        let diagnostic = Diagnostic::new(DiagnosticKind::UnknownName { kind, name: name.name.clone() }, name.span)
-            .with_label(label)
-            .with_hint(hint.unwrap_or_else(|| otherwise.to_string()));
+        let diagnostic = Diagnostic::new(
+            DiagnosticKind::UnknownName { kind, name: name.name.clone() },
+            name.span,
+        )
+        .with_label(label)
+        .with_hint(hint.unwrap_or_else(|| otherwise.to_string()));
         self.error(diagnostic);
     }
 
@@ -601,7 +699,11 @@ impl Checker {
                 if !ok {
                     return None;
                 }
-                Some(if matches!(expr.kind, ExprKind::And(_)) { Condition::All(out) } else { Condition::Any(out) })
+                Some(if matches!(expr.kind, ExprKind::And(_)) {
+                    Condition::All(out)
+                } else {
+                    Condition::Any(out)
+                })
             }
             ExprKind::Not(inner) => self.condition(inner).map(|c| Condition::Not(Box::new(c))),
             ExprKind::Fact(name) => {
@@ -612,7 +714,10 @@ impl Checker {
                     return Some(Condition::IsTrue(id));
                 }
                 let diagnostic = Diagnostic::new(
-                    DiagnosticKind::NotABool { fact: fact.name.clone(), fact_type: fact.ty.describe() },
+                    DiagnosticKind::NotABool {
+                        fact: fact.name.clone(),
+                        fact_type: fact.ty.describe(),
+                    },
                     name.span,
                 )
                 .with_label("only a bool fact can stand alone")
@@ -680,7 +785,9 @@ impl Checker {
             (FactType::Bool, LiteralKind::Bool(b)) => Some(Value::Bool(*b)),
             (FactType::Int, LiteralKind::Int { value, .. }) => Some(Value::Int(*value)),
             #[allow(clippy::cast_precision_loss)] // ints compared with number facts are small
-            (FactType::Number, LiteralKind::Int { value, hex: false }) => Some(Value::Number(*value as f64)),
+            (FactType::Number, LiteralKind::Int { value, hex: false }) => {
+                Some(Value::Number(*value as f64))
+            }
             (FactType::Number, LiteralKind::Number(n)) => Some(Value::Number(n.value)),
             (FactType::String, LiteralKind::Str(s)) => Some(Value::Str(s.clone())),
             (FactType::Version, LiteralKind::Version(parts)) => Some(Value::Version(parts.clone())),
@@ -691,19 +798,27 @@ impl Checker {
             (FactType::Version, LiteralKind::Int { value, hex: false }) => {
                 u64::try_from(*value).ok().map(|v| Value::Version(vec![v]))
             }
-            (FactType::Enum(values) | FactType::Set(values), LiteralKind::Name(v) | LiteralKind::Str(v)) => {
+            (
+                FactType::Enum(values) | FactType::Set(values),
+                LiteralKind::Name(v) | LiteralKind::Str(v),
+            ) => {
                 if let Some(index) = values.iter().position(|x| x == v) {
                     Some(Value::Enum(index as u32))
                 } else {
                     let mut diagnostic = Diagnostic::new(
-                        DiagnosticKind::UnknownEnumValue { fact: fact.name.clone(), value: v.clone() },
+                        DiagnosticKind::UnknownEnumValue {
+                            fact: fact.name.clone(),
+                            value: v.clone(),
+                        },
                         literal.span,
                     )
                     .with_label("not a declared value")
                     .with_related(fact.span, "declared here");
                     diagnostic = match did_you_mean(v, values.iter().map(String::as_str)) {
                         Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
-                        None => diagnostic.with_hint(format!("the values are: {}", values.join(", "))),
+                        None => {
+                            diagnostic.with_hint(format!("the values are: {}", values.join(", ")))
+                        }
                     };
                     self.error(diagnostic);
                     return None;
@@ -741,8 +856,14 @@ impl Checker {
         for (i, symptom) in self.model.symptoms.iter().enumerate() {
             if symptom.causes.is_empty() {
                 self.diagnostics.push(
-                    Diagnostic::new(DiagnosticKind::SymptomWithoutCause { symptom: symptom.name.clone() }, self.symptom_name_spans[i])
-                        .with_hint(format!("add `explains {}` to the causes that produce it", symptom.name)),
+                    Diagnostic::new(
+                        DiagnosticKind::SymptomWithoutCause { symptom: symptom.name.clone() },
+                        self.symptom_name_spans[i],
+                    )
+                    .with_hint(format!(
+                        "add `explains {}` to the causes that produce it",
+                        symptom.name
+                    )),
                 );
             }
         }
@@ -754,14 +875,20 @@ impl Checker {
         for (i, cause) in self.model.causes.iter().enumerate() {
             if cause.findings.is_empty() {
                 self.diagnostics.push(
-                    Diagnostic::new(DiagnosticKind::CauseWithoutEvidence { cause: cause.name.clone() }, self.cause_name_spans[i])
-                        .with_hint("add findings: `when FACT == VALUE : usually`"),
+                    Diagnostic::new(
+                        DiagnosticKind::CauseWithoutEvidence { cause: cause.name.clone() },
+                        self.cause_name_spans[i],
+                    )
+                    .with_hint("add findings: `when FACT == VALUE : usually`"),
                 );
             }
             if cause.fixes.is_empty() && !self.model.fixes.is_empty() {
                 self.diagnostics.push(
-                    Diagnostic::new(DiagnosticKind::CauseWithoutFix { cause: cause.name.clone() }, self.cause_name_spans[i])
-                        .with_hint(format!("add a `fix` with `fixes {}`", cause.name)),
+                    Diagnostic::new(
+                        DiagnosticKind::CauseWithoutFix { cause: cause.name.clone() },
+                        self.cause_name_spans[i],
+                    )
+                    .with_hint(format!("add a `fix` with `fixes {}`", cause.name)),
                 );
             }
         }
@@ -769,14 +896,18 @@ impl Checker {
             if !used {
                 let fact = &self.model.facts[i];
                 self.diagnostics.push(
-                    Diagnostic::new(DiagnosticKind::UnusedFact { fact: fact.name.clone() }, self.fact_name_spans[i])
-                        .with_hint("use it in a symptom, finding or rule, or remove it"),
+                    Diagnostic::new(
+                        DiagnosticKind::UnusedFact { fact: fact.name.clone() },
+                        self.fact_name_spans[i],
+                    )
+                    .with_hint("use it in a symptom, finding or rule, or remove it"),
                 );
             }
         }
         for (text, span, _) in &self.backgrounds {
             if !self.finding_index.contains_key(text) {
-                self.diagnostics.push(Diagnostic::new(DiagnosticKind::UnusedBackground, *span).with_hint(
+                self.diagnostics
+                    .push(Diagnostic::new(DiagnosticKind::UnusedBackground, *span).with_hint(
                     "a background rate applies to a finding written exactly like this in a cause",
                 ));
             }
@@ -789,7 +920,10 @@ impl Checker {
             let floor = symptom.unlisted_floor.unwrap_or(0.0);
             if listed + floor > 1.0 + 1e-9 {
                 let mut diagnostic = Diagnostic::new(
-                    DiagnosticKind::PriorsExceedOne { symptom: symptom.name.clone(), total: listed + floor },
+                    DiagnosticKind::PriorsExceedOne {
+                        symptom: symptom.name.clone(),
+                        total: listed + floor,
+                    },
                     self.symptom_name_spans[i],
                 );
                 let mut causes = symptom.causes.clone();
@@ -801,7 +935,8 @@ impl Checker {
                     );
                 }
                 if floor > 0.0 {
-                    diagnostic = diagnostic.with_hint(format!("this includes the unlisted floor of {floor}"));
+                    diagnostic = diagnostic
+                        .with_hint(format!("this includes the unlisted floor of {floor}"));
                 }
                 diagnostic = diagnostic.with_hint(
                     "the priors are the share of cases each cause accounts for among cases of this symptom; lower them so they add up to at most 1",
@@ -818,13 +953,19 @@ impl Checker {
                 for cycle in cycles {
                     let facts: Vec<String> = cycle
                         .iter()
-                        .map(|r| self.model.facts[self.model.rules[r.index()].target.index()].name.clone())
+                        .map(|r| {
+                            self.model.facts[self.model.rules[r.index()].target.index()]
+                                .name
+                                .clone()
+                        })
                         .collect();
                     let first = self.model.rules[cycle[0].index()].span;
-                    let mut diagnostic = Diagnostic::new(DiagnosticKind::RuleCycle { facts }, first)
-                        .with_label("this rule is on the cycle");
+                    let mut diagnostic =
+                        Diagnostic::new(DiagnosticKind::RuleCycle { facts }, first)
+                            .with_label("this rule is on the cycle");
                     for r in &cycle[1..] {
-                        diagnostic = diagnostic.with_related(self.model.rules[r.index()].span, "and this rule");
+                        diagnostic = diagnostic
+                            .with_related(self.model.rules[r.index()].span, "and this rule");
                     }
                     diagnostic = diagnostic.with_hint("a derived fact cannot depend on itself; break the cycle by reading a collected fact instead");
                     self.diagnostics.push(diagnostic);
@@ -839,7 +980,9 @@ struct FieldSeen(HashMap<&'static str, Span>);
 
 fn operator_allowed(ty: &FactType, op: CompareOp) -> bool {
     match ty {
-        FactType::Bool | FactType::String | FactType::Enum(_) => matches!(op, CompareOp::Eq | CompareOp::Ne),
+        FactType::Bool | FactType::String | FactType::Enum(_) => {
+            matches!(op, CompareOp::Eq | CompareOp::Ne)
+        }
         FactType::Int | FactType::Number | FactType::Version => op != CompareOp::Has,
         FactType::Set(_) => op == CompareOp::Has,
     }
@@ -849,7 +992,9 @@ fn allowed_operators(ty: &FactType) -> &'static str {
     match ty {
         FactType::Bool => "`==`, `!=` or the bare fact",
         FactType::String | FactType::Enum(_) => "`==`, `!=` or `in [..]`",
-        FactType::Int | FactType::Number | FactType::Version => "`==`, `!=`, `<`, `<=`, `>`, `>=` or `in [..]`",
+        FactType::Int | FactType::Number | FactType::Version => {
+            "`==`, `!=`, `<`, `<=`, `>`, `>=` or `in [..]`"
+        }
         FactType::Set(_) => "`has`",
     }
 }

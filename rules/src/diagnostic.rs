@@ -22,46 +22,126 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiagnosticKind {
     /// The file could not be read as UTF-8.
-    InvalidUtf8 { line: usize, column: usize },
+    InvalidUtf8 {
+        line: usize,
+        column: usize,
+    },
     /// The grammar expected something else here.
-    Syntax { expected: Vec<String>, found: String },
+    Syntax {
+        expected: Vec<String>,
+        found: String,
+    },
     /// The parser gave up on a construct nested this deep.
-    TooDeep { limit: usize },
+    TooDeep {
+        limit: usize,
+    },
     UnterminatedString,
     UnterminatedBlock,
     MixedIndentation,
-    InvalidEscape { escape: String },
-    KeywordAsName { keyword: String },
+    InvalidEscape {
+        escape: String,
+    },
+    KeywordAsName {
+        keyword: String,
+    },
     IntOutOfRange,
-    DuplicateField { field: &'static str },
-    MissingField { item: &'static str, name: String, field: &'static str },
-    FieldNotAllowed { field: &'static str, item: &'static str, allowed: Vec<&'static str> },
-    DuplicateName { kind: &'static str, name: String },
-    UnknownName { kind: &'static str, name: String },
-    DuplicateEnumValue { value: String },
-    UnknownEnumValue { fact: String, value: String },
-    TypeMismatch { fact: String, fact_type: String, found: &'static str, expected: String },
-    NotABool { fact: String, fact_type: String },
-    OperatorNotAllowed { op: &'static str, fact: String, fact_type: String, allowed: String },
-    ProbabilityOutOfRange { what: &'static str, value: f64 },
-    PriorsExceedOne { symptom: String, total: f64 },
-    NoPrior { cause: String, symptom: String },
-    RuleCycle { facts: Vec<String> },
-    CauseExplainsNothing { cause: String },
-    FixFixesNothing { fix: String },
-    SymptomWithoutCause { symptom: String },
-    DuplicateExplains { symptom: String },
+    DuplicateField {
+        field: &'static str,
+    },
+    MissingField {
+        item: &'static str,
+        name: String,
+        field: &'static str,
+    },
+    FieldNotAllowed {
+        field: &'static str,
+        item: &'static str,
+        allowed: Vec<&'static str>,
+    },
+    DuplicateName {
+        kind: &'static str,
+        name: String,
+    },
+    UnknownName {
+        kind: &'static str,
+        name: String,
+    },
+    DuplicateEnumValue {
+        value: String,
+    },
+    UnknownEnumValue {
+        fact: String,
+        value: String,
+    },
+    TypeMismatch {
+        fact: String,
+        fact_type: String,
+        found: &'static str,
+        expected: String,
+    },
+    NotABool {
+        fact: String,
+        fact_type: String,
+    },
+    OperatorNotAllowed {
+        op: &'static str,
+        fact: String,
+        fact_type: String,
+        allowed: String,
+    },
+    ProbabilityOutOfRange {
+        what: &'static str,
+        value: f64,
+    },
+    PriorsExceedOne {
+        symptom: String,
+        total: f64,
+    },
+    NoPrior {
+        cause: String,
+        symptom: String,
+    },
+    RuleCycle {
+        facts: Vec<String>,
+    },
+    CauseExplainsNothing {
+        cause: String,
+    },
+    FixFixesNothing {
+        fix: String,
+    },
+    SymptomWithoutCause {
+        symptom: String,
+    },
+    DuplicateExplains {
+        symptom: String,
+    },
     EmptyEnum,
-    NotAFile { path: String, reason: String },
+    NotAFile {
+        path: String,
+        reason: String,
+    },
     NoKnowledge,
     // Warnings.
-    UnusedFact { fact: String },
-    CauseWithoutEvidence { cause: String },
-    FixWithoutVerify { fix: String },
-    CauseWithoutFix { cause: String },
+    UnusedFact {
+        fact: String,
+    },
+    CauseWithoutEvidence {
+        cause: String,
+    },
+    FixWithoutVerify {
+        fix: String,
+    },
+    CauseWithoutFix {
+        cause: String,
+    },
     UnusedBackground,
-    UndoWithoutRun { fix: String },
-    NoUndo { fix: String },
+    UndoWithoutRun {
+        fix: String,
+    },
+    NoUndo {
+        fix: String,
+    },
     NoSymptom,
 }
 
@@ -133,7 +213,9 @@ impl DiagnosticKind {
         use DiagnosticKind as K;
         match self {
             K::InvalidUtf8 { line, column } => {
-                format!("the file is not valid UTF-8 (first bad byte at line {line}, column {column})")
+                format!(
+                    "the file is not valid UTF-8 (first bad byte at line {line}, column {column})"
+                )
             }
             K::Syntax { expected, found } => {
                 format!("expected {}, found {found}", one_of(expected))
@@ -168,7 +250,9 @@ impl DiagnosticKind {
                 format!("`{fact}` is {fact_type} but is compared with {found}; expected {expected}")
             }
             K::NotABool { fact, fact_type } => {
-                format!("`{fact}` is {fact_type}, not a bool, so it cannot stand alone as a condition")
+                format!(
+                    "`{fact}` is {fact_type}, not a bool, so it cannot stand alone as a condition"
+                )
             }
             K::OperatorNotAllowed { op, fact, fact_type, allowed } => {
                 format!("`{op}` cannot be used on `{fact}` ({fact_type}); use {allowed}")
@@ -206,7 +290,9 @@ impl DiagnosticKind {
             K::UndoWithoutRun { fix } => {
                 format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")
             }
-            K::NoSymptom => "the knowledge base declares no symptom, so nothing can be diagnosed".into(),
+            K::NoSymptom => {
+                "the knowledge base declares no symptom, so nothing can be diagnosed".into()
+            }
             K::NoUndo { fix } => {
                 format!("fix `{fix}` runs a script but has no `undo` for that shell")
             }
@@ -289,11 +375,7 @@ impl Diagnostic {
 /// Sorts diagnostics by file and position, errors first where they tie.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_key(|d| {
-        (
-            d.span.map(|s| (s.file, s.start, s.end)),
-            std::cmp::Reverse(d.severity()),
-            d.kind.code(),
-        )
+        (d.span.map(|s| (s.file, s.start, s.end)), std::cmp::Reverse(d.severity()), d.kind.code())
     });
 }
 
@@ -301,8 +383,8 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 /// line, a caret under the span, and hints. `color` adds ANSI styles.
 #[must_use]
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() }
-        .decor_style(DecorStyle::Ascii);
+    let renderer =
+        if color { Renderer::styled() } else { Renderer::plain() }.decor_style(DecorStyle::Ascii);
     let mut out = String::new();
     for diagnostic in diagnostics {
         out.push_str(&render_one(diagnostic, sources, &renderer));
@@ -322,10 +404,8 @@ fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, renderer: &Renderer)
     if let Some(span) = diagnostic.span
         && let Some(file) = sources.get(span.file)
     {
-        let mut snippet = Snippet::source(file.text.as_str())
-            .path(file.name.as_str())
-            .fold(true)
-            .annotation(
+        let mut snippet =
+            Snippet::source(file.text.as_str()).path(file.name.as_str()).fold(true).annotation(
                 AnnotationKind::Primary
                     .span(clamp_to_char_boundaries(&file.text, span))
                     .label(diagnostic.label.as_deref()),
@@ -425,7 +505,10 @@ pub fn to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<JsonDiagn
 
 /// The closest of `candidates` to `name` by edit distance, if close enough to be a typo.
 #[must_use]
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()

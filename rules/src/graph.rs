@@ -144,7 +144,8 @@ impl DecisionGraph {
     pub fn to_dot(&self, model: &Model, only: Option<SymptomId>) -> String {
         let keep = only.map(|s| self.relevant_to(s));
         let shown = |i: NodeIndex| keep.as_ref().is_none_or(|k| k.contains(&i));
-        let mut out = String::from("digraph triage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+        let mut out =
+            String::from("digraph triage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
         for i in self.graph.node_indices().filter(|i| shown(*i)) {
             let node = self.graph[i];
             let (shape, style) = match node {
@@ -204,7 +205,12 @@ impl DecisionGraph {
                 Edge::Sets => " -.-> ".to_string(),
                 _ => " --> ".to_string(),
             };
-            let _ = writeln!(out, "  {}{arrow}{}", node_id(self.graph[e.source()]), node_id(self.graph[e.target()]));
+            let _ = writeln!(
+                out,
+                "  {}{arrow}{}",
+                node_id(self.graph[e.source()]),
+                node_id(self.graph[e.target()])
+            );
         }
         out
     }
@@ -246,7 +252,8 @@ fn mermaid_escape(s: &str) -> String {
 /// cycle of rules, each in cycle order.
 pub fn rule_order(model: &Model) -> Result<Vec<RuleId>, Vec<Vec<RuleId>>> {
     let mut graph: DiGraph<RuleId, ()> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..model.rules.len()).map(|i| graph.add_node(RuleId(i as u32))).collect();
+    let nodes: Vec<NodeIndex> =
+        (0..model.rules.len()).map(|i| graph.add_node(RuleId(i as u32))).collect();
     let mut setters: HashMap<FactId, Vec<usize>> = HashMap::new();
     for (i, rule) in model.rules.iter().enumerate() {
         setters.entry(rule.target).or_default().push(i);

@@ -76,7 +76,12 @@ pub fn load_paths(paths: &[PathBuf]) -> KnowledgeBase {
 
 /// Adds a file's bytes; invalid UTF-8 is reported at the first bad byte and the file is kept
 /// (lossily decoded) so the rest of it is still checked.
-pub fn add_bytes(sources: &mut SourceMap, diagnostics: &mut Vec<Diagnostic>, name: &str, bytes: Vec<u8>) -> FileId {
+pub fn add_bytes(
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+    name: &str,
+    bytes: Vec<u8>,
+) -> FileId {
     match String::from_utf8(bytes) {
         Ok(text) => sources.add(name, text),
         Err(e) => {
@@ -85,8 +90,11 @@ pub fn add_bytes(sources: &mut SourceMap, diagnostics: &mut Vec<Diagnostic>, nam
             let id = sources.add(name, text);
             let (line, column) = sources.get(id).map_or((1, 1), |f| f.line_col(valid));
             diagnostics.push(
-                Diagnostic::new(DiagnosticKind::InvalidUtf8 { line, column }, Span::new(id, valid, valid + 1))
-                    .with_hint("save the file as UTF-8"),
+                Diagnostic::new(
+                    DiagnosticKind::InvalidUtf8 { line, column },
+                    Span::new(id, valid, valid + 1),
+                )
+                .with_hint("save the file as UTF-8"),
             );
             id
         }
@@ -116,7 +124,8 @@ fn collect_kb_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> 
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     entries.sort();
     for entry in entries {
         if entry.is_dir() {

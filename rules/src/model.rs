@@ -177,9 +177,13 @@ pub enum Condition {
         value: Value,
     },
     /// The fact equals one of the values.
-    OneOf { fact: FactId, values: Vec<Value> },
+    OneOf {
+        fact: FactId,
+        values: Vec<Value>,
+    },
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
 fn serialize_op<S: serde::Serializer>(op: &CompareOp, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(op.symbol())
 }
@@ -194,7 +198,9 @@ impl Condition {
                 }
             }
             Condition::Not(c) => c.for_each_fact(visit),
-            Condition::IsTrue(f) | Condition::Compare { fact: f, .. } | Condition::OneOf { fact: f, .. } => {
+            Condition::IsTrue(f)
+            | Condition::Compare { fact: f, .. }
+            | Condition::OneOf { fact: f, .. } => {
                 visit(*f);
             }
         }

@@ -10,7 +10,7 @@
 //! It does not resolve names or check types: that is [`crate::check`].
 
 use crate::ast::{
-    self, Background, Block, Body, CompareOp, Comments, Duration, Explained, Expr, ExprKind, Fact,
+    self, Background, Block, Body, Comments, CompareOp, Duration, Explained, Expr, ExprKind, Fact,
     Field, FieldKind, Frequency, FrequencyKind, FrequencyWord, Ident, Item, ItemKind, Literal,
     LiteralKind, Need, Number, Place, Probability, Risk, Rule, Script, Shell, Text, TimeUnit,
     TypeExpr,
@@ -57,20 +57,25 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
 
 /// Parses a lone condition (used by tests and by tools that take a condition on the command
 /// line).
-pub fn parse_condition(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
+pub fn parse_condition(file: FileId, text: &str) -> Result<Expr, Box<Diagnostic>> {
     let state = State { file, comments: RefCell::default(), depth: Cell::new(0) };
     let input = In::new_extra(text, &state);
     let (rest, parsed) = ws(expr)(input).map_err(|e| match e {
-        nom::Err::Error(e) | nom::Err::Failure(e) => e.into_diagnostic(file),
-        nom::Err::Incomplete(_) => Diagnostic::new(
-            DiagnosticKind::Syntax { expected: vec!["a condition".into()], found: "end of input".into() },
+        nom::Err::Error(e) | nom::Err::Failure(e) => Box::new(e.into_diagnostic(file)),
+        nom::Err::Incomplete(_) => Box::new(Diagnostic::new(
+            DiagnosticKind::Syntax {
+                expected: vec!["a condition".into()],
+                found: "end of input".into(),
+            },
             Span::new(file, text.len(), text.len()),
-        ),
+        )),
     })?;
     if rest.fragment().is_empty() {
         Ok(parsed)
     } else {
-        Err(PError::expected(rest, "`and`, `or` or the end of the condition").into_diagnostic(file))
+        Err(Box::new(
+            PError::expected(rest, "`and`, `or` or the end of the condition").into_diagnostic(file),
+        ))
     }
 }
 
@@ -102,7 +107,8 @@ type PResult<'a, T> = nom::IResult<In<'a>, T, PError<'a>>;
 pub(crate) struct PError<'a> {
     at: In<'a>,
     expected: Vec<&'static str>,
-    problem: Option<(DiagnosticKind, usize)>,
+    /// Boxed: it is rare, and it would make every `Result` of the parser large.
+    problem: Option<Box<(DiagnosticKind, usize)>>,
 }
 
 impl<'a> PError<'a> {
@@ -112,7 +118,7 @@ impl<'a> PError<'a> {
 
     /// A specific problem covering `len` bytes from `at`.
     fn problem(at: In<'a>, kind: DiagnosticKind, len: usize) -> Self {
-        Self { at, expected: Vec::new(), problem: Some((kind, len)) }
+        Self { at, expected: Vec::new(), problem: Some(Box::new((kind, len))) }
     }
 
     fn offset(&self) -> usize {
@@ -121,7 +127,8 @@ impl<'a> PError<'a> {
 
     fn into_diagnostic(self, file: FileId) -> Diagnostic {
         let start = self.offset();
-        if let Some((kind, len)) = self.problem {
+        if let Some(problem) = self.problem {
+            let (kind, len) = *problem;
             let diagnostic = Diagnostic::new(kind, Span::new(file, start, start + len));
             return match &diagnostic.kind {
                 DiagnosticKind::UnterminatedBlock => diagnostic
@@ -153,8 +160,11 @@ impl<'a> PError<'a> {
             [one] => format!("expected {one}"),
             _ => "unexpected here".into(),
         };
-        Diagnostic::new(DiagnosticKind::Syntax { expected, found }, Span::new(file, start, start + len))
-            .with_label(label)
+        Diagnostic::new(
+            DiagnosticKind::Syntax { expected, found },
+            Span::new(file, start, start + len),
+        )
+        .with_label(label)
     }
 }
 
@@ -212,7 +222,7 @@ fn fail<T>(e: PError<'_>) -> PResult<'_, T> {
 
 /// Turns a recoverable error into one that stops alternatives: used after a keyword, once we
 /// know which construct this is.
-fn cut<'a, T>(result: PResult<'a, T>) -> PResult<'a, T> {
+fn cut<T>(result: PResult<'_, T>) -> PResult<'_, T> {
     result.map_err(|e| match e {
         nom::Err::Error(e) => nom::Err::Failure(e),
         other => other,
@@ -237,11 +247,15 @@ fn skip_ws(input: In<'_>) -> In<'_> {
         let offset = rest.location_offset();
         let line_start = rest.get_line_beginning();
         let own_line = std::str::from_utf8(line_start)
-            .map(|before| before.trim_start().starts_with('#'))
-            .unwrap_or(false);
+            .is_ok_and(|before| before.trim_start().starts_with('#'));
         let text = trimmed[1..end].trim().to_string();
         let line = rest.location_line() as usize;
-        rest.extra.comments.borrow_mut().entry(offset).or_insert(RawComment { text, end: offset + end, own_line, line });
+        rest.extra.comments.borrow_mut().entry(offset).or_insert(RawComment {
+            text,
+            end: offset + end,
+            own_line,
+            line,
+        });
         rest = advance(rest, end);
     }
 }
@@ -371,7 +385,8 @@ fn unsigned_decimal(input: In<'_>) -> PResult<'_, Number> {
     }
     let mut len = int_len;
     if text[len..].starts_with('.') {
-        let frac = text[len + 1..].find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len() - len - 1);
+        let frac =
+            text[len + 1..].find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len() - len - 1);
         if frac > 0 {
             len += 1 + frac;
         }
@@ -391,7 +406,8 @@ fn probability(input: In<'_>) -> PResult<'_, Probability> {
 }
 
 fn frequency(input: In<'_>) -> PResult<'_, Frequency> {
-    const LABEL: &str = "a frequency (always, usually, often, sometimes, rarely, never or a number from 0 to 1)";
+    const LABEL: &str =
+        "a frequency (always, usually, often, sometimes, rarely, never or a number from 0 to 1)";
     if let Ok((rest, (_, w))) = word(input) {
         return match FrequencyWord::ALL.into_iter().find(|f| f.keyword() == w) {
             Some(found) => Ok((
@@ -400,7 +416,8 @@ fn frequency(input: In<'_>) -> PResult<'_, Frequency> {
             )),
             None => {
                 let mut e = PError::expected(input, LABEL);
-                if let Some(close) = did_you_mean(w, FrequencyWord::ALL.iter().map(|f| f.keyword())) {
+                if let Some(close) = did_you_mean(w, FrequencyWord::ALL.iter().map(|f| f.keyword()))
+                {
                     e = PError::problem(
                         input,
                         DiagnosticKind::Syntax {
@@ -414,7 +431,8 @@ fn frequency(input: In<'_>) -> PResult<'_, Frequency> {
             }
         };
     }
-    let (rest, p) = probability(input).map_err(|_| nom::Err::Error(PError::expected(input, LABEL)))?;
+    let (rest, p) =
+        probability(input).map_err(|_| nom::Err::Error(PError::expected(input, LABEL)))?;
     Ok((rest, Frequency { kind: FrequencyKind::Number(p.number), span: p.span }))
 }
 
@@ -467,7 +485,9 @@ fn quoted(input: In<'_>) -> PResult<'_, String> {
                             let len = text[i..].find(['}', '"', '\n']).map_or(2, |n| n + 1).min(12);
                             return Err(nom::Err::Failure(PError::problem(
                                 at,
-                                DiagnosticKind::InvalidEscape { escape: text[i..i + len].to_string() },
+                                DiagnosticKind::InvalidEscape {
+                                    escape: text[i..i + len].to_string(),
+                                },
                                 len,
                             )));
                         }
@@ -510,7 +530,11 @@ fn block(input: In<'_>) -> PResult<'_, String> {
         return fail(PError::expected(input, "a `\"\"\"` block"));
     }
     let Some(close) = text[3..].find("\"\"\"") else {
-        return Err(nom::Err::Failure(PError::problem(input, DiagnosticKind::UnterminatedBlock, 3)));
+        return Err(nom::Err::Failure(PError::problem(
+            input,
+            DiagnosticKind::UnterminatedBlock,
+            3,
+        )));
     };
     let raw = &text[3..3 + close];
     let rest = advance(input, 3 + close + 3);
@@ -592,7 +616,10 @@ fn literal(input: In<'_>) -> PResult<'_, Literal> {
     let text = *input.fragment();
     if text.starts_with('"') {
         let (rest, value) = quoted(input)?;
-        return Ok((rest, Literal { kind: LiteralKind::Str(value), span: span_between(input, rest) }));
+        return Ok((
+            rest,
+            Literal { kind: LiteralKind::Str(value), span: span_between(input, rest) },
+        ));
     }
     if let Ok((rest, (_, w))) = word(input) {
         let kind = match w {
@@ -646,7 +673,8 @@ fn numeric_literal(input: In<'_>) -> PResult<'_, Literal> {
         }
         len += digits;
         parts += 1;
-        if body[len..].starts_with('.') && body[len + 1..].starts_with(|c: char| c.is_ascii_digit()) {
+        if body[len..].starts_with('.') && body[len + 1..].starts_with(|c: char| c.is_ascii_digit())
+        {
             len += 1;
         } else {
             break;
@@ -668,7 +696,10 @@ fn numeric_literal(input: In<'_>) -> PResult<'_, Literal> {
         }
         2 => {
             let text = &text[..total];
-            LiteralKind::Number(Number { text: text.to_string(), value: text.parse().unwrap_or(0.0) })
+            LiteralKind::Number(Number {
+                text: text.to_string(),
+                value: text.parse().unwrap_or(0.0),
+            })
         }
         _ if negative => return fail(PError::expected(input, "a version without a sign")),
         _ => {
@@ -719,7 +750,12 @@ fn more_operands<'a>(
     Ok((rest, operands))
 }
 
-fn combine(start: In<'_>, end: In<'_>, mut operands: Vec<Expr>, make: fn(Vec<Expr>) -> ExprKind) -> Expr {
+fn combine(
+    start: In<'_>,
+    end: In<'_>,
+    mut operands: Vec<Expr>,
+    make: fn(Vec<Expr>) -> ExprKind,
+) -> Expr {
     if operands.len() == 1 {
         operands.remove(0)
     } else {
@@ -746,7 +782,10 @@ fn nested<'a, T>(input: In<'a>, parser: impl FnOnce(In<'a>) -> PResult<'a, T>) -
 fn not_expr(input: In<'_>) -> PResult<'_, Expr> {
     if let Ok((after, _)) = keyword("not")(input) {
         let (rest, inner) = nested(after, |i| cut(ws(not_expr)(i)))?;
-        return Ok((rest, Expr { kind: ExprKind::Not(Box::new(inner)), span: span_between(input, rest) }));
+        return Ok((
+            rest,
+            Expr { kind: ExprKind::Not(Box::new(inner)), span: span_between(input, rest) },
+        ));
     }
     atom(input)
 }
@@ -784,7 +823,10 @@ fn atom(input: In<'_>) -> PResult<'_, Expr> {
     if let Ok((after_has, op_span)) = keyword("has")(after) {
         let (rest, value) = cut(ws(literal)(after_has))?;
         let span = span_between(input, rest);
-        return Ok((rest, Expr { kind: ExprKind::Compare { fact, op: CompareOp::Has, op_span, value }, span }));
+        return Ok((
+            rest,
+            Expr { kind: ExprKind::Compare { fact, op: CompareOp::Has, op_span, value }, span },
+        ));
     }
     if let Ok((after_in, _)) = keyword("in")(after) {
         let (rest, _) = cut(ws(symbol("[", "`[` to start the list of values"))(after_in))?;
@@ -810,7 +852,9 @@ fn item(input: In<'_>) -> PResult<'_, Item> {
     };
     let kind = match kw {
         "fact" => fact_item(after_kw),
-        "symptom" => block_item(after_kw, ItemShape::Symptom).map(|(r, b)| (r, ItemKind::Symptom(b))),
+        "symptom" => {
+            block_item(after_kw, ItemShape::Symptom).map(|(r, b)| (r, ItemKind::Symptom(b)))
+        }
         "cause" => block_item(after_kw, ItemShape::Cause).map(|(r, b)| (r, ItemKind::Cause(b))),
         "fix" => block_item(after_kw, ItemShape::Fix).map(|(r, b)| (r, ItemKind::Fix(b))),
         "rule" => rule_item(after_kw),
@@ -935,17 +979,46 @@ impl ItemShape {
             ItemShape::Symptom => &["title", "description", "when", "aliases", "unlisted", "check"],
             ItemShape::Cause => &["title", "description", "explains", "prior", "when", "source"],
             ItemShape::Fix => &[
-                "title", "description", "fixes", "cost", "risk", "needs", "success", "steps", "run",
-                "verify", "undo", "source",
+                "title",
+                "description",
+                "fixes",
+                "cost",
+                "risk",
+                "needs",
+                "success",
+                "steps",
+                "run",
+                "verify",
+                "undo",
+                "source",
             ],
         }
     }
 }
 
 const ALL_FIELDS: [&str; 22] = [
-    "title", "description", "ask", "where", "collect", "cost", "when", "aliases", "unlisted",
-    "check", "explains", "prior", "source", "fixes", "risk", "needs", "success", "steps", "run",
-    "verify", "undo", "background",
+    "title",
+    "description",
+    "ask",
+    "where",
+    "collect",
+    "cost",
+    "when",
+    "aliases",
+    "unlisted",
+    "check",
+    "explains",
+    "prior",
+    "source",
+    "fixes",
+    "risk",
+    "needs",
+    "success",
+    "steps",
+    "run",
+    "verify",
+    "undo",
+    "background",
 ];
 
 fn block_item(input: In<'_>, shape: ItemShape) -> PResult<'_, Block> {
@@ -975,7 +1048,10 @@ fn body(input: In<'_>, shape: ItemShape) -> PResult<'_, Body> {
         rest = skip_ws(rest);
         if rest.fragment().starts_with('}') {
             let end = advance(rest, 1);
-            return Ok((end, Body { fields, end_comments: Vec::new(), span: span_between(input, end) }));
+            return Ok((
+                end,
+                Body { fields, end_comments: Vec::new(), span: span_between(input, end) },
+            ));
         }
         let (next, f) = field(rest, shape)?;
         fields.push(f);
@@ -1007,7 +1083,10 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
                 Some(close) => format!("`{kw}` (did you mean `{close}`?)"),
                 None => format!("`{kw}`"),
             };
-            DiagnosticKind::Syntax { expected: vec![field_list_label(shape).into(), "`}`".into()], found }
+            DiagnosticKind::Syntax {
+                expected: vec![field_list_label(shape).into(), "`}`".into()],
+                found,
+            }
         };
         return fail(PError::problem(input, kind, kw.len()));
     }
@@ -1018,7 +1097,9 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
 fn field_list_label(shape: ItemShape) -> &'static str {
     match shape {
         ItemShape::Fact => "a fact field (title, description, ask, where, collect, cost)",
-        ItemShape::Symptom => "a symptom field (title, description, when, aliases, unlisted, check)",
+        ItemShape::Symptom => {
+            "a symptom field (title, description, when, aliases, unlisted, check)"
+        }
         ItemShape::Cause => "a cause field (title, description, explains, prior, when, source)",
         ItemShape::Fix => {
             "a fix field (title, description, fixes, cost, risk, needs, success, steps, run, verify, undo, source)"
@@ -1040,8 +1121,15 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
         "verify" => script(input).map(|(r, s)| (r, FieldKind::Verify(s))),
         "undo" => script(input).map(|(r, s)| (r, FieldKind::Undo(s))),
         "cost" => duration(input).map(|(r, d)| (r, FieldKind::Cost(d))),
-        "where" => comma_list(|i| keyword_value(i, &Place::ALL, Place::keyword, "a place (client, server, management or person)"))(input)
-            .map(|(r, v)| (r, FieldKind::Where(v))),
+        "where" => comma_list(|i| {
+            keyword_value(
+                i,
+                &Place::ALL,
+                Place::keyword,
+                "a place (client, server, management or person)",
+            )
+        })(input)
+        .map(|(r, v)| (r, FieldKind::Where(v))),
         "aliases" => comma_list(text)(input).map(|(r, v)| (r, FieldKind::Aliases(v))),
         "unlisted" => probability(input).map(|(r, p)| (r, FieldKind::Unlisted(p))),
         "prior" => probability(input).map(|(r, p)| (r, FieldKind::Prior(p))),
@@ -1061,7 +1149,8 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
         "success" => frequency(input).map(|(r, f)| (r, FieldKind::Success(f))),
         "when" if shape == ItemShape::Cause => {
             let (rest, condition) = expr(input)?;
-            let (rest, _) = ws(symbol(":", "`:` and how often the cause shows it, or `and`/`or`"))(rest)?;
+            let (rest, _) =
+                ws(symbol(":", "`:` and how often the cause shows it, or `and`/`or`"))(rest)?;
             let (rest, frequency) = ws(frequency)(rest)?;
             Ok((rest, FieldKind::Finding { condition, frequency }))
         }
@@ -1118,11 +1207,16 @@ fn script(input: In<'_>) -> PResult<'_, Script> {
 /// Attaches each collected comment to an item or field: a comment at the end of a line that
 /// ends a node trails that node; any other comment leads the next field of the block it is
 /// in (or closes the block), or the next item (or closes the file).
-fn attach_comments(tree: &mut ast::File, comments: BTreeMap<usize, RawComment>, source: &SourceFile) {
+fn attach_comments(
+    tree: &mut ast::File,
+    comments: BTreeMap<usize, RawComment>,
+    source: &SourceFile,
+) {
     let line_of = |offset: u32| source.line_col(offset as usize).0;
     for (offset, comment) in comments {
         let offset = offset as u32;
-        if !comment.own_line && attach_trailing(tree, offset, comment.line, &comment.text, &line_of) {
+        if !comment.own_line && attach_trailing(tree, offset, comment.line, &comment.text, &line_of)
+        {
             continue;
         }
         let index = tree.items.partition_point(|item| item.span.end <= offset);
@@ -1134,8 +1228,8 @@ fn attach_comments(tree: &mut ast::File, comments: BTreeMap<usize, RawComment>, 
             let gap = source.text.get(comment.end..start as usize).unwrap_or("");
             let segments: Vec<&str> = gap.split('\n').collect();
             // The first segment ends the comment's line, the last leads into the item.
-            let blank_line_follows =
-                segments.len() > 2 && segments[1..segments.len() - 1].iter().any(|l| l.trim().is_empty());
+            let blank_line_follows = segments.len() > 2
+                && segments[1..segments.len() - 1].iter().any(|l| l.trim().is_empty());
             if index == 0 && blank_line_follows && tree.items[0].comments.leading.is_empty() {
                 tree.header_comments.push(comment.text);
             } else {
@@ -1231,7 +1325,7 @@ mod tests {
         };
         assert_eq!(lit("0x904"), LiteralKind::Int { value: 0x904, hex: true });
         assert_eq!(lit("-3"), LiteralKind::Int { value: -3, hex: false });
-        assert!(matches!(lit("0.5"), LiteralKind::Number(n) if n.value == 0.5));
+        assert!(matches!(lit("0.5"), LiteralKind::Number(n) if n.text == "0.5"));
         assert_eq!(lit("10.0.26100"), LiteralKind::Version(vec![10, 0, 26100]));
     }
 
@@ -1245,7 +1339,9 @@ mod tests {
 
     #[test]
     fn comments_attach_to_the_nearest_node() {
-        let file = parse_ok("# about a\nfact a: bool { # after brace\n  title \"A\" # trailing\n  # end\n}\n# tail\n");
+        let file = parse_ok(
+            "# about a\nfact a: bool { # after brace\n  title \"A\" # trailing\n  # end\n}\n# tail\n",
+        );
         let item = &file.items[0];
         assert_eq!(item.comments.leading, ["about a"]);
         let ItemKind::Fact(fact) = &item.kind else { panic!() };

@@ -2,6 +2,10 @@
 //! knowledge base) has a snapshot of its rendered diagnostics; every `test_data/ok/*.kb` has a
 //! snapshot of its canonical form and must check without errors. A new case is a new file.
 
+// Helpers outside #[test] functions unwrap too: a panic there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use triage_rules::diagnostic::render;
 use triage_rules::format::format_file;
@@ -65,7 +69,7 @@ fn error_fixtures_render_their_diagnostics() {
 #[test]
 fn ok_fixtures_check_clean_and_format_canonically() {
     for entry in entries("ok") {
-        let kb = load(&[entry.clone()]);
+        let kb = load(std::slice::from_ref(&entry));
         let rendered = render(&kb.diagnostics, &kb.sources, false);
         assert_eq!(kb.error_count(), 0, "{}:\n{rendered}", entry.display());
         assert_eq!(kb.warning_count(), 0, "{}:\n{rendered}", entry.display());
@@ -87,7 +91,7 @@ fn ten_megabyte_file_is_checked_and_its_last_error_located() {
     let mut text = String::with_capacity(10_500_000);
     let mut n = 0;
     while text.len() < 10_000_000 {
-        text.push_str(&format!("fact f{n}: bool {{\n  title \"fact number {n}\"\n}}\n\n"));
+        let _ = write!(text, "fact f{n}: bool {{\n  title \"fact number {n}\"\n}}\n\n");
         n += 1;
     }
     text.push_str("fact last: nonsense\n");
@@ -96,6 +100,10 @@ fn ten_megabyte_file_is_checked_and_its_last_error_located() {
     let kb = load_sources(sources);
     let errors: Vec<_> = kb.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
-    let rendered = render(&kb.diagnostics.iter().filter(|d| d.is_error()).cloned().collect::<Vec<_>>(), &kb.sources, false);
+    let rendered = render(
+        &kb.diagnostics.iter().filter(|d| d.is_error()).cloned().collect::<Vec<_>>(),
+        &kb.sources,
+        false,
+    );
     insta::assert_snapshot!("big_file_last_line_error", rendered);
 }

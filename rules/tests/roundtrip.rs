@@ -2,12 +2,15 @@
 //! formatting is idempotent. Trees cover every item, field, literal and comment position the
 //! grammar has; spans are ignored by the tree's equality.
 
+// Strategies run outside #[test] functions; a panic there is still a test failure.
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use triage_rules::ast::{
-    Background, Block, Body, CompareOp, Comments, Duration, Explained, Expr, ExprKind, Fact,
-    Field, FieldKind, File, Frequency, FrequencyKind, FrequencyWord, Ident, Item, ItemKind,
-    Literal, LiteralKind, Need, Number, Place, Probability, Risk, Rule, Script, Shell, Text,
-    TimeUnit, TypeExpr, is_keyword,
+    Background, Block, Body, Comments, CompareOp, Duration, Explained, Expr, ExprKind, Fact, Field,
+    FieldKind, File, Frequency, FrequencyKind, FrequencyWord, Ident, Item, ItemKind, Literal,
+    LiteralKind, Need, Number, Place, Probability, Risk, Rule, Script, Shell, Text, TimeUnit,
+    TypeExpr, is_keyword,
 };
 use triage_rules::format::format_file;
 use triage_rules::parse::parse_file;
@@ -42,11 +45,15 @@ fn comments() -> impl Strategy<Value = Comments> {
 /// Block content the canonical form can carry: no `"""`, no carriage returns, lines either
 /// empty or not whitespace-only, and at least one non-empty line flush left.
 fn block_content() -> impl Strategy<Value = String> {
-    prop::collection::vec("( {0,4}[a-zA-Z0-9$(){};|`.'=*<>#\\\\/-][a-zA-Z0-9 $(){};|`.'=*<>#\\\\/\t-]{0,30})?", 1..5)
-        .prop_filter("one line flush left", |lines| {
-            lines.iter().all(|l| l.is_empty()) || lines.iter().any(|l| !l.is_empty() && !l.starts_with(' '))
-        })
-        .prop_map(|lines| lines.join("\n"))
+    prop::collection::vec(
+        "( {0,4}[a-zA-Z0-9$(){};|`.'=*<>#\\\\/-][a-zA-Z0-9 $(){};|`.'=*<>#\\\\/\t-]{0,30})?",
+        1..5,
+    )
+    .prop_filter("one line flush left", |lines| {
+        lines.iter().all(String::is_empty)
+            || lines.iter().any(|l| !l.is_empty() && !l.starts_with(' '))
+    })
+    .prop_map(|lines| lines.join("\n"))
 }
 
 fn text() -> impl Strategy<Value = Text> {
@@ -57,8 +64,11 @@ fn text() -> impl Strategy<Value = Text> {
 }
 
 fn script() -> impl Strategy<Value = Script> {
-    (prop::sample::select(Shell::ALL.to_vec()), text())
-        .prop_map(|(shell, text)| Script { shell, shell_span: span(), text })
+    (prop::sample::select(Shell::ALL.to_vec()), text()).prop_map(|(shell, text)| Script {
+        shell,
+        shell_span: span(),
+        text,
+    })
 }
 
 fn literal() -> impl Strategy<Value = Literal> {
@@ -88,8 +98,14 @@ fn expr() -> impl Strategy<Value = Expr> {
     ]);
     let leaf = prop_oneof![
         ident().prop_map(ExprKind::Fact),
-        (ident(), op, literal()).prop_map(|(fact, op, value)| ExprKind::Compare { fact, op, op_span: span(), value }),
-        (ident(), prop::collection::vec(literal(), 1..4)).prop_map(|(fact, values)| ExprKind::In { fact, values }),
+        (ident(), op, literal()).prop_map(|(fact, op, value)| ExprKind::Compare {
+            fact,
+            op,
+            op_span: span(),
+            value
+        }),
+        (ident(), prop::collection::vec(literal(), 1..4))
+            .prop_map(|(fact, values)| ExprKind::In { fact, values }),
     ]
     .prop_map(|kind| Expr { kind, span: span() });
     leaf.prop_recursive(4, 24, 4, |inner| {
@@ -115,11 +131,16 @@ fn frequency() -> impl Strategy<Value = Frequency> {
 }
 
 fn duration() -> impl Strategy<Value = Duration> {
-    (number(false), prop::sample::select(vec![TimeUnit::Seconds, TimeUnit::Minutes, TimeUnit::Hours]))
+    (
+        number(false),
+        prop::sample::select(vec![TimeUnit::Seconds, TimeUnit::Minutes, TimeUnit::Hours]),
+    )
         .prop_map(|(amount, unit)| Duration { amount, unit, span: span() })
 }
 
-fn list<T: std::fmt::Debug + Clone>(element: impl Strategy<Value = T>) -> impl Strategy<Value = Vec<T>> {
+fn list<T: std::fmt::Debug + Clone>(
+    element: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Vec<T>> {
     prop::collection::vec(element, 1..4)
 }
 
@@ -132,7 +153,8 @@ enum Shape {
 }
 
 fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
-    let common = prop_oneof![text().prop_map(FieldKind::Title), text().prop_map(FieldKind::Description)];
+    let common =
+        prop_oneof![text().prop_map(FieldKind::Title), text().prop_map(FieldKind::Description)];
     match shape {
         Shape::Fact => prop_oneof![
             common,
@@ -154,10 +176,14 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
         .boxed(),
         Shape::Cause => prop_oneof![
             common,
-            list((ident(), prop::option::of(probability())).prop_map(|(symptom, prior)| Explained { symptom, prior }))
-                .prop_map(FieldKind::Explains),
+            list(
+                (ident(), prop::option::of(probability()))
+                    .prop_map(|(symptom, prior)| Explained { symptom, prior })
+            )
+            .prop_map(FieldKind::Explains),
             probability().prop_map(FieldKind::Prior),
-            (expr(), frequency()).prop_map(|(condition, frequency)| FieldKind::Finding { condition, frequency }),
+            (expr(), frequency())
+                .prop_map(|(condition, frequency)| FieldKind::Finding { condition, frequency }),
             text().prop_map(FieldKind::Source),
         ]
         .boxed(),
@@ -166,8 +192,9 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
             list(ident()).prop_map(FieldKind::Fixes),
             duration().prop_map(FieldKind::Cost),
             prop::sample::select(Risk::ALL.to_vec()).prop_map(|r| FieldKind::Risk(r, span())),
-            list(prop::sample::select(Need::ALL.to_vec()))
-                .prop_map(|needs| FieldKind::Needs(needs.into_iter().map(|n| (n, span())).collect())),
+            list(prop::sample::select(Need::ALL.to_vec())).prop_map(|needs| FieldKind::Needs(
+                needs.into_iter().map(|n| (n, span())).collect()
+            )),
             frequency().prop_map(FieldKind::Success),
             text().prop_map(FieldKind::Steps),
             script().prop_map(FieldKind::Run),
@@ -180,7 +207,11 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
 }
 
 fn body(shape: Shape) -> impl Strategy<Value = Body> {
-    let field = (field_kind(shape), comments()).prop_map(|(kind, comments)| Field { kind, span: span(), comments });
+    let field = (field_kind(shape), comments()).prop_map(|(kind, comments)| Field {
+        kind,
+        span: span(),
+        comments,
+    });
     (prop::collection::vec(field, 0..5), prop::collection::vec(comment(), 0..2))
         .prop_map(|(fields, end_comments)| Body { fields, end_comments, span: span() })
 }
@@ -205,16 +236,29 @@ fn item_kind() -> impl Strategy<Value = ItemKind> {
         block(Shape::Symptom).prop_map(ItemKind::Symptom),
         block(Shape::Cause).prop_map(ItemKind::Cause),
         block(Shape::Fix).prop_map(ItemKind::Fix),
-        (ident(), literal(), expr(), prop::option::of(literal())).prop_map(|(target, value, condition, otherwise)| {
-            ItemKind::Rule(Rule { target, value, condition, otherwise })
-        }),
-        (expr(), frequency()).prop_map(|(condition, frequency)| ItemKind::Background(Background { condition, frequency })),
+        (ident(), literal(), expr(), prop::option::of(literal())).prop_map(
+            |(target, value, condition, otherwise)| {
+                ItemKind::Rule(Rule { target, value, condition, otherwise })
+            }
+        ),
+        (expr(), frequency()).prop_map(|(condition, frequency)| ItemKind::Background(Background {
+            condition,
+            frequency
+        })),
     ]
 }
 
 fn file() -> impl Strategy<Value = File> {
-    let item = (item_kind(), comments()).prop_map(|(kind, comments)| Item { kind, span: span(), comments });
-    (prop::collection::vec(comment(), 0..2), prop::collection::vec(item, 0..5), prop::collection::vec(comment(), 0..2))
+    let item = (item_kind(), comments()).prop_map(|(kind, comments)| Item {
+        kind,
+        span: span(),
+        comments,
+    });
+    (
+        prop::collection::vec(comment(), 0..2),
+        prop::collection::vec(item, 0..5),
+        prop::collection::vec(comment(), 0..2),
+    )
         .prop_map(|(header_comments, items, trailing_comments)| {
             // Header comments only exist above an item; without items they are trailing.
             let header_comments = if items.is_empty() { Vec::new() } else { header_comments };
