@@ -597,9 +597,8 @@ impl Checker {
         let condition = self.condition(&rule.condition);
         let Some(target) = target else { return };
         self.fact_used[target.index()] = true;
-        let fact = self.model.facts[target.index()].clone();
-        let value = self.value(&fact, &rule.target, &rule.value);
-        let otherwise = rule.otherwise.as_ref().map(|o| self.value(&fact, &rule.target, o));
+        let value = self.value(target, &rule.target, &rule.value);
+        let otherwise = rule.otherwise.as_ref().map(|o| self.value(target, &rule.target, o));
         self.model.facts[target.index()].derived = true;
         if let (Some(condition), Some(value)) = (condition, value) {
             let otherwise = match otherwise {
@@ -728,9 +727,9 @@ impl Checker {
             ExprKind::Compare { fact, op, op_span, value } => {
                 let id = self.lookup_fact(fact)?;
                 self.fact_used[id.index()] = true;
-                let def = self.model.facts[id.index()].clone();
+                let def = &self.model.facts[id.index()];
                 if !operator_allowed(&def.ty, *op) {
-                    self.error(
+                    let diagnostic = Box::new(
                         Diagnostic::new(
                             DiagnosticKind::OperatorNotAllowed {
                                 op: op.symbol(),
@@ -742,17 +741,18 @@ impl Checker {
                         )
                         .with_label("not defined for this type"),
                     );
+                    self.error(*diagnostic);
                     return None;
                 }
-                let value = self.value(&def, fact, value)?;
+                let value = self.value(id, fact, value)?;
                 Some(Condition::Compare { fact: id, op: *op, value })
             }
             ExprKind::In { fact, values } => {
                 let id = self.lookup_fact(fact)?;
                 self.fact_used[id.index()] = true;
-                let def = self.model.facts[id.index()].clone();
+                let def = &self.model.facts[id.index()];
                 if matches!(def.ty, FactType::Bool | FactType::Set(_)) {
-                    self.error(
+                    let diagnostic = Box::new(
                         Diagnostic::new(
                             DiagnosticKind::OperatorNotAllowed {
                                 op: "in",
@@ -764,12 +764,13 @@ impl Checker {
                         )
                         .with_label("not defined for this type"),
                     );
+                    self.error(*diagnostic);
                     return None;
                 }
                 let mut out = Vec::new();
                 let mut ok = true;
                 for v in values {
-                    match self.value(&def, fact, v) {
+                    match self.value(id, fact, v) {
                         Some(v) => out.push(v),
                         None => ok = false,
                     }
@@ -780,68 +781,14 @@ impl Checker {
     }
 
     /// Checks a literal against the fact's type and converts it.
-    fn value(&mut self, fact: &FactDef, name: &Ident, literal: &Literal) -> Option<Value> {
-        let converted = match (&fact.ty, &literal.kind) {
-            (FactType::Bool, LiteralKind::Bool(b)) => Some(Value::Bool(*b)),
-            (FactType::Int, LiteralKind::Int { value, .. }) => Some(Value::Int(*value)),
-            #[allow(clippy::cast_precision_loss)] // ints compared with number facts are small
-            (FactType::Number, LiteralKind::Int { value, hex: false }) => {
-                Some(Value::Number(*value as f64))
+    fn value(&mut self, fact: FactId, name: &Ident, literal: &Literal) -> Option<Value> {
+        match convert_literal(&self.model.facts[fact.index()], name, literal) {
+            Ok(value) => Some(value),
+            Err(diagnostic) => {
+                self.error(*diagnostic);
+                None
             }
-            (FactType::Number, LiteralKind::Number(n)) => Some(Value::Number(n.value)),
-            (FactType::String, LiteralKind::Str(s)) => Some(Value::Str(s.clone())),
-            (FactType::Version, LiteralKind::Version(parts)) => Some(Value::Version(parts.clone())),
-            (FactType::Version, LiteralKind::Number(n)) => {
-                let parts: Option<Vec<u64>> = n.text.split('.').map(|p| p.parse().ok()).collect();
-                parts.map(Value::Version)
-            }
-            (FactType::Version, LiteralKind::Int { value, hex: false }) => {
-                u64::try_from(*value).ok().map(|v| Value::Version(vec![v]))
-            }
-            (
-                FactType::Enum(values) | FactType::Set(values),
-                LiteralKind::Name(v) | LiteralKind::Str(v),
-            ) => {
-                if let Some(index) = values.iter().position(|x| x == v) {
-                    Some(Value::Enum(index as u32))
-                } else {
-                    let mut diagnostic = Diagnostic::new(
-                        DiagnosticKind::UnknownEnumValue {
-                            fact: fact.name.clone(),
-                            value: v.clone(),
-                        },
-                        literal.span,
-                    )
-                    .with_label("not a declared value")
-                    .with_related(fact.span, "declared here");
-                    diagnostic = match did_you_mean(v, values.iter().map(String::as_str)) {
-                        Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
-                        None => {
-                            diagnostic.with_hint(format!("the values are: {}", values.join(", ")))
-                        }
-                    };
-                    self.error(diagnostic);
-                    return None;
-                }
-            }
-            _ => None,
-        };
-        if converted.is_none() {
-            self.error(
-                Diagnostic::new(
-                    DiagnosticKind::TypeMismatch {
-                        fact: name.name.clone(),
-                        fact_type: fact.ty.describe(),
-                        found: literal.kind.describe(),
-                        expected: expected_literal(&fact.ty),
-                    },
-                    literal.span,
-                )
-                .with_label(format!("expected {}", expected_literal(&fact.ty)))
-                .with_related(fact.span, format!("`{}` is declared here", fact.name)),
-            );
         }
-        converted
     }
 
     fn check_whole(&mut self) {
@@ -1038,4 +985,66 @@ impl From<RuleId> for u32 {
     fn from(id: RuleId) -> u32 {
         id.0
     }
+}
+
+/// Checks a literal against the fact's type and converts it.
+fn convert_literal(
+    fact: &FactDef,
+    name: &Ident,
+    literal: &Literal,
+) -> Result<Value, Box<Diagnostic>> {
+    let converted = match (&fact.ty, &literal.kind) {
+        (FactType::Bool, LiteralKind::Bool(b)) => Some(Value::Bool(*b)),
+        (FactType::Int, LiteralKind::Int { value, .. }) => Some(Value::Int(*value)),
+        #[allow(clippy::cast_precision_loss)] // ints compared with number facts are small
+        (FactType::Number, LiteralKind::Int { value, hex: false }) => {
+            Some(Value::Number(*value as f64))
+        }
+        (FactType::Number, LiteralKind::Number(n)) => Some(Value::Number(n.value)),
+        (FactType::String, LiteralKind::Str(s)) => Some(Value::Str(s.clone())),
+        (FactType::Version, LiteralKind::Version(parts)) => Some(Value::Version(parts.clone())),
+        (FactType::Version, LiteralKind::Number(n)) => {
+            let parts: Option<Vec<u64>> = n.text.split('.').map(|p| p.parse().ok()).collect();
+            parts.map(Value::Version)
+        }
+        (FactType::Version, LiteralKind::Int { value, hex: false }) => {
+            u64::try_from(*value).ok().map(|v| Value::Version(vec![v]))
+        }
+        (
+            FactType::Enum(values) | FactType::Set(values),
+            LiteralKind::Name(v) | LiteralKind::Str(v),
+        ) => {
+            if let Some(index) = values.iter().position(|x| x == v) {
+                Some(Value::Enum(index as u32))
+            } else {
+                let mut diagnostic = Diagnostic::new(
+                    DiagnosticKind::UnknownEnumValue { fact: fact.name.clone(), value: v.clone() },
+                    literal.span,
+                )
+                .with_label("not a declared value")
+                .with_related(fact.span, "declared here");
+                diagnostic = match did_you_mean(v, values.iter().map(String::as_str)) {
+                    Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                    None => diagnostic.with_hint(format!("the values are: {}", values.join(", "))),
+                };
+                return Err(Box::new(diagnostic));
+            }
+        }
+        _ => None,
+    };
+    converted.ok_or_else(|| {
+        Box::new(
+            Diagnostic::new(
+                DiagnosticKind::TypeMismatch {
+                    fact: name.name.clone(),
+                    fact_type: fact.ty.describe(),
+                    found: literal.kind.describe(),
+                    expected: expected_literal(&fact.ty),
+                },
+                literal.span,
+            )
+            .with_label(format!("expected {}", expected_literal(&fact.ty)))
+            .with_related(fact.span, format!("`{}` is declared here", fact.name)),
+        )
+    })
 }

@@ -111,9 +111,14 @@ pub fn load_sources(sources: SourceMap) -> KnowledgeBase {
         diagnostics.append(&mut problems);
         files.push(tree);
     }
-    let (model, mut problems) = check(&files);
-    diagnostics.append(&mut problems);
     let syntax_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let (model, mut problems) = check(&files);
+    if syntax_errors {
+        // Items that did not parse are missing from the check, so its usage warnings
+        // ("unused fact", …) would be wrong; its errors still stand.
+        problems.retain(Diagnostic::is_error);
+    }
+    diagnostics.append(&mut problems);
     diagnostic::sort(&mut diagnostics);
     KnowledgeBase { sources, files, model: if syntax_errors { None } else { model }, diagnostics }
 }

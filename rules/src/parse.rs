@@ -996,7 +996,7 @@ impl ItemShape {
     }
 }
 
-const ALL_FIELDS: [&str; 22] = [
+const ALL_FIELDS: [&str; 21] = [
     "title",
     "description",
     "ask",
@@ -1018,7 +1018,6 @@ const ALL_FIELDS: [&str; 22] = [
     "run",
     "verify",
     "undo",
-    "background",
 ];
 
 fn block_item(input: In<'_>, shape: ItemShape) -> PResult<'_, Block> {
@@ -1072,7 +1071,12 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
         return fail(e);
     };
     if !allowed.contains(&kw) {
-        let kind = if ALL_FIELDS.contains(&kw) {
+        let kind = if ITEM_KEYWORDS.contains(&kw) {
+            DiagnosticKind::Syntax {
+                expected: vec!["`}` to close the block".into()],
+                found: format!("`{kw}`, which starts the next item (is a `}}` missing?)"),
+            }
+        } else if ALL_FIELDS.contains(&kw) {
             DiagnosticKind::FieldNotAllowed {
                 field: ALL_FIELDS.iter().find(|f| **f == kw).copied().unwrap_or("field"),
                 item: shape.name(),
