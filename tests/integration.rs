@@ -9,3 +9,6 @@ mod cli;
 
 #[path = "integration/docs.rs"]
 mod docs;
+
+#[path = "integration/readme.rs"]
+mod readme;
