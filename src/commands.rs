@@ -15,20 +15,43 @@ use triage_rules::{KnowledgeBase, SourceMap};
 
 mod init;
 
-/// A problem with how triage was called (exit code 2).
+/// A problem with how triage was called, or with writing its output (exit code 2).
 #[derive(Debug)]
-pub struct UsageError(String);
+pub enum UsageError {
+    Usage(String),
+    Io(std::io::Error),
+}
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            UsageError::Usage(message) => f.write_str(message),
+            UsageError::Io(e) => write!(f, "{e}"),
+        }
     }
 }
 
 impl From<std::io::Error> for UsageError {
     fn from(e: std::io::Error) -> Self {
-        UsageError(e.to_string())
+        UsageError::Io(e)
     }
+}
+
+impl UsageError {
+    /// The reader of our output went away (`triage … | head`): not an error worth a word.
+    #[must_use]
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, UsageError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Writes to standard output (colour stripped unless it is a terminal that wants it); a
+/// closed pipe comes back as an error instead of a panic.
+fn emit(text: &str) -> Result<(), UsageError> {
+    let mut out = anstream::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
 }
 
 type Outcome = Result<ExitCode, UsageError>;
@@ -42,13 +65,15 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Init(args) => init(&args),
         Command::Completions(args) => {
             let mut command = Cli::command();
-            clap_complete::generate(args.shell, &mut command, "triage", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "triage", &mut script);
+            emit(&String::from_utf8_lossy(&script))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            std::io::stdout().write_all(&out)?;
+            emit(&String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -60,7 +85,7 @@ fn knowledge_paths(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> Result<Vec<PathB
         return Ok(paths);
     }
     kb.map(|p| vec![p]).ok_or_else(|| {
-        UsageError(
+        UsageError::Usage(
             "no knowledge base given: pass files or folders, or --kb PATH (or set TRIAGE_KB)"
                 .into(),
         )
@@ -93,8 +118,7 @@ fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
     match args.format {
         OutputFormat::Text => {
             let rendered = diagnostic::render(&kb.diagnostics, &kb.sources, colour_stdout());
-            anstream::print!("{rendered}");
-            anstream::println!("{}", summary(&kb));
+            emit(&format!("{rendered}{}\n", summary(&kb)))?;
         }
         OutputFormat::Json => {
             let report = serde_json::json!({
@@ -103,10 +127,9 @@ fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
                 "warnings": kb.warning_count(),
                 "diagnostics": diagnostic::to_json(&kb.diagnostics, &kb.sources),
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).map_err(|e| UsageError(e.to_string()))?
-            );
+            let json = serde_json::to_string_pretty(&report)
+                .map_err(|e| UsageError::Usage(e.to_string()))?;
+            emit(&format!("{json}\n"))?;
         }
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
@@ -124,7 +147,7 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
         }
         for file in kb_files(path)? {
             let bytes = std::fs::read(&file)
-                .map_err(|e| UsageError(format!("cannot read `{}`: {e}", file.display())))?;
+                .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", file.display())))?;
             files.push((file.display().to_string(), bytes));
         }
     }
@@ -147,13 +170,13 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
         let formatted = triage_rules::format::format_file(&tree);
         if args.check {
             if formatted != text {
-                println!("{name}");
+                emit(&format!("{name}\n"))?;
                 failed = true;
             }
         } else if args.write && name != "<stdin>" {
             if formatted != text {
                 std::fs::write(&name, &formatted)
-                    .map_err(|e| UsageError(format!("cannot write `{name}`: {e}")))?;
+                    .map_err(|e| UsageError::Usage(format!("cannot write `{name}`: {e}")))?;
                 anstream::eprintln!("formatted {name}");
             }
         } else {
@@ -163,14 +186,14 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
             stdout.push_str(&formatted);
         }
     }
-    std::io::stdout().write_all(stdout.as_bytes())?;
+    emit(&stdout)?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// `.kb` files under a path (the path itself if it is a file), sorted.
 fn kb_files(path: &Path) -> Result<Vec<PathBuf>, UsageError> {
     let meta = std::fs::metadata(path)
-        .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
+        .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -219,7 +242,7 @@ fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
                 || format!("the symptoms are: {}", names.join(", ")),
                 |c| format!("did you mean `{c}`?"),
             );
-            UsageError(format!("unknown symptom `{name}`; {hint}"))
+            UsageError::Usage(format!("unknown symptom `{name}`; {hint}"))
         })?),
     };
     let graph = DecisionGraph::build(&model);
@@ -227,14 +250,17 @@ fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
         GraphFormat::Dot => graph.to_dot(&model, only),
         GraphFormat::Mermaid => graph.to_mermaid(&model, only),
     };
-    std::io::stdout().write_all(text.as_bytes())?;
+    emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn init(args: &InitArgs) -> Outcome {
     let dir = &args.dir;
     if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
-        return Err(UsageError(format!("`{}` already exists and is not empty", dir.display())));
+        return Err(UsageError::Usage(format!(
+            "`{}` already exists and is not empty",
+            dir.display()
+        )));
     }
     for (relative, contents) in init::FILES {
         let path = dir.join(relative);
@@ -242,8 +268,8 @@ fn init(args: &InitArgs) -> Outcome {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(&path, contents)?;
-        println!("created {}", path.display());
+        emit(&format!("created {}\n", path.display()))?;
     }
-    println!("\nnext: triage check --kb {}", dir.display());
+    emit(&format!("\nnext: triage check --kb {}\n", dir.display()))?;
     Ok(ExitCode::SUCCESS)
 }

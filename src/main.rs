@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     choice.write_global();
     match commands::run(cli) {
         Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             anstream::eprintln!("{}error:{} {e}", STYLE_ERROR.render(), STYLE_ERROR.render_reset());
             ExitCode::from(2)

@@ -417,7 +417,7 @@ pub enum FieldKind {
     Check(Script),
     /// `unlisted 0.1` (symptom): the least prior mass left to causes nobody wrote down.
     Unlisted(Probability),
-    /// `explains a prior 0.2, b prior 0.01` (cause).
+    /// `explains a: 0.2, b: 0.01` (cause).
     Explains(Vec<Explained>),
     /// `prior 0.2` (cause): the prior for explained symptoms that give none of their own.
     Prior(Probability),

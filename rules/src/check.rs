@@ -21,10 +21,18 @@ use std::collections::HashMap;
 /// Checks parsed files. Returns the model when there is no error, and all diagnostics.
 #[must_use]
 pub fn check(files: &[ast::File]) -> (Option<Model>, Vec<Diagnostic>) {
+    check_files(files, true)
+}
+
+/// Like [`check`]; `complete` is false when some items did not parse. Then the checks that
+/// judge the knowledge base as a whole (a symptom nobody explains, a fact nobody uses…) are
+/// skipped: the missing items would make them wrong.
+#[must_use]
+pub fn check_files(files: &[ast::File], complete: bool) -> (Option<Model>, Vec<Diagnostic>) {
     let mut checker = Checker::default();
     checker.declare(files);
     checker.resolve(files);
-    checker.check_whole();
+    checker.check_whole(complete);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
     let model = if has_errors { None } else { Some(checker.model) };
     (model, checker.diagnostics)
@@ -346,7 +354,7 @@ impl Checker {
                     }
                 }
                 FieldKind::Aliases(texts) => {
-                    def.aliases.extend(texts.iter().map(|t| t.value.clone()))
+                    def.aliases.extend(texts.iter().map(|t| t.value.clone()));
                 }
                 FieldKind::Check(s) => self.push_script(&mut def.checks, s, "check"),
                 FieldKind::Unlisted(p) => {
@@ -558,38 +566,40 @@ impl Checker {
                 .with_hint("add `fixes CAUSE` naming the cause this fix repairs"),
             );
         }
+        self.script_warnings(&def, block.name.span);
+        self.model.fixes[id.index()] = def;
+    }
+
+    /// Warnings about a fix's scripts: no verify, an undo without a run, a run without undo.
+    fn script_warnings(&mut self, def: &FixDef, span: Span) {
         if def.verify.is_empty() && !def.run.is_empty() {
             self.diagnostics.push(
-                Diagnostic::new(
-                    DiagnosticKind::FixWithoutVerify { fix: def.name.clone() },
-                    block.name.span,
-                )
-                .with_hint("add `verify powershell \"\"\"…\"\"\"` that exits 0 when the fix took"),
+                Diagnostic::new(DiagnosticKind::FixWithoutVerify { fix: def.name.clone() }, span)
+                    .with_hint(format!(
+                        "add `verify {} \"\"\"…\"\"\"` that exits 0 when the fix took",
+                        def.run[0].shell.keyword()
+                    )),
             );
         }
         for undo in &def.undo {
             if !def.run.iter().any(|r| r.shell == undo.shell) {
                 self.diagnostics.push(Diagnostic::new(
                     DiagnosticKind::UndoWithoutRun { fix: def.name.clone() },
-                    block.name.span,
+                    span,
                 ));
             }
         }
         for run in &def.run {
             if !def.undo.iter().any(|u| u.shell == run.shell) {
                 self.diagnostics.push(
-                    Diagnostic::new(
-                        DiagnosticKind::NoUndo { fix: def.name.clone() },
-                        block.name.span,
-                    )
-                    .with_hint(format!(
-                        "add `undo {} \"\"\"…\"\"\"` so a plan can roll back a failed attempt",
-                        run.shell.keyword()
-                    )),
+                    Diagnostic::new(DiagnosticKind::NoUndo { fix: def.name.clone() }, span)
+                        .with_hint(format!(
+                            "add `undo {} \"\"\"…\"\"\"` so a plan can roll back a failed attempt",
+                            run.shell.keyword()
+                        )),
                 );
             }
         }
-        self.model.fixes[id.index()] = def;
     }
 
     fn resolve_rule(&mut self, rule: &ast::Rule, item_span: Span) {
@@ -597,8 +607,9 @@ impl Checker {
         let condition = self.condition(&rule.condition);
         let Some(target) = target else { return };
         self.fact_used[target.index()] = true;
-        let value = self.value(target, &rule.target, &rule.value);
-        let otherwise = rule.otherwise.as_ref().map(|o| self.value(target, &rule.target, o));
+        let value = self.value(target, &rule.target, &rule.value, SET_TO);
+        let otherwise =
+            rule.otherwise.as_ref().map(|o| self.value(target, &rule.target, o, SET_TO));
         self.model.facts[target.index()].derived = true;
         if let (Some(condition), Some(value)) = (condition, value) {
             let otherwise = match otherwise {
@@ -744,7 +755,7 @@ impl Checker {
                     self.error(*diagnostic);
                     return None;
                 }
-                let value = self.value(id, fact, value)?;
+                let value = self.value(id, fact, value, COMPARED_WITH)?;
                 Some(Condition::Compare { fact: id, op: *op, value })
             }
             ExprKind::In { fact, values } => {
@@ -770,7 +781,7 @@ impl Checker {
                 let mut out = Vec::new();
                 let mut ok = true;
                 for v in values {
-                    match self.value(id, fact, v) {
+                    match self.value(id, fact, v, COMPARED_WITH) {
                         Some(v) => out.push(v),
                         None => ok = false,
                     }
@@ -781,8 +792,14 @@ impl Checker {
     }
 
     /// Checks a literal against the fact's type and converts it.
-    fn value(&mut self, fact: FactId, name: &Ident, literal: &Literal) -> Option<Value> {
-        match convert_literal(&self.model.facts[fact.index()], name, literal) {
+    fn value(
+        &mut self,
+        fact: FactId,
+        name: &Ident,
+        literal: &Literal,
+        verb: &'static str,
+    ) -> Option<Value> {
+        match convert_literal(&self.model.facts[fact.index()], name, literal, verb) {
             Ok(value) => Some(value),
             Err(diagnostic) => {
                 self.error(*diagnostic);
@@ -791,9 +808,15 @@ impl Checker {
         }
     }
 
-    fn check_whole(&mut self) {
+    fn check_whole(&mut self, complete: bool) {
         self.check_priors();
         self.check_rule_cycles();
+        // What follows judges the whole; errors so far (or items that did not parse) would
+        // make these findings echoes of them — a symptom whose only cause failed to resolve
+        // is not "without cause".
+        if !complete || self.diagnostics.iter().any(Diagnostic::is_error) {
+            return;
+        }
         if self.model.symptoms.is_empty() {
             self.diagnostics.push(
                 Diagnostic::global(DiagnosticKind::NoSymptom)
@@ -813,11 +836,6 @@ impl Checker {
                     )),
                 );
             }
-        }
-        // Usage warnings on a model with errors would mostly echo them (a finding with an
-        // unknown fact leaves its fact "unused" and its cause "without evidence").
-        if self.diagnostics.iter().any(Diagnostic::is_error) {
-            return;
         }
         for (i, cause) in self.model.causes.iter().enumerate() {
             if cause.findings.is_empty() {
@@ -898,6 +916,10 @@ impl Checker {
             Ok(order) => self.model.rule_order = order,
             Err(cycles) => {
                 for cycle in cycles {
+                    // `rule_order` gives the cycle in "feeds" order (each rule's fact is read
+                    // by the next); reverse it so it reads "`a` reads `b`, which reads …".
+                    let cycle: Vec<RuleId> =
+                        cycle[..1].iter().chain(cycle[1..].iter().rev()).copied().collect();
                     let facts: Vec<String> = cycle
                         .iter()
                         .map(|r| {
@@ -912,7 +934,7 @@ impl Checker {
                             .with_label("this rule is on the cycle");
                     for r in &cycle[1..] {
                         diagnostic = diagnostic
-                            .with_related(self.model.rules[r.index()].span, "and this rule");
+                            .with_related(self.model.rules[r.index()].span, "then this rule");
                     }
                     diagnostic = diagnostic.with_hint("a derived fact cannot depend on itself; break the cycle by reading a collected fact instead");
                     self.diagnostics.push(diagnostic);
@@ -921,6 +943,9 @@ impl Checker {
         }
     }
 }
+
+const COMPARED_WITH: &str = "is compared with";
+const SET_TO: &str = "is set to";
 
 #[derive(Default)]
 struct FieldSeen(HashMap<&'static str, Span>);
@@ -992,6 +1017,7 @@ fn convert_literal(
     fact: &FactDef,
     name: &Ident,
     literal: &Literal,
+    verb: &'static str,
 ) -> Result<Value, Box<Diagnostic>> {
     let converted = match (&fact.ty, &literal.kind) {
         (FactType::Bool, LiteralKind::Bool(b)) => Some(Value::Bool(*b)),
@@ -1038,6 +1064,7 @@ fn convert_literal(
                 DiagnosticKind::TypeMismatch {
                     fact: name.name.clone(),
                     fact_type: fact.ty.describe(),
+                    verb,
                     found: literal.kind.describe(),
                     expected: expected_literal(&fact.ty),
                 },

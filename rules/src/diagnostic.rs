@@ -73,9 +73,11 @@ pub enum DiagnosticKind {
         fact: String,
         value: String,
     },
+    /// `verb` is "is compared with" in a condition, "is set to" in a rule.
     TypeMismatch {
         fact: String,
         fact_type: String,
+        verb: &'static str,
         found: &'static str,
         expected: String,
     },
@@ -228,11 +230,11 @@ impl DiagnosticKind {
             K::MixedIndentation => {
                 "this block indents some lines with tabs and others with spaces".into()
             }
-            K::InvalidEscape { escape } => format!("unknown escape `{escape}` in a string"),
+            K::InvalidEscape { escape } => format!("invalid escape `{escape}` in a string"),
             K::KeywordAsName { keyword } => {
                 format!("`{keyword}` is a keyword and cannot be used as a name")
             }
-            K::IntOutOfRange => "this integer does not fit in 64 bits".into(),
+            K::IntOutOfRange => "this number does not fit in 64 bits".into(),
             K::DuplicateField { field } => format!("`{field}` is given more than once"),
             K::MissingField { item, name, field } => {
                 format!("{item} `{name}` has no `{field}`")
@@ -246,8 +248,8 @@ impl DiagnosticKind {
             K::UnknownEnumValue { fact, value } => {
                 format!("`{value}` is not one of the values of `{fact}`")
             }
-            K::TypeMismatch { fact, fact_type, found, expected } => {
-                format!("`{fact}` is {fact_type} but is compared with {found}; expected {expected}")
+            K::TypeMismatch { fact, fact_type, verb, found, expected } => {
+                format!("`{fact}` is {fact_type} but {verb} {found}; expected {expected}")
             }
             K::NotABool { fact, fact_type } => {
                 format!(
@@ -310,11 +312,14 @@ fn one_of(expected: &[String]) -> String {
 
 fn cycle_text(facts: &[String]) -> String {
     let mut text = String::new();
-    for fact in facts {
-        let _ = write!(text, "`{fact}` → ");
-    }
-    if let Some(first) = facts.first() {
-        let _ = write!(text, "`{first}`");
+    for (i, fact) in facts.iter().enumerate() {
+        let next = &facts[(i + 1) % facts.len()];
+        let sep = match i {
+            0 => "",
+            _ if i + 1 == facts.len() => ", and ",
+            _ => ", ",
+        };
+        let _ = write!(text, "{sep}the rule for `{fact}` reads `{next}`");
     }
     text
 }

@@ -111,7 +111,10 @@ fn type_text(ty: &TypeExpr) -> String {
 }
 
 fn format_body(out: &mut String, body: &Body, optional: bool) {
-    if optional && body.fields.is_empty() && body.end_comments.is_empty() {
+    if body.fields.is_empty() && body.end_comments.is_empty() {
+        if !optional {
+            out.push_str(" {}");
+        }
         return;
     }
     out.push_str(" {\n");

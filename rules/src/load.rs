@@ -6,7 +6,7 @@
 //! a whole, it reports.
 
 use crate::ast;
-use crate::check::check;
+use crate::check::check_files;
 use crate::diagnostic::{self, Diagnostic, DiagnosticKind};
 use crate::model::Model;
 use crate::parse::parse_file;
@@ -68,6 +68,11 @@ pub fn load_paths(paths: &[PathBuf]) -> KnowledgeBase {
         }
     }
     let mut kb = load_sources(sources);
+    if !diagnostics.is_empty() {
+        // A path that could not be read explains an empty knowledge base better than
+        // "no symptom" does.
+        kb.diagnostics.retain(|d| d.kind != DiagnosticKind::NoSymptom);
+    }
     diagnostics.append(&mut kb.diagnostics);
     kb.diagnostics = diagnostics;
     diagnostic::sort(&mut kb.diagnostics);
@@ -112,12 +117,7 @@ pub fn load_sources(sources: SourceMap) -> KnowledgeBase {
         files.push(tree);
     }
     let syntax_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let (model, mut problems) = check(&files);
-    if syntax_errors {
-        // Items that did not parse are missing from the check, so its usage warnings
-        // ("unused fact", …) would be wrong; its errors still stand.
-        problems.retain(Diagnostic::is_error);
-    }
+    let (model, mut problems) = check_files(&files, !syntax_errors);
     diagnostics.append(&mut problems);
     diagnostic::sort(&mut diagnostics);
     KnowledgeBase { sources, files, model: if syntax_errors { None } else { model }, diagnostics }

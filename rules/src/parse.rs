@@ -202,6 +202,9 @@ fn describe_found(rest: &str) -> (String, usize) {
     if first == '\n' || first == '\r' {
         return ("the end of the line".into(), 0);
     }
+    if first == ' ' || first == '\t' {
+        return (if first == ' ' { "a space" } else { "a tab" }.into(), 1);
+    }
     if is_ident_char(first) {
         let word: String = rest.chars().take_while(|&c| is_ident_char(c)).take(40).collect();
         let len = word.len();
@@ -346,8 +349,11 @@ fn ident(input: In<'_>) -> PResult<'_, Ident> {
     Ok((rest, Ident { name: w.to_string(), span: span_between(input, rest) }))
 }
 
-/// `a, b, c` (at least one; a trailing comma is allowed).
+/// `a, b, c`: at least one element. A trailing comma is allowed only before `closer` (the `]`
+/// of a bracketed list, the `}` ending the block of a field list); elsewhere a comma promises
+/// another element, so a misspelt one is reported rather than taken for the end of the list.
 fn comma_list<'a, T>(
+    closer: Option<char>,
     mut element: impl FnMut(In<'a>) -> PResult<'a, T>,
 ) -> impl FnMut(In<'a>) -> PResult<'a, Vec<T>> {
     move |input: In<'a>| {
@@ -359,15 +365,26 @@ fn comma_list<'a, T>(
                 return Ok((rest, items));
             }
             let after_comma = skip_ws(advance(after_ws, 1));
-            match element(after_comma) {
-                Ok((next, value)) => {
-                    items.push(value);
-                    rest = next;
-                }
-                // A trailing comma before something that is not an element ends the list.
-                Err(nom::Err::Error(_)) => return Ok((advance(after_ws, 1), items)),
-                Err(e) => return Err(e),
+            if closer.is_some_and(|c| after_comma.fragment().starts_with(c)) {
+                return Ok((advance(after_ws, 1), items));
             }
+            // `fixes a,` followed by the next field: the word is a field, not a forgotten name.
+            if closer == Some('}')
+                && let Ok((_, (_, w))) = word(after_comma)
+                && ALL_FIELDS.contains(&w)
+            {
+                return Err(nom::Err::Failure(PError::problem(
+                    after_ws,
+                    DiagnosticKind::Syntax {
+                        expected: vec!["another element after `,`".into()],
+                        found: format!("the field `{w}` (remove the trailing comma)"),
+                    },
+                    1,
+                )));
+            }
+            let (next, value) = cut(element(after_comma))?;
+            items.push(value);
+            rest = next;
         }
     }
 }
@@ -482,7 +499,13 @@ fn quoted(input: In<'_>) -> PResult<'_, String> {
                         }
                         None => {
                             let at = advance(input, i);
-                            let len = text[i..].find(['}', '"', '\n']).map_or(2, |n| n + 1).min(12);
+                            let mut len =
+                                text[i..].find(['}', '"', '\n']).map_or(2, |n| n + 1).min(12);
+                            // The 12-byte cap can land inside a multi-byte character; back off
+                            // to a boundary (`\u` itself is 2 ASCII bytes, so this stops).
+                            while !text.is_char_boundary(i + len) {
+                                len -= 1;
+                            }
                             return Err(nom::Err::Failure(PError::problem(
                                 at,
                                 DiagnosticKind::InvalidEscape {
@@ -804,6 +827,16 @@ fn atom(input: In<'_>) -> PResult<'_, Expr> {
     })?;
     let after = skip_ws(rest);
     let t = *after.fragment();
+    if t.starts_with('=') && !t.starts_with("==") {
+        return Err(nom::Err::Failure(PError::problem(
+            after,
+            DiagnosticKind::Syntax {
+                expected: vec!["a comparison operator".into()],
+                found: "`=` (write `==` to compare)".into(),
+            },
+            1,
+        )));
+    }
     let op = [
         ("==", CompareOp::Eq),
         ("!=", CompareOp::Ne),
@@ -830,7 +863,7 @@ fn atom(input: In<'_>) -> PResult<'_, Expr> {
     }
     if let Ok((after_in, _)) = keyword("in")(after) {
         let (rest, _) = cut(ws(symbol("[", "`[` to start the list of values"))(after_in))?;
-        let (rest, values) = cut(comma_list(literal)(rest))?;
+        let (rest, values) = cut(comma_list(Some(']'), literal)(rest))?;
         let (rest, _) = cut(ws(symbol("]", "`,` or `]`"))(rest))?;
         let span = span_between(input, rest);
         return Ok((rest, Expr { kind: ExprKind::In { fact, values }, span }));
@@ -882,15 +915,19 @@ fn item(input: In<'_>) -> PResult<'_, Item> {
 fn next_item_start(input: In<'_>) -> In<'_> {
     let text = *input.fragment();
     let mut offset = 0;
+    // Inside a `"""` block a line may start with any word; count the delimiters skipped so
+    // far and only resume outside a block.
+    let mut in_block = false;
     // Skip the current line: the broken item starts here.
     while let Some(nl) = text[offset..].find('\n') {
+        in_block ^= text[offset..offset + nl].matches("\"\"\"").count() % 2 == 1;
         offset += nl + 1;
-        let line = &text[offset..];
+        let line = text[offset..].trim_start_matches([' ', '\t']);
         let starts_item = ITEM_KEYWORDS.iter().any(|kw| {
             line.strip_prefix(kw).is_some_and(|after| after.starts_with([' ', '\t', '\r', '\n']))
         });
-        if starts_item {
-            return advance(input, offset);
+        if starts_item && !in_block {
+            return advance(input, text.len() - line.len());
         }
     }
     advance(input, text.len())
@@ -926,7 +963,7 @@ fn type_expr(input: In<'_>) -> PResult<'_, TypeExpr> {
     if after_open.fragment().starts_with(']') {
         return Err(nom::Err::Failure(PError::problem(after_open, DiagnosticKind::EmptyEnum, 1)));
     }
-    let (rest, values) = comma_list(ident)(rest)?;
+    let (rest, values) = comma_list(Some(']'), ident)(rest)?;
     let (rest, _) = ws(symbol("]", "`,` or `]`"))(rest)?;
     Ok((rest, if w == "enum" { TypeExpr::Enum(values) } else { TypeExpr::Set(values) }))
 }
@@ -1125,7 +1162,7 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
         "verify" => script(input).map(|(r, s)| (r, FieldKind::Verify(s))),
         "undo" => script(input).map(|(r, s)| (r, FieldKind::Undo(s))),
         "cost" => duration(input).map(|(r, d)| (r, FieldKind::Cost(d))),
-        "where" => comma_list(|i| {
+        "where" => comma_list(Some('}'), |i| {
             keyword_value(
                 i,
                 &Place::ALL,
@@ -1134,14 +1171,16 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
             )
         })(input)
         .map(|(r, v)| (r, FieldKind::Where(v))),
-        "aliases" => comma_list(text)(input).map(|(r, v)| (r, FieldKind::Aliases(v))),
+        "aliases" => comma_list(Some('}'), text)(input).map(|(r, v)| (r, FieldKind::Aliases(v))),
         "unlisted" => probability(input).map(|(r, p)| (r, FieldKind::Unlisted(p))),
         "prior" => probability(input).map(|(r, p)| (r, FieldKind::Prior(p))),
-        "explains" => comma_list(explained)(input).map(|(r, v)| (r, FieldKind::Explains(v))),
-        "fixes" => comma_list(ident)(input).map(|(r, v)| (r, FieldKind::Fixes(v))),
+        "explains" => {
+            comma_list(Some('}'), explained)(input).map(|(r, v)| (r, FieldKind::Explains(v)))
+        }
+        "fixes" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::Fixes(v))),
         "risk" => keyword_value(input, &Risk::ALL, Risk::keyword, "a risk (low, medium or high)")
             .map(|(r, (risk, span))| (r, FieldKind::Risk(risk, span))),
-        "needs" => comma_list(|i| {
+        "needs" => comma_list(Some('}'), |i| {
             keyword_value(
                 i,
                 &Need::ALL,

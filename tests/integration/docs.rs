@@ -23,7 +23,11 @@ fn fenced_blocks(markdown: &str) -> Vec<Block> {
         match open.take() {
             None => {
                 if let Some(tag) = line.strip_prefix("```") {
-                    open = Some(Block { tag: tag.trim().to_string(), line: index + 1, text: String::new() });
+                    open = Some(Block {
+                        tag: tag.trim().to_string(),
+                        line: index + 1,
+                        text: String::new(),
+                    });
                 }
             }
             Some(mut block) => {
@@ -51,7 +55,8 @@ fn load_block(block: &Block) -> KnowledgeBase {
 
 fn report(block: &Block, kb: &KnowledgeBase, problem: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "--- ```{} block at docs/language.md:{}: {problem}", block.tag, block.line);
+    let _ =
+        writeln!(out, "--- ```{} block at docs/language.md:{}: {problem}", block.tag, block.line);
     out.push_str(&block.text);
     let _ = writeln!(out, "--- diagnostics:");
     out.push_str(&render(&kb.diagnostics, &kb.sources, false));
@@ -91,12 +96,19 @@ fn docs_kb_examples_load_and_kb_error_examples_fail() {
 
     assert!(valid > 0, "no ```kb block found in {}", path.display());
     assert!(broken > 0, "no ```kb-error block found in {}", path.display());
-    assert!(failures.is_empty(), "{} of {} examples are wrong:\n\n{}", failures.len(), valid + broken, failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} examples are wrong:\n\n{}",
+        failures.len(),
+        valid + broken,
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn fenced_blocks_keeps_tags_lines_and_text() {
-    let blocks = fenced_blocks("intro\n```kb\nfact a: bool\n```\ntext\n```kb-error\nfact in: bool\n```\n");
+    let blocks =
+        fenced_blocks("intro\n```kb\nfact a: bool\n```\ntext\n```kb-error\nfact in: bool\n```\n");
     let summary: Vec<(&str, usize, &str)> =
         blocks.iter().map(|b| (b.tag.as_str(), b.line, b.text.as_str())).collect();
     assert_eq!(summary, [("kb", 2, "fact a: bool\n"), ("kb-error", 6, "fact in: bool\n")]);

@@ -11,7 +11,10 @@ fn readme() -> String {
 /// The bodies of the fenced blocks tagged exactly `tag`.
 fn blocks(text: &str, tag: &str) -> Vec<String> {
     let fence = format!("```{tag}\n");
-    text.split(&fence).skip(1).map(|rest| rest.split("```").next().unwrap_or("").to_string()).collect()
+    text.split(&fence)
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or("").to_string())
+        .collect()
 }
 
 #[test]
