@@ -10,6 +10,8 @@ pub mod ast;
 pub mod check;
 pub mod diagnostic;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod load;
 pub mod model;
