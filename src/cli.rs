@@ -72,6 +72,30 @@ Exit codes: 0 done (or nothing to change), 1 files would change or do not parse,
 
 Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage")]
     Graph(GraphArgs),
+    /// Rank the likely causes of a problem from the facts of a machine
+    #[command(after_help = "Examples:
+  triage diagnose facts.json --kb my-kb
+  triage diagnose facts.yaml --kb my-kb --explain
+  triage diagnose --kb my-kb --fact http_status=503 --fact disk_free_ratio=0.01
+  collect-facts | triage diagnose - --kb my-kb --format json
+
+A fact file is a JSON or YAML object of fact name -> value (null = unknown), plus optional
+host, collected_at and symptom keys. Ints may be written \"0x904\".
+Exit codes: 0 diagnosed, 1 the facts are invalid (every problem is listed), 2 usage")]
+    Diagnose(DiagnoseArgs),
+    /// Diagnose many fact sets (JSON Lines) in parallel, one result line per input line
+    #[command(after_help = "Examples:
+  triage batch cases.jsonl --kb my-kb -o results.jsonl
+  cat cases.jsonl | triage batch - --kb my-kb --jobs 2 > results.jsonl
+
+Each output line is the diagnosis of the input line at the same position, or
+{\"line\": N, \"error\": ...} when that line is not valid. A summary goes to stderr.
+Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
+    Batch(BatchArgs),
+    /// Print the JSON Schema (draft 2020-12) of a fact file for the knowledge base
+    #[command(after_help = "Examples:
+  triage schema --kb my-kb > facts.schema.json")]
+    Schema,
     /// Create a new knowledge base with one commented example of every construct
     #[command(after_help = "Examples:
   triage init my-kb && triage check --kb my-kb
@@ -135,6 +159,39 @@ pub struct GraphArgs {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The fact file (JSON or YAML), `-` for standard input
+    pub facts: Option<PathBuf>,
+    /// Set a fact (repeatable); wins over the file
+    #[arg(long = "fact", value_name = "NAME=VALUE")]
+    pub facts_set: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Show every finding behind each cause
+    #[arg(long)]
+    pub explain: bool,
+    /// Warn about unknown keys instead of failing
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// JSON Lines input, one fact set per line; `-` for standard input
+    pub input: PathBuf,
+    /// Where to write the results (default: standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Warn about unknown keys instead of failing the line
+    #[arg(long)]
+    pub lenient: bool,
 }
 
 #[derive(Debug, Args)]

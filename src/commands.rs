@@ -13,6 +13,7 @@ use triage_rules::diagnostic::{self, Diagnostic};
 use triage_rules::graph::DecisionGraph;
 use triage_rules::{KnowledgeBase, SourceMap};
 
+mod diagnose;
 mod init;
 
 /// A problem with how triage was called, or with writing its output (exit code 2).
@@ -47,14 +48,14 @@ impl UsageError {
 
 /// Writes to standard output (colour stripped unless it is a terminal that wants it); a
 /// closed pipe comes back as an error instead of a panic.
-fn emit(text: &str) -> Result<(), UsageError> {
+pub(crate) fn emit(text: &str) -> Result<(), UsageError> {
     let mut out = anstream::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
 }
 
-type Outcome = Result<ExitCode, UsageError>;
+pub(crate) type Outcome = Result<ExitCode, UsageError>;
 
 pub fn run(cli: Cli) -> Outcome {
     let kb = cli.global.kb;
@@ -62,6 +63,9 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check(kb, args),
         Command::Fmt(args) => fmt_command(kb, args),
         Command::Graph(args) => graph(kb, &args),
+        Command::Diagnose(args) => diagnose::diagnose(kb, &args),
+        Command::Batch(args) => diagnose::batch(kb, &args),
+        Command::Schema => diagnose::schema(kb),
         Command::Init(args) => init(&args),
         Command::Completions(args) => {
             let mut command = Cli::command();

@@ -1,5 +1,24 @@
-//! triage-engine: fact files, the compiled knowledge base (dense ids, indexes), inference,
-//! explanations, the next-best question and repair-sequence planning.
+//! triage-engine: fact files, the compiled knowledge base, inference, explanations, the
+//! next-best question and repair-sequence planning, and batch triage.
 //!
-//! It consumes only the checked `triage_rules::Model`; it never sees `.kb` source text.
-//! Nothing is implemented here yet: the inference engine is the next piece of work.
+//! It consumes only the checked [`triage_rules::Model`]; it never sees `.kb` source text.
+//! [`facts`] reads and validates fact files, [`infer::Engine`] compiles a model and ranks
+//! causes, [`explain`] puts evidence into words, [`question`] picks what to ask next,
+//! [`repair`] orders the fixes and builds the observe–repair decision tree, [`reference`] is
+//! the slow, obviously-correct implementation the fast one is tested against, [`report`] is
+//! the JSON shape of a diagnosis, [`batch`] runs many fact sets in parallel, and [`schema`]
+//! describes fact files as JSON Schema.
+
+pub mod batch;
+pub mod explain;
+pub mod facts;
+pub mod infer;
+pub mod question;
+pub mod repair;
+pub mod report;
+pub mod schema;
+pub mod value;
+
+pub use facts::{FactFileError, FactProblem, FactReader, FactSet, Format};
+pub use infer::{Diagnosis, Engine, RankedCause, SymptomDiagnosis};
+pub use value::FactValue;

@@ -1,4 +1,7 @@
-//! triage-renderers: guides (Markdown, HTML), executable plans (PowerShell, bash, JSON),
-//! fact-collection scripts and the static site, all rendered from the engine's results.
+//! triage-renderers: what people and machines receive, rendered from the engine's results.
 //!
-//! Nothing is implemented here yet: the renderers follow the inference engine.
+//! [`diagnosis`] prints a diagnosis report for a terminal. Guides (Markdown, HTML), executable
+//! plans (PowerShell, bash, JSON), fact-collection scripts and the static site are not built
+//! yet; they will render the same report and decision tree.
+
+pub mod diagnosis;

@@ -1,0 +1,764 @@
+//! Fact files: JSON or YAML objects of fact name → value, validated against the knowledge
+//! base's fact declarations.
+//!
+//! Reading never stops at the first problem: an unknown key, a value of the wrong type, an
+//! undeclared enum value, a duplicate key — each becomes a [`FactProblem`] naming the key, the
+//! value and what was expected, and the rest of the file is still read. Values are untrusted:
+//! they are only ever compared with declared values, never interpreted. `null` means unknown.
+//! Besides facts, a file may carry `host`, `collected_at` and `symptom` (the symptom to
+//! diagnose when the facts alone do not show it).
+
+use crate::value::FactValue;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::collections::HashMap;
+use std::fmt;
+use triage_rules::diagnostic::did_you_mean;
+use triage_rules::model::{FactId, FactType, Model, SymptomId};
+
+/// The longest string value accepted (64 KiB): longer values are almost certainly not a fact
+/// (a log pasted in by mistake) and would bloat every report that quotes them.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
+
+/// The facts of one case.
+#[derive(Debug, Clone, Default)]
+pub struct FactSet {
+    /// Indexed by `FactId`; `None` is unknown.
+    pub values: Vec<Option<FactValue>>,
+    pub host: Option<String>,
+    pub collected_at: Option<String>,
+    /// The symptom the file names, if any.
+    pub symptom: Option<SymptomId>,
+    /// Problems tolerated in lenient mode (unknown keys).
+    pub warnings: Vec<FactProblem>,
+}
+
+impl FactSet {
+    /// An empty fact set for a knowledge base: every fact unknown.
+    #[must_use]
+    pub fn unknown(model: &Model) -> Self {
+        Self { values: vec![None; model.facts.len()], ..Self::default() }
+    }
+
+    #[must_use]
+    pub fn get(&self, fact: FactId) -> Option<&FactValue> {
+        self.values.get(fact.index()).and_then(Option::as_ref)
+    }
+
+    /// The known facts as a JSON object (a fact file `diagnose` reads back as is).
+    #[must_use]
+    pub fn to_json(&self, model: &Model) -> serde_json::Value {
+        let mut object = serde_json::Map::new();
+        if let Some(host) = &self.host {
+            object.insert("host".into(), host.clone().into());
+        }
+        if let Some(at) = &self.collected_at {
+            object.insert("collected_at".into(), at.clone().into());
+        }
+        if let Some(symptom) = self.symptom {
+            object.insert("symptom".into(), model.symptom(symptom).name.clone().into());
+        }
+        for (i, value) in self.values.iter().enumerate() {
+            if let Some(value) = value {
+                let fact = &model.facts[i];
+                object.insert(fact.name.clone(), value.to_json(&fact.ty));
+            }
+        }
+        serde_json::Value::Object(object)
+    }
+}
+
+/// One problem with one key of a fact file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FactProblem {
+    pub key: String,
+    /// The offending value, shortened for display.
+    pub found: String,
+    pub expected: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for FactProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: expected {}, found {}", self.key, self.expected, self.found)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " ({hint})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a fact file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FactFileError {
+    #[error("not valid {format}: {message}")]
+    Syntax { format: &'static str, message: String },
+    #[error("{}", problems_text(.0))]
+    Invalid(Vec<FactProblem>),
+}
+
+fn problems_text(problems: &[FactProblem]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    format!(
+        "{} problem{} in the facts:\n  {}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        lines.join("\n  ")
+    )
+}
+
+impl FactFileError {
+    /// The problems, one per key, or the syntax error as one line.
+    #[must_use]
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            FactFileError::Syntax { .. } => vec![self.to_string()],
+            FactFileError::Invalid(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    /// From a file name's extension; JSON unless it says YAML.
+    #[must_use]
+    pub fn from_path(path: &std::path::Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("yaml" | "yml") => Format::Yaml,
+            _ => Format::Json,
+        }
+    }
+
+    /// Guesses from the text: an object starts with `{` in JSON.
+    #[must_use]
+    pub fn sniff(text: &str) -> Format {
+        if text.trim_start().starts_with('{') { Format::Json } else { Format::Yaml }
+    }
+}
+
+/// Reads fact files for one knowledge base.
+#[derive(Debug)]
+pub struct FactReader<'m> {
+    model: &'m Model,
+    names: HashMap<&'m str, FactId>,
+    /// Unknown keys become warnings instead of errors.
+    pub lenient: bool,
+}
+
+impl<'m> FactReader<'m> {
+    #[must_use]
+    pub fn new(model: &'m Model) -> Self {
+        let names = model
+            .facts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), FactId(i as u32)))
+            .collect();
+        Self { model, names, lenient: false }
+    }
+
+    #[must_use]
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    pub fn read(&self, text: &str, format: Format) -> Result<FactSet, FactFileError> {
+        match format {
+            Format::Json => self.read_json(text),
+            Format::Yaml => self.read_yaml(text),
+        }
+    }
+
+    pub fn read_json(&self, text: &str) -> Result<FactSet, FactFileError> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let read = FileSeed(self)
+            .deserialize(&mut deserializer)
+            .and_then(|read| deserializer.end().map(|()| read))
+            .map_err(|e| FactFileError::Syntax { format: "JSON", message: e.to_string() })?;
+        self.finish(read)
+    }
+
+    pub fn read_yaml(&self, text: &str) -> Result<FactSet, FactFileError> {
+        let value: serde_json::Value = serde_saphyr::from_str(text)
+            .map_err(|e| FactFileError::Syntax { format: "YAML", message: e.to_string() })?;
+        self.read_value(value)
+    }
+
+    /// Reads facts from an already parsed JSON value (a YAML document, a case's `facts`).
+    pub fn read_value(&self, value: serde_json::Value) -> Result<FactSet, FactFileError> {
+        let read = FileSeed(self).deserialize(value).map_err(|e| FactFileError::Syntax {
+            format: "a fact object",
+            message: e.to_string(),
+        })?;
+        self.finish(read)
+    }
+
+    fn finish(&self, read: Read) -> Result<FactSet, FactFileError> {
+        let Read { mut facts, problems } = read;
+        if problems.is_empty() {
+            return Ok(facts);
+        }
+        if self.lenient {
+            let (unknown, real): (Vec<_>, Vec<_>) =
+                problems.into_iter().partition(|p| p.expected == EXPECTED_KNOWN_KEY);
+            if real.is_empty() {
+                facts.warnings = unknown;
+                return Ok(facts);
+            }
+            return Err(FactFileError::Invalid(real));
+        }
+        Err(FactFileError::Invalid(problems))
+    }
+
+    /// Sets one fact from text, as given on a command line (`--fact error_code=0x904`).
+    /// `unknown` or an empty value makes it unknown.
+    pub fn set_from_text(
+        &self,
+        facts: &mut FactSet,
+        name: &str,
+        text: &str,
+    ) -> Result<(), FactProblem> {
+        let Some(&id) = self.names.get(name) else {
+            return Err(self.unknown_key(name));
+        };
+        if facts.values.len() < self.model.facts.len() {
+            facts.values.resize(self.model.facts.len(), None);
+        }
+        let ty = &self.model.facts[id.index()].ty;
+        if text.is_empty() || text == "unknown" || text == "null" {
+            facts.values[id.index()] = None;
+            return Ok(());
+        }
+        let raw = match ty {
+            FactType::Bool => match text {
+                "true" | "yes" => Raw::Bool(true),
+                "false" | "no" => Raw::Bool(false),
+                _ => Raw::Str(text.into()),
+            },
+            FactType::Number => {
+                text.parse::<f64>().map_or_else(|_| Raw::Str(text.into()), Raw::Float)
+            }
+            FactType::Set(_) => {
+                Raw::List(text.split(',').map(|s| Raw::Str(s.trim().into())).collect())
+            }
+            _ => Raw::Str(text.into()),
+        };
+        let value = convert(ty, raw).map_err(|found| problem(name, found, ty))?;
+        facts.values[id.index()] = Some(value);
+        Ok(())
+    }
+
+    fn unknown_key(&self, key: &str) -> FactProblem {
+        let hint =
+            did_you_mean(key, self.names.keys().copied()).map(|c| format!("did you mean `{c}`?"));
+        FactProblem {
+            key: key.to_string(),
+            found: "an unknown key".into(),
+            expected: EXPECTED_KNOWN_KEY.into(),
+            hint,
+        }
+    }
+}
+
+const EXPECTED_KNOWN_KEY: &str = "a fact declared in the knowledge base";
+
+/// The outcome of reading a file before deciding whether the problems are fatal.
+struct Read {
+    facts: FactSet,
+    problems: Vec<FactProblem>,
+}
+
+/// Reads one fact file with a reader's declarations.
+struct FileSeed<'r, 'm>(&'r FactReader<'m>);
+
+impl<'de> DeserializeSeed<'de> for FileSeed<'_, '_> {
+    type Value = Read;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Read, D::Error> {
+        deserializer.deserialize_map(FileVisitor { reader: self.0 })
+    }
+}
+
+struct FileVisitor<'r, 'm> {
+    reader: &'r FactReader<'m>,
+}
+
+impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
+    type Value = Read;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of fact name → value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
+        let model = self.reader.model;
+        let mut facts = FactSet::unknown(model);
+        let mut seen = vec![false; model.facts.len()];
+        let mut problems = Vec::new();
+        let mut seen_special: Vec<&'static str> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.as_str();
+            if let Some(&id) = self.reader.names.get(key) {
+                let ty = &model.facts[id.index()].ty;
+                let raw = map.next_value::<Raw>()?;
+                if std::mem::replace(&mut seen[id.index()], true) {
+                    problems.push(duplicate(key));
+                    continue;
+                }
+                match convert(ty, raw) {
+                    Ok(value) => facts.values[id.index()] = Some(value),
+                    Err(Found::Null) => {}
+                    Err(found) => problems.push(problem(key, found, ty)),
+                }
+                continue;
+            }
+            let special = match key {
+                "host" => Some("host"),
+                "collected_at" => Some("collected_at"),
+                "symptom" => Some("symptom"),
+                _ => None,
+            };
+            let Some(special) = special else {
+                map.next_value::<IgnoredAny>()?;
+                problems.push(self.reader.unknown_key(key));
+                continue;
+            };
+            let raw = map.next_value::<Raw>()?;
+            if seen_special.contains(&special) {
+                problems.push(duplicate(key));
+                continue;
+            }
+            seen_special.push(special);
+            let text = match raw {
+                Raw::Null => continue,
+                Raw::Str(s) => s,
+                other => {
+                    problems.push(FactProblem {
+                        key: key.to_string(),
+                        found: Found::from(other).describe(),
+                        expected: "a string".into(),
+                        hint: None,
+                    });
+                    continue;
+                }
+            };
+            match special {
+                "host" => facts.host = Some(text.into()),
+                "collected_at" => facts.collected_at = Some(text.into()),
+                _ => match model.symptom_id(&text) {
+                    Some(id) => facts.symptom = Some(id),
+                    None => {
+                        let names = model.symptoms.iter().map(|s| s.name.as_str());
+                        problems.push(FactProblem {
+                            key: key.to_string(),
+                            found: Found::Str(text.to_string()).describe(),
+                            expected: "the name of a symptom of the knowledge base".into(),
+                            hint: did_you_mean(&text, names)
+                                .map(|c| format!("did you mean `{c}`?")),
+                        });
+                    }
+                },
+            }
+        }
+        Ok(Read { facts, problems })
+    }
+}
+
+fn duplicate(key: &str) -> FactProblem {
+    FactProblem {
+        key: key.to_string(),
+        found: "a second value for the same key".into(),
+        expected: "each key once".into(),
+        hint: None,
+    }
+}
+
+/// A map key, borrowed from the input when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a fact name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A value as it came from the file, before its type is checked. Nested objects and lists
+/// of lists are not kept, only described, so hostile nesting costs nothing.
+#[derive(Debug)]
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(Box<str>),
+    List(Vec<Raw>),
+    Object,
+    NestedList,
+}
+
+impl<'de> de::Deserialize<'de> for Raw {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor { nested: false })
+    }
+}
+
+struct RawVisitor {
+    nested: bool,
+}
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a fact value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Int(i128::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Raw, E> {
+        Ok(Raw::Int(i128::from(v)))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Raw, E> {
+        Ok(Raw::Int(v))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Raw, E> {
+        Ok(i128::try_from(v).map_or(Raw::Float(f64::INFINITY), Raw::Int))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Raw, E> {
+        Ok(Raw::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::Str(v.into()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::Str(v.into_boxed_str()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        if self.nested {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Raw::NestedList);
+        }
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(RawSeed)? {
+            items.push(item);
+        }
+        Ok(Raw::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Raw::Object)
+    }
+}
+
+/// Elements of a list: scalars kept, deeper structure only described.
+struct RawSeed;
+
+impl<'de> DeserializeSeed<'de> for RawSeed {
+    type Value = Raw;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
+        deserializer.deserialize_any(RawVisitor { nested: true })
+    }
+}
+
+/// What was found instead of a valid value.
+#[derive(Debug)]
+enum Found {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    List,
+    Object,
+    TooLong(usize),
+}
+
+impl From<Raw> for Found {
+    fn from(raw: Raw) -> Found {
+        match raw {
+            Raw::Null => Found::Null,
+            Raw::Bool(b) => Found::Bool(b),
+            Raw::Int(i) => Found::Int(i),
+            Raw::Float(f) => Found::Float(f),
+            Raw::Str(s) => Found::Str(s.into()),
+            Raw::List(_) | Raw::NestedList => Found::List,
+            Raw::Object => Found::Object,
+        }
+    }
+}
+
+impl Found {
+    fn describe(&self) -> String {
+        match self {
+            Found::Null => "null".into(),
+            Found::Bool(b) => b.to_string(),
+            Found::Int(i) => i.to_string(),
+            Found::Float(f) if f.is_nan() => "NaN".into(),
+            Found::Float(f) if f.is_infinite() => "an infinite number".into(),
+            Found::Float(f) => f.to_string(),
+            Found::Str(s) => {
+                let shown: String = s.chars().take(60).collect();
+                let shown = serde_json::Value::String(shown).to_string();
+                if s.chars().count() > 60 {
+                    format!("{shown}… ({} bytes)", s.len())
+                } else {
+                    shown
+                }
+            }
+            Found::List => "a list".into(),
+            Found::Object => "an object".into(),
+            Found::TooLong(n) => format!("a string of {n} bytes (the limit is {MAX_STRING_BYTES})"),
+        }
+    }
+}
+
+fn problem(key: &str, found: Found, ty: &FactType) -> FactProblem {
+    let hint = match (&found, ty) {
+        (Found::Str(s), FactType::Enum(values) | FactType::Set(values)) => {
+            did_you_mean(s, values.iter().map(String::as_str))
+                .map(|c| format!("did you mean `{c}`?"))
+        }
+        (Found::Float(_), FactType::Version) => {
+            Some("write versions as strings, e.g. \"10.0.26100\"".into())
+        }
+        _ => None,
+    };
+    FactProblem { key: key.to_string(), found: found.describe(), expected: expected(ty), hint }
+}
+
+fn expected(ty: &FactType) -> String {
+    let list = |values: &[String]| {
+        let shown: Vec<&str> = values.iter().take(12).map(String::as_str).collect();
+        let more = if values.len() > 12 { ", …" } else { "" };
+        format!("{}{more}", shown.join(", "))
+    };
+    match ty {
+        FactType::Bool => "true or false".into(),
+        FactType::Int => "an integer such as 2308 or \"0x904\"".into(),
+        FactType::Number => "a number".into(),
+        FactType::String => "a string".into(),
+        FactType::Version => "a version such as \"10.0.26100\"".into(),
+        FactType::Enum(values) => format!("one of {}", list(values)),
+        FactType::Set(values) => format!("a list of values from {}", list(values)),
+    }
+}
+
+/// Converts a raw value to the fact's type, or says what was found instead.
+fn convert(ty: &FactType, raw: Raw) -> Result<FactValue, Found> {
+    match (ty, raw) {
+        (_, Raw::Null) => Err(Found::Null),
+        (FactType::Bool, Raw::Bool(b)) => Ok(FactValue::Bool(b)),
+        (FactType::Int, Raw::Int(i)) => {
+            i64::try_from(i).map(FactValue::Int).map_err(|_| Found::Int(i))
+        }
+        (FactType::Int, Raw::Float(f)) => {
+            float_to_int(f).map(FactValue::Int).ok_or(Found::Float(f))
+        }
+        (FactType::Int, Raw::Str(s)) => {
+            parse_int(&s).map(FactValue::Int).ok_or_else(|| Found::Str(s.into()))
+        }
+        #[allow(clippy::cast_precision_loss)] // a fact value beyond 2^53 loses precision as f64
+        (FactType::Number, Raw::Int(i)) => Ok(FactValue::Number(i as f64)),
+        (FactType::Number, Raw::Float(f)) if f.is_finite() => Ok(FactValue::Number(f)),
+        (FactType::String, Raw::Str(s)) if s.len() > MAX_STRING_BYTES => {
+            Err(Found::TooLong(s.len()))
+        }
+        (FactType::String, Raw::Str(s)) => Ok(FactValue::Str(s)),
+        (FactType::Version, Raw::Str(s)) => parse_version(&s)
+            .map(|v| FactValue::Version(v.into()))
+            .ok_or_else(|| Found::Str(s.into())),
+        (FactType::Version, Raw::Int(i)) => {
+            u64::try_from(i).map(|v| FactValue::Version(vec![v].into())).map_err(|_| Found::Int(i))
+        }
+        (FactType::Enum(values), Raw::Str(s)) => values
+            .iter()
+            .position(|v| **v == *s)
+            .map(|i| FactValue::Enum(i as u32))
+            .ok_or_else(|| Found::Str(s.into())),
+        (FactType::Set(values), Raw::Str(s)) => values
+            .iter()
+            .position(|v| **v == *s)
+            .map(|i| FactValue::Set(vec![i as u32].into()))
+            .ok_or_else(|| Found::Str(s.into())),
+        (FactType::Set(values), Raw::List(items)) => {
+            let mut members = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Raw::Str(s) => match values.iter().position(|v| **v == *s) {
+                        Some(i) => members.push(i as u32),
+                        None => return Err(Found::Str(s.into())),
+                    },
+                    other => return Err(Found::from(other)),
+                }
+            }
+            members.sort_unstable();
+            members.dedup();
+            Ok(FactValue::Set(members.into()))
+        }
+        (_, raw) => Err(Found::from(raw)),
+    }
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)] // range checked first
+fn float_to_int(f: f64) -> Option<i64> {
+    (f.is_finite() && f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64)
+        .then_some(f as i64)
+}
+
+/// `2308`, `-5`, `0x904`, `-0x10`, `0X904`.
+#[must_use]
+pub fn parse_int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let magnitude = match body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            i128::from_str_radix(hex, 16).ok()?
+        }
+        Some(_) => return None,
+        None if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) => {
+            body.parse::<i128>().ok()?
+        }
+        None => return None,
+    };
+    i64::try_from(if negative { -magnitude } else { magnitude }).ok()
+}
+
+/// `10.0.26100` (one or more dot-separated numbers).
+#[must_use]
+pub fn parse_version(text: &str) -> Option<Vec<u64>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    text.split('.')
+        .map(|part| {
+            if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+                part.parse().ok()
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model {
+        let mut sources = triage_rules::SourceMap::new();
+        sources.add(
+            "t.kb",
+            r#"
+fact error_code: int
+fact os: enum [windows10, windows11]
+fact changes: set [update, clone]
+fact ratio: number
+fact name: string
+fact build: version
+fact ok: bool
+symptom s { title "S" when error_code == 1 }
+cause c { title "C" explains s: 0.5 when os == windows10 and changes has clone and ratio > 0.5 and name == "x" and build > 10.0.1 and ok : usually }
+"#,
+        );
+        triage_rules::load_sources(sources).model.expect("fixture model")
+    }
+
+    #[test]
+    fn reads_every_type_and_hex_strings() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let facts = reader
+            .read_json(r#"{"error_code": "0x904", "os": "windows11", "changes": ["clone", "update", "clone"], "ratio": 1, "name": "srv", "build": "10.0.26100", "ok": null, "host": "pc1"}"#)
+            .unwrap();
+        assert_eq!(facts.values[0], Some(FactValue::Int(0x904)));
+        assert_eq!(facts.values[1], Some(FactValue::Enum(1)));
+        assert_eq!(facts.values[2], Some(FactValue::Set(vec![0, 1].into())));
+        assert_eq!(facts.values[3], Some(FactValue::Number(1.0)));
+        assert_eq!(facts.values[6], None);
+        assert_eq!(facts.host.as_deref(), Some("pc1"));
+    }
+
+    #[test]
+    fn reports_all_problems_at_once() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let err = reader
+            .read_json(r#"{"error_cod": 1, "os": "windows12", "ratio": "high", "ok": {"a": [[1]]}, "os": "windows10"}"#)
+            .unwrap_err();
+        let FactFileError::Invalid(problems) = err else { panic!("{err}") };
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 5, "{text:#?}");
+        assert!(text[0].contains("did you mean `error_code`?"), "{text:#?}");
+        assert!(text[1].contains("one of windows10, windows11, found \"windows12\""), "{text:#?}");
+        assert!(text[3].contains("found an object"), "{text:#?}");
+        assert!(text[4].contains("a second value"), "{text:#?}");
+    }
+
+    #[test]
+    fn yaml_hex_ints_and_nan_are_handled() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let facts = reader.read_yaml("error_code: 0x904\nos: windows10\n").unwrap();
+        assert_eq!(facts.values[0], Some(FactValue::Int(0x904)));
+        let err = reader.read_yaml("ratio: .nan\n").unwrap_err();
+        assert!(err.to_string().contains("found NaN"), "{err}");
+    }
+
+    #[test]
+    fn parses_ints_and_versions_strictly() {
+        assert_eq!(parse_int("0x904"), Some(2308));
+        assert_eq!(parse_int("-0x10"), Some(-16));
+        assert_eq!(parse_int("0x"), None);
+        assert_eq!(parse_int("12a"), None);
+        assert_eq!(parse_version("10.0.26100"), Some(vec![10, 0, 26100]));
+        assert_eq!(parse_version("10..1"), None);
+    }
+}

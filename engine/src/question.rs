@@ -1,0 +1,337 @@
+//! The next-best question: among the unknown facts a person or a collector can supply, the one
+//! whose answer is expected to say the most about the cause, per minute it costs.
+//!
+//! For a candidate fact the possible answers are grouped into classes that the knowledge base
+//! cannot tell apart (for an int: each value a condition names, its neighbours, and "some
+//! other value"; for an enum: each value). For each class the engine derives facts and ranks
+//! the symptom's causes exactly as it would after that answer. The chance of each class
+//! follows from the current ranking and the same likelihoods (naive Bayes), and the expected
+//! information gain is the current entropy minus the expected entropy after the answer.
+
+use crate::infer::{Engine, MatchedBy, SymptomDiagnosis, entropy};
+use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
+use serde::Serialize;
+use std::collections::HashSet;
+use triage_rules::model::{Condition, FactId, FactType, SymptomId, Value};
+
+/// What asking costs when the knowledge base does not say (seconds).
+pub const DEFAULT_QUESTION_COST: f64 = 60.0;
+
+/// One possible answer and how likely it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    #[serde(skip)]
+    pub value: FactValue,
+    /// The answer as a person reads it ("other" for "none of the values the rules name").
+    pub label: String,
+    pub probability: f64,
+    /// The ranking after this answer.
+    #[serde(skip)]
+    pub after: SymptomDiagnosis,
+}
+
+/// A fact worth finding out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub fact: FactId,
+    /// Expected reduction of uncertainty about the cause, in bits.
+    pub information_gain: f64,
+    pub cost_seconds: f64,
+    /// Bits per minute.
+    pub score: f64,
+    pub answers: Vec<Answer>,
+}
+
+/// The facts that could move the causes of a symptom: those its candidates' findings read,
+/// and, through rules, the facts those derived facts come from.
+fn relevant_facts(engine: &Engine, symptom: SymptomId) -> Vec<FactId> {
+    let model = engine.model();
+    let mut seen: HashSet<FactId> = HashSet::new();
+    let mut pending: Vec<FactId> = Vec::new();
+    for &(cause, _) in &model.symptom(symptom).causes {
+        for &(finding, _) in &model.cause(cause).findings {
+            pending.extend(model.finding(finding).condition.facts());
+        }
+    }
+    let mut out = Vec::new();
+    while let Some(fact) = pending.pop() {
+        if !seen.insert(fact) {
+            continue;
+        }
+        out.push(fact);
+        for rule in model.rules.iter().filter(|r| r.target == fact) {
+            pending.extend(rule.condition.facts());
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The values of a fact that conditions can tell apart (see the module note).
+fn candidate_values(engine: &Engine, fact: FactId) -> Vec<(FactValue, String)> {
+    let model = engine.model();
+    let ty = &model.fact(fact).ty;
+    match ty {
+        FactType::Bool => {
+            vec![(FactValue::Bool(true), "yes".into()), (FactValue::Bool(false), "no".into())]
+        }
+        FactType::Enum(values) => {
+            values.iter().enumerate().map(|(i, v)| (FactValue::Enum(i as u32), v.clone())).collect()
+        }
+        FactType::Set(values) => {
+            let mut out: Vec<(FactValue, String)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (FactValue::Set(vec![i as u32].into()), v.clone()))
+                .collect();
+            out.push((FactValue::Set(Vec::new().into()), "none of them".into()));
+            out
+        }
+        _ => {
+            let mut literals: Vec<Value> = Vec::new();
+            let mut collect = |c: &Condition| collect_literals(c, fact, &mut literals);
+            for finding in &model.findings {
+                collect(&finding.condition);
+            }
+            for rule in &model.rules {
+                collect(&rule.condition);
+            }
+            for symptom in &model.symptoms {
+                collect(&symptom.condition);
+            }
+            neighbourhood(ty, &literals)
+        }
+    }
+}
+
+fn collect_literals(condition: &Condition, fact: FactId, out: &mut Vec<Value>) {
+    match condition {
+        Condition::All(cs) | Condition::Any(cs) => {
+            cs.iter().for_each(|c| collect_literals(c, fact, out))
+        }
+        Condition::Not(c) => collect_literals(c, fact, out),
+        Condition::Compare { fact: f, value, .. } if *f == fact => out.push(value.clone()),
+        Condition::OneOf { fact: f, values } if *f == fact => out.extend(values.iter().cloned()),
+        _ => {}
+    }
+}
+
+/// Each named value, its neighbours (for ordered types) and one value unlike all of them.
+fn neighbourhood(ty: &FactType, literals: &[Value]) -> Vec<(FactValue, String)> {
+    let mut out: Vec<(FactValue, String)> = Vec::new();
+    let mut push = |v: FactValue, label: String| {
+        if !out.iter().any(|(x, _)| *x == v) {
+            out.push((v, label));
+        }
+    };
+    match ty {
+        FactType::Int => {
+            let mut max = 0i64;
+            for literal in literals {
+                if let Value::Int(i) = literal {
+                    push(FactValue::Int(*i), int_label(*i));
+                    push(FactValue::Int(i.saturating_sub(1)), int_label(i.saturating_sub(1)));
+                    push(FactValue::Int(i.saturating_add(1)), int_label(i.saturating_add(1)));
+                    max = max.max(*i);
+                }
+            }
+            push(FactValue::Int(max.saturating_add(1_000_003)), "another value".into());
+        }
+        FactType::Number => {
+            let mut max = 0f64;
+            for literal in literals {
+                if let Value::Number(n) = literal {
+                    let step = n.abs().max(1.0) * 1e-6;
+                    push(FactValue::Number(*n), n.to_string());
+                    push(FactValue::Number(n - step), format!("just under {n}"));
+                    push(FactValue::Number(n + step), format!("just over {n}"));
+                    max = max.max(*n);
+                }
+            }
+            push(FactValue::Number(max + 1e6), "another value".into());
+        }
+        FactType::Version => {
+            for literal in literals {
+                if let Value::Version(v) = literal {
+                    let text = crate::value::version_text(v);
+                    push(FactValue::Version(v.clone().into()), text.clone());
+                    let mut below = v.clone();
+                    if let Some(last) = below.last_mut()
+                        && *last > 0
+                    {
+                        *last -= 1;
+                        push(FactValue::Version(below.into()), format!("below {text}"));
+                    }
+                    let mut above = v.clone();
+                    if let Some(last) = above.last_mut() {
+                        *last = last.saturating_add(1);
+                    }
+                    push(FactValue::Version(above.into()), format!("above {text}"));
+                }
+            }
+        }
+        FactType::String => {
+            for literal in literals {
+                if let Value::Str(s) = literal {
+                    push(FactValue::Str(s.as_str().into()), format!("{s:?}"));
+                }
+            }
+            push(FactValue::Str("\u{0}another value".into()), "another value".into());
+        }
+        FactType::Bool | FactType::Enum(_) | FactType::Set(_) => {}
+    }
+    out
+}
+
+fn int_label(i: i64) -> String {
+    if i >= 0x100 { format!("{i:#x}") } else { i.to_string() }
+}
+
+/// Ranks the unknown, askable facts for one symptom by information gain per minute. `base`
+/// are the collected facts (before rules), `known` anything already added on top.
+#[must_use]
+pub fn next_questions(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    base: &FactValues,
+    known: &[(FactId, Option<FactValue>)],
+    limit: usize,
+) -> Vec<Question> {
+    let model = engine.model();
+    let symptom = diagnosis.symptom;
+    let current = engine.derive(base, known);
+    let now = Overlay { base, changes: &current };
+    let before = distribution(diagnosis);
+    let entropy_before = entropy(before.iter().copied());
+    if entropy_before <= 1e-12 {
+        return Vec::new();
+    }
+    let mut questions = Vec::new();
+    for fact in relevant_facts(engine, symptom) {
+        let def = model.fact(fact);
+        if now.value(fact).is_some() || (def.ask.is_none() && def.collect.is_empty()) {
+            continue;
+        }
+        let Some(question) = evaluate_question(engine, diagnosis, base, known, fact, &before)
+        else {
+            continue;
+        };
+        if question.information_gain > 1e-9 {
+            questions.push(question);
+        }
+    }
+    questions.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.fact.cmp(&b.fact)));
+    questions.truncate(limit);
+    questions
+}
+
+/// Causes then the unlisted cause, as one distribution.
+fn distribution(diagnosis: &SymptomDiagnosis) -> Vec<f64> {
+    diagnosis
+        .causes
+        .iter()
+        .map(|c| c.posterior)
+        .chain(std::iter::once(diagnosis.unlisted))
+        .collect()
+}
+
+/// The answers to one question, their chances and the information the question gives.
+pub(crate) fn evaluate_question(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    base: &FactValues,
+    known: &[(FactId, Option<FactValue>)],
+    fact: FactId,
+    before: &[f64],
+) -> Option<Question> {
+    let model = engine.model();
+    let mut findings: Vec<_> = diagnosis
+        .causes
+        .iter()
+        .flat_map(|c| model.cause(c.cause).findings.iter().map(|(f, _)| *f))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    findings.sort_unstable();
+    let mut answers: Vec<Answer> = Vec::new();
+    let mut signatures: Vec<Vec<Option<bool>>> = Vec::new();
+    let mut weights: Vec<f64> = Vec::new();
+    for (value, label) in candidate_values(engine, fact) {
+        let mut changes = known.to_vec();
+        changes.push((fact, Some(value.clone())));
+        let derived = engine.derive(base, &changes);
+        let view = Overlay { base, changes: &derived };
+        // Answers the knowledge base cannot tell apart are one answer.
+        let signature: Vec<Option<bool>> =
+            findings.iter().map(|f| evaluate(&model.finding(*f).condition, &view)).collect();
+        if signatures.contains(&signature) {
+            continue;
+        }
+        let after = engine.rank(diagnosis.symptom, MatchedBy::Condition, &view);
+        // P(answer) ∝ Σ_c P(c) · L_c(answer): with the likelihood ratios the ranking used,
+        // L_c(answer) = L_background(answer) · exp(Δ log score of c).
+        let weight =
+            answer_weight(engine, diagnosis, &after, &findings, &signature, before, base, known);
+        signatures.push(signature);
+        weights.push(weight);
+        answers.push(Answer { value, label, probability: 0.0, after });
+    }
+    let total: f64 = weights.iter().sum();
+    if answers.len() < 2 || total <= 0.0 || !total.is_finite() {
+        return None;
+    }
+    let mut expected_entropy = 0.0;
+    for (answer, weight) in answers.iter_mut().zip(&weights) {
+        answer.probability = weight / total;
+        expected_entropy += answer.probability * entropy(distribution(&answer.after));
+    }
+    let gain_bits =
+        (entropy(before.iter().copied()) - expected_entropy).max(0.0) / std::f64::consts::LN_2;
+    let cost_seconds = model.fact(fact).cost_seconds.unwrap_or(DEFAULT_QUESTION_COST).max(1.0);
+    Some(Question {
+        fact,
+        information_gain: gain_bits,
+        cost_seconds,
+        score: gain_bits / (cost_seconds / 60.0),
+        answers,
+    })
+}
+
+/// The unnormalised chance of an answer (see [`evaluate_question`]).
+#[allow(clippy::too_many_arguments)]
+fn answer_weight(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    after: &SymptomDiagnosis,
+    findings: &[triage_rules::model::FindingId],
+    signature: &[Option<bool>],
+    before: &[f64],
+    base: &FactValues,
+    known: &[(FactId, Option<FactValue>)],
+) -> f64 {
+    let model = engine.model();
+    let current = engine.derive(base, known);
+    let now = Overlay { base, changes: &current };
+    // Findings this answer settles, with their background likelihood.
+    let mut ln_background = 0.0;
+    for (finding, outcome) in findings.iter().zip(signature) {
+        let Some(outcome) = outcome else { continue };
+        if evaluate(&model.finding(*finding).condition, &now).is_some() {
+            continue;
+        }
+        let b = engine.background(*finding);
+        ln_background += if *outcome { b.ln() } else { (1.0 - b).ln() };
+    }
+    // Σ_c P(c) · exp(Δ score_c) where Δ score is the sum of the ratios the answer adds.
+    let mut mixture = before.last().copied().unwrap_or(0.0);
+    for ranked in &diagnosis.causes {
+        if ranked.posterior == 0.0 {
+            continue;
+        }
+        let Some(later) = after.causes.iter().find(|c| c.cause == ranked.cause) else { continue };
+        let delta: f64 = later.evidence.iter().map(|e| e.contribution).sum::<f64>()
+            - ranked.evidence.iter().map(|e| e.contribution).sum::<f64>();
+        mixture += ranked.posterior * delta.exp();
+    }
+    ln_background.exp() * mixture
+}

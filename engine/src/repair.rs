@@ -1,0 +1,169 @@
+//! The repair sequence and the observe–repair decision tree.
+//!
+//! Under a single fault, trying fixes in decreasing order of p·q/c (p: the posterior mass of
+//! the causes the fix repairs, q: the chance it works, c: its cost) minimises the expected
+//! cost of repair, ECR = Σₖ cₖ · (1 − Σ_{j<k} pⱼqⱼ) (Kadane and Simon 1977; Heckerman, Breese
+//! and Rommelse 1995). A question goes first when its cost plus the expected ECR after its
+//! answer is below the ECR without it; the answers then lead to their own sub-plans. The result
+//! is a decision tree whose expected cost is the expected time to resolution.
+
+use crate::infer::{Engine, SymptomDiagnosis};
+use crate::question::{DEFAULT_QUESTION_COST, next_questions};
+use crate::value::{FactValue, FactValues};
+use serde::Serialize;
+use triage_rules::model::{FactId, FixId};
+
+/// The chance that a fix repairs its cause when the knowledge base gives no `success`.
+pub const DEFAULT_SUCCESS: f64 = 0.9;
+
+/// How many questions deep the decision tree may go.
+pub const MAX_QUESTIONS: usize = 3;
+
+/// How many of the best questions are weighed at each node.
+const QUESTIONS_WEIGHED: usize = 3;
+
+/// One fix in the repair order.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepairStep {
+    pub fix: FixId,
+    /// Posterior mass of the causes this fix repairs.
+    pub probability: f64,
+    /// Chance that the fix works when its cause is the culprit.
+    pub success: f64,
+    pub cost_seconds: f64,
+    /// Chance the problem is still there when this step starts.
+    pub reached: f64,
+}
+
+/// Fixes in the order that minimises the expected cost of repair.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepairSequence {
+    pub steps: Vec<RepairStep>,
+    /// ECR in seconds.
+    pub expected_seconds: f64,
+    /// Chance the sequence fixes the problem (Σ p·q); the rest needs escalation.
+    pub coverage: f64,
+}
+
+/// The repair order for one ranking.
+#[must_use]
+pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairSequence {
+    let model = engine.model();
+    let mut fixes: Vec<RepairStep> = Vec::new();
+    for ranked in &diagnosis.causes {
+        for &fix in &model.cause(ranked.cause).fixes {
+            match fixes.iter_mut().find(|s| s.fix == fix) {
+                Some(step) => step.probability += ranked.posterior,
+                None => {
+                    let def = model.fix(fix);
+                    fixes.push(RepairStep {
+                        fix,
+                        probability: ranked.posterior,
+                        success: def.success.unwrap_or(DEFAULT_SUCCESS),
+                        cost_seconds: def.cost_seconds.max(1.0),
+                        reached: 0.0,
+                    });
+                }
+            }
+        }
+    }
+    fixes.retain(|s| s.probability * s.success > 0.0);
+    fixes.sort_by(|a, b| {
+        let ratio = |s: &RepairStep| s.probability * s.success / s.cost_seconds;
+        ratio(b).total_cmp(&ratio(a)).then_with(|| a.fix.cmp(&b.fix))
+    });
+    let mut solved = 0.0_f64;
+    let mut expected = 0.0_f64;
+    for step in &mut fixes {
+        step.reached = (1.0 - solved).max(0.0);
+        expected += step.cost_seconds * step.reached;
+        solved += step.probability * step.success;
+    }
+    RepairSequence { steps: fixes, expected_seconds: expected, coverage: solved.min(1.0) }
+}
+
+/// A node of the decision tree.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Plan {
+    /// Find out a fact first, then follow the branch of the answer.
+    Ask {
+        fact: FactId,
+        cost_seconds: f64,
+        /// Expected seconds to resolution from here, the question included.
+        expected_seconds: f64,
+        branches: Vec<Branch>,
+    },
+    /// Apply fixes in this order.
+    Repair(RepairSequence),
+}
+
+impl Plan {
+    #[must_use]
+    pub fn expected_seconds(&self) -> f64 {
+        match self {
+            Plan::Ask { expected_seconds, .. } => *expected_seconds,
+            Plan::Repair(sequence) => sequence.expected_seconds,
+        }
+    }
+}
+
+/// One answer to a question and what to do then.
+#[derive(Debug, Clone, Serialize)]
+pub struct Branch {
+    pub answer: String,
+    #[serde(skip)]
+    pub value: FactValue,
+    pub probability: f64,
+    pub plan: Plan,
+}
+
+/// The observe–repair decision tree for one symptom.
+#[must_use]
+pub fn plan(engine: &Engine, diagnosis: &SymptomDiagnosis, base: &FactValues) -> Plan {
+    plan_from(engine, diagnosis, base, &[], MAX_QUESTIONS)
+}
+
+fn plan_from(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    base: &FactValues,
+    known: &[(FactId, Option<FactValue>)],
+    questions_left: usize,
+) -> Plan {
+    let repair = repair_sequence(engine, diagnosis);
+    if questions_left == 0 || repair.steps.is_empty() {
+        return Plan::Repair(repair);
+    }
+    // One-step look-ahead for the best few questions: cost + Σ P(answer) · ECR(after).
+    let mut best: Option<(f64, crate::question::Question)> = None;
+    for question in next_questions(engine, diagnosis, base, known, QUESTIONS_WEIGHED) {
+        let after: f64 = question
+            .answers
+            .iter()
+            .map(|a| a.probability * repair_sequence(engine, &a.after).expected_seconds)
+            .sum();
+        let total = question.cost_seconds + after;
+        if total < repair.expected_seconds - 1e-6 && best.as_ref().is_none_or(|(t, _)| total < *t) {
+            best = Some((total, question));
+        }
+    }
+    let Some((_, question)) = best else { return Plan::Repair(repair) };
+    let cost =
+        if question.cost_seconds > 0.0 { question.cost_seconds } else { DEFAULT_QUESTION_COST };
+    let mut branches = Vec::with_capacity(question.answers.len());
+    let mut expected = cost;
+    for answer in question.answers {
+        let mut known = known.to_vec();
+        known.push((question.fact, Some(answer.value.clone())));
+        let sub = plan_from(engine, &answer.after, base, &known, questions_left - 1);
+        expected += answer.probability * sub.expected_seconds();
+        branches.push(Branch {
+            answer: answer.label,
+            value: answer.value,
+            probability: answer.probability,
+            plan: sub,
+        });
+    }
+    Plan::Ask { fact: question.fact, cost_seconds: cost, expected_seconds: expected, branches }
+}

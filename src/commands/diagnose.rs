@@ -1,0 +1,169 @@
+//! `diagnose`, `batch` and `schema`: read facts, call the engine, print.
+
+use super::{Outcome, UsageError, emit, load_valid};
+use crate::cli::{BatchArgs, DiagnoseArgs, OutputFormat};
+use std::io::{BufReader, IsTerminal as _, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use triage_engine::report::{Report, ReportOptions};
+use triage_engine::{Engine, FactReader, FactSet, Format};
+
+/// Loads and compiles the knowledge base, or prints its errors (exit 1).
+fn engine(kb: Option<PathBuf>) -> Result<Result<Engine, ExitCode>, UsageError> {
+    Ok(load_valid(kb)?.map(|(_, model)| Engine::new(model)))
+}
+
+pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
+    let engine = match engine(kb)? {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    let mut reader = FactReader::new(engine.model());
+    reader.lenient = args.lenient;
+    let mut facts = match &args.facts {
+        None if args.facts_set.is_empty() => {
+            return Err(UsageError::Usage(
+                "no facts given: pass a fact file (or - for standard input) or --fact NAME=VALUE"
+                    .into(),
+            ));
+        }
+        None => FactSet::unknown(engine.model()),
+        Some(path) => {
+            let (text, format) = read_fact_file(path)?;
+            match reader.read(&text, format) {
+                Ok(facts) => facts,
+                Err(e) => {
+                    anstream::eprintln!("{}: {e}", path.display());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    };
+    let mut problems = Vec::new();
+    for assignment in &args.facts_set {
+        let Some((name, value)) = assignment.split_once('=') else {
+            return Err(UsageError::Usage(format!(
+                "--fact expects NAME=VALUE, got `{assignment}`"
+            )));
+        };
+        if let Err(problem) = reader.set_from_text(&mut facts, name.trim(), value.trim()) {
+            problems.push(format!("--fact {problem}"));
+        }
+    }
+    if !problems.is_empty() {
+        anstream::eprintln!("{}", problems.join("\n"));
+        return Ok(ExitCode::FAILURE);
+    }
+    let diagnosis = engine.diagnose(&facts);
+    let report = Report::new(&engine, &facts, &diagnosis, ReportOptions::FULL);
+    match args.format {
+        OutputFormat::Json => {
+            let json = serde_json::to_string_pretty(&report)
+                .map_err(|e| UsageError::Usage(e.to_string()))?;
+            emit(&format!("{json}\n"))?;
+        }
+        OutputFormat::Text => emit(&triage_renderers::diagnosis::render(&report, args.explain))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The text of a fact file and its format (from the extension; sniffed for stdin).
+fn read_fact_file(path: &Path) -> Result<(String, Format), UsageError> {
+    let bytes = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        bytes
+    } else {
+        std::fs::read(path)
+            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        UsageError::Usage(format!(
+            "`{}` is not UTF-8 (bad byte at {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let format =
+        if path == Path::new("-") { Format::sniff(&text) } else { Format::from_path(path) };
+    Ok((text, format))
+}
+
+pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
+    let engine = match engine(kb)? {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    let mut reader = FactReader::new(engine.model());
+    reader.lenient = args.lenient;
+    let input: Box<dyn std::io::BufRead + Send> = if args.input == Path::new("-") {
+        Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
+    } else {
+        let file = std::fs::File::open(&args.input).map_err(|e| {
+            UsageError::Usage(format!("cannot read `{}`: {e}", args.input.display()))
+        })?;
+        Box::new(BufReader::with_capacity(1 << 20, file))
+    };
+    let total_bytes = std::fs::metadata(&args.input)
+        .map(|m| m.len())
+        .ok()
+        .filter(|_| args.input != Path::new("-"));
+    let output: Box<dyn std::io::Write + Send> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(path).map_err(|e| {
+                UsageError::Usage(format!("cannot write `{}`: {e}", path.display()))
+            })?,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())),
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = total_bytes
+            .map_or_else(indicatif::ProgressBar::new_spinner, indicatif::ProgressBar::new);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {bar:30} {bytes}/{total_bytes} {msg} ({elapsed}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = args.jobs {
+        pool = pool.num_threads(jobs.max(1));
+    }
+    let pool =
+        pool.build().map_err(|e| UsageError::Usage(format!("cannot start worker threads: {e}")))?;
+    let started = std::time::Instant::now();
+    let summary = pool.install(|| {
+        triage_engine::batch::run(&engine, &reader, input, output, |so_far| {
+            if let Some(bar) = &bar {
+                bar.set_position(so_far.bytes);
+                bar.set_message(format!("{} lines, {} failed", so_far.lines, so_far.failed));
+            }
+        })
+    })?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss)] // a rate for people
+    let rate = summary.lines as f64 / seconds.max(1e-9);
+    anstream::eprintln!(
+        "{} lines, {} diagnosed, {} failed in {seconds:.2}s ({rate:.0} lines/s)",
+        summary.lines,
+        summary.lines - summary.failed,
+        summary.failed
+    );
+    Ok(if summary.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+pub fn schema(kb: Option<PathBuf>) -> Outcome {
+    let (_, model) = match load_valid(kb)? {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let schema = triage_engine::schema::fact_file_schema(&model);
+    let json =
+        serde_json::to_string_pretty(&schema).map_err(|e| UsageError::Usage(e.to_string()))?;
+    emit(&format!("{json}\n")).map(|()| ExitCode::SUCCESS)
+}
