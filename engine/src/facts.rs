@@ -749,7 +749,7 @@ cause c { title "C" explains s: 0.5 when os == windows10 and changes has clone a
         let facts = reader.read_yaml("error_code: 0x904\nos: windows10\n").unwrap();
         assert_eq!(facts.values[0], Some(FactValue::Int(0x904)));
         let err = reader.read_yaml("ratio: .nan\n").unwrap_err();
-        assert!(err.to_string().contains("found NaN"), "{err}");
+        assert!(err.to_string().contains("non-finite float"), "{err}");
     }
 
     #[test]

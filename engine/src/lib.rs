@@ -14,6 +14,7 @@ pub mod explain;
 pub mod facts;
 pub mod infer;
 pub mod question;
+pub mod reference;
 pub mod repair;
 pub mod report;
 pub mod schema;
