@@ -12,3 +12,6 @@ mod docs;
 
 #[path = "integration/readme.rs"]
 mod readme;
+
+#[path = "integration/diagnose.rs"]
+mod diagnose;

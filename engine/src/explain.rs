@@ -55,20 +55,21 @@ pub fn describe(model: &Model, evidence: &Evidence) -> String {
         };
         return format!("`{condition}` {state}, but it is {why}: ruled out");
     }
-    let otherwise = if evidence.observed {
-        format!("{} of the time otherwise", percent(background))
+    if evidence.observed {
+        format!(
+            "`{condition}` {state}: {} with this cause, {} of the time otherwise ({:+.1})",
+            frequency_phrase(p),
+            percent(background),
+            evidence.contribution
+        )
     } else {
-        format!("absent {} of the time otherwise", percent(1.0 - background))
-    };
-    let with_cause = if evidence.observed {
-        frequency_phrase(p)
-    } else {
-        format!("absent {} of the time", percent(1.0 - p))
-    };
-    format!(
-        "`{condition}` {state}: {with_cause} with this cause, {otherwise} ({:+.1})",
-        evidence.contribution
-    )
+        format!(
+            "`{condition}` {state}: with this cause it is {}, otherwise {} of the time ({:+.1})",
+            frequency_phrase(p),
+            percent(background),
+            evidence.contribution
+        )
+    }
 }
 
 /// The strongest reason a cause ranks high, in one line; `None` when nothing moved it.

@@ -203,13 +203,13 @@ impl<'m> FactReader<'m> {
             return Ok(facts);
         }
         if self.lenient {
-            let (unknown, real): (Vec<_>, Vec<_>) =
+            let (unknown_keys, fatal): (Vec<_>, Vec<_>) =
                 problems.into_iter().partition(|p| p.expected == EXPECTED_KNOWN_KEY);
-            if real.is_empty() {
-                facts.warnings = unknown;
+            if fatal.is_empty() {
+                facts.warnings = unknown_keys;
                 return Ok(facts);
             }
-            return Err(FactFileError::Invalid(real));
+            return Err(FactFileError::Invalid(fatal));
         }
         Err(FactFileError::Invalid(problems))
     }
@@ -247,7 +247,7 @@ impl<'m> FactReader<'m> {
             }
             _ => Raw::Str(text.into()),
         };
-        let value = convert(ty, raw).map_err(|found| problem(name, found, ty))?;
+        let value = convert(ty, raw).map_err(|found| problem(name, &found, ty))?;
         facts.values[id.index()] = Some(value);
         Ok(())
     }
@@ -312,7 +312,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                 match convert(ty, raw) {
                     Ok(value) => facts.values[id.index()] = Some(value),
                     Err(Found::Null) => {}
-                    Err(found) => problems.push(problem(key, found, ty)),
+                    Err(found) => problems.push(problem(key, &found, ty)),
                 }
                 continue;
             }
@@ -556,8 +556,8 @@ impl Found {
     }
 }
 
-fn problem(key: &str, found: Found, ty: &FactType) -> FactProblem {
-    let hint = match (&found, ty) {
+fn problem(key: &str, found: &Found, ty: &FactType) -> FactProblem {
+    let hint = match (found, ty) {
         (Found::Str(s), FactType::Enum(values) | FactType::Set(values)) => {
             did_you_mean(s, values.iter().map(String::as_str))
                 .map(|c| format!("did you mean `{c}`?"))
@@ -661,11 +661,10 @@ pub fn parse_int(text: &str) -> Option<i64> {
         Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
             i128::from_str_radix(hex, 16).ok()?
         }
-        Some(_) => return None,
         None if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) => {
             body.parse::<i128>().ok()?
         }
-        None => return None,
+        Some(_) | None => return None,
     };
     i64::try_from(if negative { -magnitude } else { magnitude }).ok()
 }

@@ -273,9 +273,7 @@ impl Engine {
                 Some(false) => rule.otherwise.as_ref(),
                 None => None,
             };
-            if let Some(value) =
-                value.and_then(|v| to_fact_value(v, &self.model.fact(rule.target).ty))
-            {
+            if let Some(value) = value.map(|v| to_fact_value(v, &self.model.fact(rule.target).ty)) {
                 out.push((rule.target, Some(value)));
             }
         }
@@ -420,9 +418,9 @@ pub(crate) fn normalise(scores: &[f64], ln_unlisted: f64) -> (Vec<f64>, f64) {
 }
 
 /// A rule's value as a fact value of the target's type.
-fn to_fact_value(value: &Value, ty: &triage_rules::model::FactType) -> Option<FactValue> {
+fn to_fact_value(value: &Value, ty: &triage_rules::model::FactType) -> FactValue {
     use triage_rules::model::FactType;
-    Some(match (value, ty) {
+    match (value, ty) {
         (Value::Bool(b), _) => FactValue::Bool(*b),
         (Value::Int(i), _) => FactValue::Int(*i),
         (Value::Number(n), _) => FactValue::Number(*n),
@@ -430,7 +428,7 @@ fn to_fact_value(value: &Value, ty: &triage_rules::model::FactType) -> Option<Fa
         (Value::Version(v), _) => FactValue::Version(v.clone().into()),
         (Value::Enum(e), FactType::Set(_)) => FactValue::Set(vec![*e].into()),
         (Value::Enum(e), _) => FactValue::Enum(*e),
-    })
+    }
 }
 
 /// Shannon entropy (nats) of a distribution.

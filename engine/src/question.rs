@@ -107,7 +107,9 @@ fn candidate_values(engine: &Engine, fact: FactId) -> Vec<(FactValue, String)> {
 fn collect_literals(condition: &Condition, fact: FactId, out: &mut Vec<Value>) {
     match condition {
         Condition::All(cs) | Condition::Any(cs) => {
-            cs.iter().for_each(|c| collect_literals(c, fact, out))
+            for c in cs {
+                collect_literals(c, fact, out);
+            }
         }
         Condition::Not(c) => collect_literals(c, fact, out),
         Condition::Compare { fact: f, value, .. } if *f == fact => out.push(value.clone()),

@@ -16,12 +16,15 @@ enum FactKind {
     Enum,
 }
 
+/// Explained symptoms with priors (percent), and findings (condition text, frequency).
+type RandomCause = (Vec<(usize, u32)>, Vec<(String, String)>);
+
 #[derive(Debug, Clone)]
 struct RandomKb {
     facts: Vec<FactKind>,
     symptoms: usize,
     /// Per cause: explained symptoms with priors, and findings (condition text, frequency).
-    causes: Vec<(Vec<(usize, u32)>, Vec<(String, String)>)>,
+    causes: Vec<RandomCause>,
     backgrounds: Vec<(String, String)>,
     /// Per fix: cost (s), success, the causes it fixes.
     fixes: Vec<(u32, Option<String>, Vec<usize>)>,
@@ -210,7 +213,7 @@ proptest! {
                 facts.values[id.index()] = Some(match model.fact(id).ty {
                     triage_rules::model::FactType::Bool => FactValue::Bool(v % 2 == 0),
                     triage_rules::model::FactType::Int => FactValue::Int(*v),
-                    _ => FactValue::Enum((*v % 3) as u32),
+                    _ => FactValue::Enum(u32::try_from(v.rem_euclid(3)).unwrap()),
                 });
             }
             let diagnosis = engine.diagnose(&facts);

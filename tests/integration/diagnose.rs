@@ -1,0 +1,258 @@
+//! `diagnose`, `batch` and `schema` on the example knowledge base, including hostile fact files.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+fn kb() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/commands/init")
+}
+
+fn triage() -> Command {
+    let mut cmd = Command::cargo_bin("triage").unwrap();
+    cmd.env_remove("TRIAGE_KB").env("NO_COLOR", "1").arg("--kb").arg(kb());
+    cmd
+}
+
+fn json_of(output: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(output)))
+}
+
+#[test]
+fn diagnose_ranks_the_cause_the_facts_point_to() {
+    let output = triage()
+        .args(["diagnose", "-", "--format", "json"])
+        .write_stdin(r#"{"http_status": 503, "disk_free_ratio": 0.01}"#)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&output);
+    let symptom = &report["symptoms"][0];
+    assert_eq!(symptom["symptom"], "site_unavailable");
+    assert_eq!(symptom["causes"][0]["cause"], "disk_full");
+    assert!(symptom["causes"][0]["posterior"].as_f64().unwrap() > 0.9);
+    assert_eq!(report["derived"]["disk_nearly_full"], true);
+    let evidence = symptom["causes"][0]["evidence"].as_array().unwrap();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e["explanation"].as_str().unwrap().contains("`http_status == 503` holds"))
+    );
+    assert_eq!(symptom["repair"]["steps"][0]["fix"], "free_disk_space");
+    assert!(symptom["next_questions"].as_array().is_some_and(|q| !q.is_empty()));
+}
+
+#[test]
+fn diagnose_text_explains_and_orders_repairs() {
+    triage()
+        .args([
+            "diagnose",
+            "--fact",
+            "http_status=0x1f6",
+            "--fact",
+            "service_running=false",
+            "--explain",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("99%  The web service is stopped")
+                .and(predicate::str::contains(
+                    "`http_status == 502` holds: usually seen with this cause",
+                ))
+                .and(predicate::str::contains("Repair order"))
+                .and(predicate::str::contains("1.  Start the web service")),
+        );
+    triage()
+        .args(["diagnose", "--fact", "http_status=502", "--fact", "service_running=true"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Ruled out").and(predicate::str::contains(
+            "`service_running` holds, but it is never seen with this cause: ruled out",
+        )));
+}
+
+#[test]
+fn a_never_finding_that_holds_rules_the_cause_out() {
+    let output = triage()
+        .args(["diagnose", "-", "--format", "json"])
+        .write_stdin(r#"{"http_status": 502, "service_running": true}"#)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&output);
+    let causes = report["symptoms"][0]["causes"].as_array().unwrap();
+    let stopped = causes.iter().find(|c| c["cause"] == "service_stopped").unwrap();
+    assert_eq!(stopped["posterior"], 0.0);
+    assert_eq!(stopped["ruled_out"], true);
+    assert!(stopped["reason"].as_str().unwrap().contains("ruled out"));
+}
+
+#[test]
+fn facts_matching_no_symptom_say_so() {
+    triage()
+        .args(["diagnose", "--fact", "http_status=200"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("the facts match no symptom"));
+}
+
+#[test]
+fn yaml_fact_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facts.yaml");
+    std::fs::write(&path, "http_status: 0x1f7\nlast_change: app_deploy\napp_version: \"2.4.1\"\n")
+        .unwrap();
+    let output = triage()
+        .arg("diagnose")
+        .arg(&path)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json_of(&output)["symptoms"][0]["causes"][0]["cause"], "bad_deploy");
+}
+
+#[test]
+fn every_problem_in_a_fact_file_is_reported_at_once() {
+    triage()
+        .args(["diagnose", "-"])
+        .write_stdin(r#"{"http_stauts": 503, "last_change": "reboot", "disk_free_ratio": "low", "http_status": [1], "http_status": 2}"#)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("5 problems")
+                .and(predicate::str::contains("`http_stauts`: expected a fact declared in the knowledge base, found an unknown key (did you mean `http_status`?)"))
+                .and(predicate::str::contains("`last_change`: expected one of none_known, os_update, app_deploy, config_change, found \"reboot\""))
+                .and(predicate::str::contains("`disk_free_ratio`: expected a number, found \"low\""))
+                .and(predicate::str::contains("`http_status`: expected an integer"))
+                .and(predicate::str::contains("a second value for the same key")),
+        );
+}
+
+#[test]
+fn hostile_fact_files_get_clear_errors() {
+    // Deeply nested JSON.
+    let nested = format!("{{\"http_status\": {}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    triage()
+        .args(["diagnose", "-"])
+        .write_stdin(nested)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("http_status"));
+    // NaN is not JSON; in YAML it is rejected by name.
+    triage()
+        .args(["diagnose", "-"])
+        .write_stdin("{\"disk_free_ratio\": NaN}")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not valid JSON"));
+    // A 100 MB string value for a string fact.
+    let mut huge = String::with_capacity(100_000_100);
+    huge.push_str("{\"server_name\": \"");
+    huge.push_str(&"x".repeat(100_000_000));
+    huge.push_str("\"}");
+    triage()
+        .args(["diagnose", "-"])
+        .write_stdin(huge)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("a string of 100000000 bytes (the limit is 65536)"));
+    // Not an object at all, and not UTF-8.
+    triage()
+        .args(["diagnose", "-"])
+        .write_stdin("[1, 2]")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not valid"));
+    triage()
+        .args(["diagnose", "-"])
+        .write_stdin(vec![0xff, 0xfe])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not UTF-8"));
+}
+
+#[test]
+fn batch_keeps_order_and_turns_bad_lines_into_error_records() {
+    let mut input = String::new();
+    for i in 0..600 {
+        match i % 4 {
+            0 => input.push_str("{\"http_status\": 503, \"disk_free_ratio\": 0.01}\n"),
+            1 => input.push_str("{\"http_status\": 502, \"service_running\": false}\n"),
+            2 => input.push_str("not json\n"),
+            _ => {
+                let _ = writeln!(
+                    input,
+                    "{{\"http_status\": \"0x1f7\", \"last_change\": \"app_deploy\", \"host\": \"h{i}\"}}"
+                );
+            }
+        }
+    }
+    input.push('\n');
+    let output = triage()
+        .args(["batch", "-", "--jobs", "2"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 601);
+    for (i, line) in lines.iter().enumerate() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        match i % 4 {
+            _ if i == 600 => {
+                assert_eq!(record["error"], "empty line: expected a JSON object of facts");
+            }
+            0 => assert_eq!(record["symptoms"][0]["causes"][0]["cause"], "disk_full"),
+            1 => assert_eq!(record["symptoms"][0]["causes"][0]["cause"], "service_stopped"),
+            2 => {
+                assert_eq!(record["line"], i + 1);
+                assert!(record["error"].as_str().unwrap().starts_with("not valid JSON"));
+            }
+            _ => assert_eq!(record["host"], format!("h{i}")),
+        }
+    }
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("601 lines, 450 diagnosed, 151 failed"), "{stderr}");
+}
+
+#[test]
+fn batch_of_valid_lines_exits_0_and_writes_the_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    triage()
+        .args(["batch", "-", "-o"])
+        .arg(&out)
+        .write_stdin("{\"http_status\": 503}\n{\"http_status\": 502}\n")
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn schema_describes_every_fact() {
+    let output = triage().arg("schema").assert().success().get_output().stdout.clone();
+    let schema = json_of(&output);
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(schema["additionalProperties"], false);
+    let properties = schema["properties"].as_object().unwrap();
+    assert_eq!(properties["service_running"]["type"], serde_json::json!(["boolean", "null"]));
+    assert!(
+        properties["last_change"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("app_deploy"))
+    );
+    assert!(properties.contains_key("host"));
+}
