@@ -12,7 +12,7 @@ use crate::infer::{Engine, MatchedBy, SymptomDiagnosis, entropy};
 use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
 use serde::Serialize;
 use std::collections::HashSet;
-use triage_rules::model::{Condition, FactId, FactType, SymptomId, Value};
+use triage_rules::model::{Condition, FactId, FactType, FindingId, SymptomId, Value};
 
 /// What asking costs when the knowledge base does not say (seconds).
 pub const DEFAULT_QUESTION_COST: f64 = 60.0;
@@ -145,8 +145,8 @@ fn neighbourhood(ty: &FactType, literals: &[Value]) -> Vec<(FactValue, String)> 
                 if let Value::Number(n) = literal {
                     let step = n.abs().max(1.0) * 1e-6;
                     push(FactValue::Number(*n), n.to_string());
-                    push(FactValue::Number(n - step), format!("just under {n}"));
-                    push(FactValue::Number(n + step), format!("just over {n}"));
+                    push(FactValue::Number(n - step), format!("under {n}"));
+                    push(FactValue::Number(n + step), format!("over {n}"));
                     max = max.max(*n);
                 }
             }
@@ -238,6 +238,13 @@ fn distribution(diagnosis: &SymptomDiagnosis) -> Vec<f64> {
 }
 
 /// The answers to one question, their chances and the information the question gives.
+///
+/// Each cause's likelihood of each answer is `L_c(a) = L_background(a) · exp(Δ_c(a))`, where
+/// `Δ_c(a)` is what the answer adds to the cause's log score in the ranking and
+/// `L_background(a)` the background likelihood of the findings it settles. Normalised over the
+/// answers per cause, these are proper distributions `P(a | c)`, so `P(a) = Σ_c P(c) · P(a | c)`
+/// and the rankings after each answer average back to the ranking now: a question can only
+/// look useful because it separates causes, never through rounding of the model.
 pub(crate) fn evaluate_question(
     engine: &Engine,
     diagnosis: &SymptomDiagnosis,
@@ -247,7 +254,7 @@ pub(crate) fn evaluate_question(
     before: &[f64],
 ) -> Option<Question> {
     let model = engine.model();
-    let mut findings: Vec<_> = diagnosis
+    let mut findings: Vec<FindingId> = diagnosis
         .causes
         .iter()
         .flat_map(|c| model.cause(c.cause).findings.iter().map(|(f, _)| *f))
@@ -255,37 +262,86 @@ pub(crate) fn evaluate_question(
         .into_iter()
         .collect();
     findings.sort_unstable();
+    let current = engine.derive(base, known);
+    let now = Overlay { base, changes: &current };
+    let known_now: Vec<bool> =
+        findings.iter().map(|f| evaluate(&model.finding(*f).condition, &now).is_some()).collect();
+    let score_now: Vec<f64> = diagnosis.causes.iter().map(score_of).collect();
+
+    // Answers the knowledge base can tell apart, and each cause's likelihood of each.
     let mut answers: Vec<Answer> = Vec::new();
+    let mut labels: Vec<Vec<String>> = Vec::new();
     let mut signatures: Vec<Vec<Option<bool>>> = Vec::new();
-    let mut weights: Vec<f64> = Vec::new();
+    // likelihood[a][i]: cause i (the last index is the unlisted cause) given answer a.
+    let mut likelihood: Vec<Vec<f64>> = Vec::new();
     for (value, label) in candidate_values(engine, fact) {
         let mut changes = known.to_vec();
         changes.push((fact, Some(value.clone())));
         let derived = engine.derive(base, &changes);
         let view = Overlay { base, changes: &derived };
-        // Answers the knowledge base cannot tell apart are one answer.
         let signature: Vec<Option<bool>> =
             findings.iter().map(|f| evaluate(&model.finding(*f).condition, &view)).collect();
-        if signatures.contains(&signature) {
+        if let Some(same) = signatures.iter().position(|s| *s == signature) {
+            labels[same].push(label);
             continue;
         }
+        let mut ln_background = 0.0;
+        for ((finding, outcome), was_known) in findings.iter().zip(&signature).zip(&known_now) {
+            if let (Some(outcome), false) = (outcome, was_known) {
+                let b = engine.background(*finding);
+                ln_background += if *outcome { b.ln() } else { (1.0 - b).ln() };
+            }
+        }
         let after = engine.rank(diagnosis.symptom, MatchedBy::Condition, &view);
-        // P(answer) ∝ Σ_c P(c) · L_c(answer): with the likelihood ratios the ranking used,
-        // L_c(answer) = L_background(answer) · exp(Δ log score of c).
-        let weight =
-            answer_weight(engine, diagnosis, &after, &findings, &signature, before, base, known);
+        let mut row: Vec<f64> = diagnosis
+            .causes
+            .iter()
+            .zip(&score_now)
+            .map(|(ranked, now)| {
+                let later =
+                    after.causes.iter().find(|c| c.cause == ranked.cause).map_or(0.0, score_of);
+                (ln_background + later - now).exp()
+            })
+            .collect();
+        row.push(ln_background.exp());
         signatures.push(signature);
-        weights.push(weight);
-        answers.push(Answer { value, label, probability: 0.0, after });
+        labels.push(vec![label]);
+        likelihood.push(row);
+        answers.push(Answer { value, label: String::new(), probability: 0.0, after });
     }
-    let total: f64 = weights.iter().sum();
-    if answers.len() < 2 || total <= 0.0 || !total.is_finite() {
+    if answers.len() < 2 {
         return None;
     }
+    // P(a | c): normalise each cause's likelihoods over the answers.
+    for i in 0..before.len() {
+        let total: f64 = likelihood.iter().map(|row| row[i]).filter(|l| l.is_finite()).sum();
+        for row in &mut likelihood {
+            row[i] = if total > 0.0 && row[i].is_finite() { row[i] / total } else { 0.0 };
+        }
+    }
     let mut expected_entropy = 0.0;
-    for (answer, weight) in answers.iter_mut().zip(&weights) {
-        answer.probability = weight / total;
-        expected_entropy += answer.probability * entropy(distribution(&answer.after));
+    for ((answer, row), names) in answers.iter_mut().zip(&likelihood).zip(&labels) {
+        let joint: Vec<f64> = before.iter().zip(row).map(|(p, l)| p * l).collect();
+        let probability: f64 = joint.iter().sum();
+        answer.probability = probability;
+        answer.label = label_of(names);
+        if probability > 0.0 {
+            // The ranking after this answer, with the consistent posteriors.
+            for ranked in &mut answer.after.causes {
+                let index =
+                    diagnosis.causes.iter().position(|c| c.cause == ranked.cause).unwrap_or(0);
+                ranked.posterior = joint[index] / probability;
+            }
+            answer.after.unlisted = joint[before.len() - 1] / probability;
+            answer.after.causes.sort_by(|a, b| {
+                b.posterior.total_cmp(&a.posterior).then_with(|| a.cause.cmp(&b.cause))
+            });
+            expected_entropy += probability * entropy(distribution(&answer.after));
+        }
+    }
+    answers.retain(|a| a.probability > 0.0);
+    if answers.len() < 2 {
+        return None;
     }
     let gain_bits =
         (entropy(before.iter().copied()) - expected_entropy).max(0.0) / std::f64::consts::LN_2;
@@ -299,41 +355,19 @@ pub(crate) fn evaluate_question(
     })
 }
 
-/// The unnormalised chance of an answer (see [`evaluate_question`]).
-#[allow(clippy::too_many_arguments)]
-fn answer_weight(
-    engine: &Engine,
-    diagnosis: &SymptomDiagnosis,
-    after: &SymptomDiagnosis,
-    findings: &[triage_rules::model::FindingId],
-    signature: &[Option<bool>],
-    before: &[f64],
-    base: &FactValues,
-    known: &[(FactId, Option<FactValue>)],
-) -> f64 {
-    let model = engine.model();
-    let current = engine.derive(base, known);
-    let now = Overlay { base, changes: &current };
-    // Findings this answer settles, with their background likelihood.
-    let mut ln_background = 0.0;
-    for (finding, outcome) in findings.iter().zip(signature) {
-        let Some(outcome) = outcome else { continue };
-        if evaluate(&model.finding(*finding).condition, &now).is_some() {
-            continue;
-        }
-        let b = engine.background(*finding);
-        ln_background += if *outcome { b.ln() } else { (1.0 - b).ln() };
+/// A cause's log score relative to its prior: the sum of its evidence.
+fn score_of(ranked: &crate::infer::RankedCause) -> f64 {
+    ranked.evidence.iter().map(|e| e.contribution).sum()
+}
+
+/// One label for answers the knowledge base cannot tell apart.
+fn label_of(names: &[String]) -> String {
+    if names.iter().any(|n| n == "another value") {
+        return "another value".into();
     }
-    // Σ_c P(c) · exp(Δ score_c) where Δ score is the sum of the ratios the answer adds.
-    let mut mixture = before.last().copied().unwrap_or(0.0);
-    for ranked in &diagnosis.causes {
-        if ranked.posterior == 0.0 {
-            continue;
-        }
-        let Some(later) = after.causes.iter().find(|c| c.cause == ranked.cause) else { continue };
-        let delta: f64 = later.evidence.iter().map(|e| e.contribution).sum::<f64>()
-            - ranked.evidence.iter().map(|e| e.contribution).sum::<f64>();
-        mixture += ranked.posterior * delta.exp();
+    match names {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [] => String::new(),
     }
-    ln_background.exp() * mixture
 }

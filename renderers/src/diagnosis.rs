@@ -150,14 +150,46 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
     if let Some(repair) = &symptom.repair {
         render_repair(out, repair);
     }
-    if let Some(PlanReport::Ask { fact, expected_seconds, .. }) = &symptom.plan {
+    if let Some(plan @ PlanReport::Ask { expected_seconds, .. }) = &symptom.plan {
         let _ = writeln!(
             out,
-            "\n  {} find out {} first: expected time to resolution then {}",
-            styled(GOOD, "Plan:"),
-            styled(HEADING, fact),
-            duration(*expected_seconds)
+            "\n  {} {}",
+            styled(HEADING, "Quicker with a question first"),
+            styled(DIM, &format!("(expected time to resolution {})", duration(*expected_seconds)))
         );
+        render_plan(out, plan, 2);
+    }
+}
+
+/// The decision tree: each question with its answers, each answer with what to do then.
+fn render_plan(out: &mut String, plan: &PlanReport, indent: usize) {
+    let pad = " ".repeat(indent + 3);
+    match plan {
+        PlanReport::Ask { fact, ask, cost_seconds, branches, .. } => {
+            let question = ask.as_deref().unwrap_or(fact);
+            let _ = writeln!(
+                out,
+                "{pad}{} {question} {}",
+                styled(GOOD, "ask"),
+                styled(DIM, &format!("({fact}, {})", duration(*cost_seconds)))
+            );
+            for branch in branches {
+                let _ = writeln!(
+                    out,
+                    "{pad}  {} {}",
+                    styled(HEADING, &format!("if {}", branch.answer)),
+                    styled(DIM, &format!("({})", percent(branch.probability)))
+                );
+                render_plan(out, &branch.plan, indent + 4);
+            }
+        }
+        PlanReport::Repair(repair) if repair.steps.is_empty() => {
+            let _ = writeln!(out, "{pad}{}", styled(DIM, "no fix applies: escalate"));
+        }
+        PlanReport::Repair(repair) => {
+            let steps: Vec<&str> = repair.steps.iter().map(|s| s.fix.as_str()).collect();
+            let _ = writeln!(out, "{pad}{} {}", styled(GOOD, "fix"), steps.join(" → "));
+        }
     }
 }
 

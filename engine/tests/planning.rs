@@ -1,0 +1,124 @@
+//! Questions and plans: answer probabilities are consistent with the ranking, a cheap question
+//! that separates two expensive fixes goes first, and a question that changes nothing does not.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use triage_engine::question::next_questions;
+use triage_engine::repair::{Plan, plan, repair_sequence};
+use triage_engine::{Engine, FactReader};
+
+const KB: &str = r#"
+fact code: int
+fact server_cert_expired: bool {
+  ask "On the server, is the Remote Desktop certificate past its expiry date?"
+  cost 10s
+}
+fact firewall_rule_enabled: bool {
+  ask "Is the Remote Desktop firewall rule enabled?"
+  cost 20s
+}
+fact user_name: string {
+  ask "Which user is affected?"
+  cost 5s
+}
+fact unrelated: bool
+
+symptom rdp { title "RDP fails" when code == 0x904 }
+
+cause cert { title "Certificate" explains rdp: 0.45 when server_cert_expired : always }
+cause firewall { title "Firewall" explains rdp: 0.45 when server_cert_expired : rarely when firewall_rule_enabled : never }
+
+fix renew { title "Renew" fixes cert cost 30m success 0.95 }
+fix open_port { title "Open" fixes firewall cost 30m success 0.95 }
+
+rule unrelated = true when user_name == "bob" else false
+"#;
+
+fn engine() -> Engine {
+    let mut sources = triage_rules::SourceMap::new();
+    sources.add("kb.kb", KB);
+    let kb = triage_rules::load_sources(sources);
+    Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)))
+}
+
+#[test]
+fn answer_probabilities_average_back_to_the_current_ranking() {
+    let engine = engine();
+    let facts = FactReader::new(engine.model()).read_json(r#"{"code": "0x904"}"#).unwrap();
+    let diagnosis = engine.diagnose(&facts);
+    let symptom = &diagnosis.symptoms[0];
+    let questions = next_questions(&engine, symptom, &facts.values, &[], 10);
+    assert!(!questions.is_empty());
+    for question in &questions {
+        let total: f64 = question.answers.iter().map(|a| a.probability).sum();
+        assert!((total - 1.0).abs() < 1e-9, "answers sum to {total}");
+        for ranked in &symptom.causes {
+            let expected: f64 = question
+                .answers
+                .iter()
+                .map(|a| {
+                    a.probability
+                        * a.after.causes.iter().find(|c| c.cause == ranked.cause).unwrap().posterior
+                })
+                .sum();
+            assert!(
+                (expected - ranked.posterior).abs() < 1e-9,
+                "{expected} vs {}",
+                ranked.posterior
+            );
+        }
+    }
+    // The string fact only feeds a rule no finding reads: it is never worth asking.
+    let names: Vec<&str> =
+        questions.iter().map(|q| engine.model().fact(q.fact).name.as_str()).collect();
+    assert!(!names.contains(&"user_name"), "{names:?}");
+    assert_eq!(
+        names[0], "server_cert_expired",
+        "the cheap question that separates the causes comes first"
+    );
+}
+
+#[test]
+fn a_cheap_separating_question_goes_before_expensive_fixes() {
+    let engine = engine();
+    let facts = FactReader::new(engine.model()).read_json(r#"{"code": 2308}"#).unwrap();
+    let diagnosis = engine.diagnose(&facts);
+    let symptom = &diagnosis.symptoms[0];
+    let without = repair_sequence(&engine, symptom).expected_seconds;
+    let tree = plan(&engine, symptom, &facts.values);
+    let Plan::Ask { fact, branches, expected_seconds, .. } = &tree else { panic!("{tree:#?}") };
+    assert_eq!(engine.model().fact(*fact).name, "server_cert_expired");
+    assert!(*expected_seconds < without, "{expected_seconds} vs {without}");
+    // Each answer leads (along its most likely branches) to the fix of the cause it points to.
+    let first_fix = |answer: &str| {
+        let mut node = &branches.iter().find(|b| b.answer == answer).unwrap().plan;
+        loop {
+            match node {
+                Plan::Repair(sequence) => {
+                    return engine.model().fix(sequence.steps[0].fix).name.clone();
+                }
+                Plan::Ask { branches, .. } => {
+                    node = &branches
+                        .iter()
+                        .max_by(|a, b| a.probability.total_cmp(&b.probability))
+                        .unwrap()
+                        .plan;
+                }
+            }
+        }
+    };
+    assert_eq!(first_fix("yes"), "renew");
+    assert_eq!(first_fix("no"), "open_port");
+}
+
+#[test]
+fn when_the_facts_settle_it_the_plan_repairs_directly() {
+    let engine = engine();
+    let facts = FactReader::new(engine.model())
+        .read_json(r#"{"code": 2308, "server_cert_expired": true}"#)
+        .unwrap();
+    let diagnosis = engine.diagnose(&facts);
+    let tree = plan(&engine, &diagnosis.symptoms[0], &facts.values);
+    let Plan::Repair(sequence) = tree else { panic!("{tree:#?}") };
+    assert_eq!(engine.model().fix(sequence.steps[0].fix).name, "renew");
+}
