@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use triage_rules::ast;
-use triage_rules::check::check;
+use triage_rules::check::check_files;
 use triage_rules::diagnostic::Diagnostic;
 use triage_rules::format::quote;
 use triage_rules::graph::DecisionGraph;
@@ -585,7 +585,6 @@ impl Timings {
 /// Everything [`compile`] built. Dropping it is not part of the timings.
 #[derive(Debug)]
 pub struct Compiled {
-    pub files: Vec<ast::File>,
     /// Parser and checker diagnostics, unsorted.
     pub diagnostics: Vec<Diagnostic>,
     pub model: Option<Model>,
@@ -620,8 +619,9 @@ pub fn compile(text: &str) -> Compiled {
     let start = Instant::now();
     let (file, mut diagnostics) = parse_file(FileId(0), text);
     let parsed = Instant::now();
-    let files = vec![file];
-    let (model, mut problems) = check(&files);
+    let complete = !diagnostics.iter().any(Diagnostic::is_error);
+    // Consumed like `triage_rules::load_sources` does: items are dropped as they are checked.
+    let (model, mut problems) = check_files(vec![file], complete);
     let checked = Instant::now();
     diagnostics.append(&mut problems);
     let model = if diagnostics.iter().any(Diagnostic::is_error) { None } else { model };
@@ -629,7 +629,7 @@ pub fn compile(text: &str) -> Compiled {
     let built = Instant::now();
     let timings =
         Timings { parse: parsed - start, check: checked - parsed, graph: built - checked };
-    Compiled { files, diagnostics, model, graph, timings }
+    Compiled { diagnostics, model, graph, timings }
 }
 
 #[cfg(test)]

@@ -24,11 +24,19 @@ pub struct Comments {
     pub trailing: Option<String>,
 }
 
+impl Comments {
+    /// The comments of a node, created on first use.
+    pub fn of(slot: &mut Option<Box<Comments>>) -> &mut Comments {
+        slot.get_or_insert_with(Box::default)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub kind: ItemKind,
     pub span: Span,
-    pub comments: Comments,
+    /// `None` when there are none (most items): boxed, so nodes without comments stay small.
+    pub comments: Option<Box<Comments>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,7 +144,8 @@ impl TypeExpr {
 pub struct Field {
     pub kind: FieldKind,
     pub span: Span,
-    pub comments: Comments,
+    /// `None` when there are none (most fields): boxed, so fields without comments stay small.
+    pub comments: Option<Box<Comments>>,
 }
 
 /// A line of text: `"quoted"` or a `"""` block whose common indentation has been removed.
@@ -409,8 +418,9 @@ pub enum FieldKind {
     Cost(Duration),
     /// `where client, server` (fact).
     Where(Vec<(Place, Span)>),
-    /// `when CONDITION` (symptom).
-    When(Expr),
+    /// `when CONDITION` (symptom). Boxed, like the finding's condition: conditions are the
+    /// largest field values, and keeping them out of line makes every field smaller.
+    When(Box<Expr>),
     /// `aliases "0x904", "socket closed"` (symptom).
     Aliases(Vec<Text>),
     /// `check SHELL """script"""` (symptom): exits 0 while the symptom is still there.
@@ -422,7 +432,7 @@ pub enum FieldKind {
     /// `prior 0.2` (cause): the prior for explained symptoms that give none of their own.
     Prior(Probability),
     /// `when CONDITION : FREQUENCY` (cause): P(condition holds | this cause).
-    Finding { condition: Expr, frequency: Frequency },
+    Finding { condition: Box<Expr>, frequency: Frequency },
     /// `source "https://…"` (cause, fix).
     Source(Text),
     /// `fixes cause_a, cause_b` (fix).

@@ -21,16 +21,18 @@ use std::collections::HashMap;
 /// Checks parsed files. Returns the model when there is no error, and all diagnostics.
 #[must_use]
 pub fn check(files: &[ast::File]) -> (Option<Model>, Vec<Diagnostic>) {
-    check_files(files, true)
+    check_files(files.to_vec(), true)
 }
 
-/// Like [`check`]; `complete` is false when some items did not parse. Then the checks that
-/// judge the knowledge base as a whole (a symptom nobody explains, a fact nobody uses…) are
-/// skipped: the missing items would make them wrong.
+/// Like [`check`], consuming the trees: each item is dropped as soon as it is resolved, so a
+/// large knowledge base never holds its whole syntax tree and its whole model at once.
+/// `complete` is false when some items did not parse. Then the checks that judge the
+/// knowledge base as a whole (a symptom nobody explains, a fact nobody uses…) are skipped:
+/// the missing items would make them wrong.
 #[must_use]
-pub fn check_files(files: &[ast::File], complete: bool) -> (Option<Model>, Vec<Diagnostic>) {
+pub fn check_files(files: Vec<ast::File>, complete: bool) -> (Option<Model>, Vec<Diagnostic>) {
     let mut checker = Checker::default();
-    checker.declare(files);
+    checker.declare(&files);
     checker.resolve(files);
     checker.check_whole(complete);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
@@ -282,9 +284,9 @@ impl Checker {
         scripts.push(ScriptDef { shell: script.shell, code: script.text.value.clone() });
     }
 
-    fn resolve(&mut self, files: &[ast::File]) {
+    fn resolve(&mut self, files: Vec<ast::File>) {
         // Backgrounds first, so findings created while resolving causes can pick them up.
-        for file in files {
+        for file in &files {
             for item in &file.items {
                 if let ItemKind::Background(background) = &item.kind {
                     self.resolve_background(background);
@@ -292,7 +294,7 @@ impl Checker {
             }
         }
         for file in files {
-            for item in &file.items {
+            for item in file.items {
                 match &item.kind {
                     ItemKind::Fact(_) | ItemKind::Background(_) => {}
                     ItemKind::Symptom(block) => self.resolve_symptom(block, item.span),

@@ -398,6 +398,18 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     out
 }
 
+/// Annotations this close together (in lines) share one excerpt.
+const MERGE_LINES: usize = 8;
+
+/// One annotation of a diagnostic, placed in its file.
+struct Mark<'a> {
+    range: std::ops::Range<usize>,
+    primary: bool,
+    label: Option<&'a str>,
+    /// First and last line (0-based).
+    lines: (usize, usize),
+}
+
 fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, renderer: &Renderer) -> String {
     let level = match diagnostic.severity() {
         Severity::Error => Level::ERROR,
@@ -405,40 +417,62 @@ fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, renderer: &Renderer)
     };
     let message = diagnostic.kind.message();
     let mut group = Group::with_title(level.primary_title(&message).id(diagnostic.kind.code()));
-    let mut related_by_file: Vec<(Span, &str)> = Vec::new();
-    if let Some(span) = diagnostic.span
-        && let Some(file) = sources.get(span.file)
-    {
-        let mut snippet =
-            Snippet::source(file.text.as_str()).path(file.name.as_str()).fold(true).annotation(
-                AnnotationKind::Primary
-                    .span(clamp_to_char_boundaries(&file.text, span))
-                    .label(diagnostic.label.as_deref()),
-            );
-        for (other, label) in &diagnostic.related {
-            if other.file == span.file {
-                snippet = snippet.annotation(
-                    AnnotationKind::Context
-                        .span(clamp_to_char_boundaries(&file.text, *other))
-                        .label(Some(label.as_str())),
-                );
-            } else {
-                related_by_file.push((*other, label));
+    // (span, is primary, label), the primary first.
+    let mut marks: Vec<(Span, bool, Option<&str>)> = Vec::new();
+    if let Some(span) = diagnostic.span {
+        marks.push((span, true, diagnostic.label.as_deref()));
+    }
+    marks.extend(diagnostic.related.iter().map(|(s, l)| (*s, false, Some(l.as_str()))));
+    // Files in order of first mention; within a file, excerpts of nearby lines only, so a
+    // large file is never handed to the renderer whole.
+    let mut files: Vec<crate::source::FileId> = Vec::new();
+    for (span, _, _) in &marks {
+        if !files.contains(&span.file) {
+            files.push(span.file);
+        }
+    }
+    for file_id in files {
+        let Some(file) = sources.get(file_id) else { continue };
+        let mut in_file: Vec<Mark<'_>> = marks
+            .iter()
+            .filter(|(s, _, _)| s.file == file_id)
+            .map(|(s, primary, label)| {
+                let range = clamp_to_char_boundaries(&file.text, *s);
+                let lines = (file.line_of(range.start), file.line_of(range.end));
+                Mark { range, primary: *primary, label: *label, lines }
+            })
+            .collect();
+        // The primary annotation first, the rest in file order.
+        in_file.sort_by_key(|m| (!m.primary, m.lines.0));
+        // Excerpts: (first line, last line, members); nearby annotations share one.
+        let mut windows: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+        for (i, m) in in_file.iter().enumerate() {
+            let near = windows
+                .iter_mut()
+                .find(|w| m.lines.0 <= w.1 + MERGE_LINES && m.lines.1 + MERGE_LINES >= w.0);
+            match near {
+                Some(w) => {
+                    w.0 = w.0.min(m.lines.0);
+                    w.1 = w.1.max(m.lines.1);
+                    w.2.push(i);
+                }
+                None => windows.push((m.lines.0, m.lines.1, vec![i])),
             }
         }
-        group = group.element(snippet);
-    } else {
-        related_by_file.extend(diagnostic.related.iter().map(|(s, l)| (*s, l.as_str())));
-    }
-    for (other, label) in related_by_file {
-        if let Some(file) = sources.get(other.file) {
-            group = group.element(
-                Snippet::source(file.text.as_str()).path(file.name.as_str()).fold(true).annotation(
-                    AnnotationKind::Context
-                        .span(clamp_to_char_boundaries(&file.text, other))
-                        .label(Some(label)),
-                ),
-            );
+        for (first, last, members) in windows {
+            let lines = file.lines_range(first, last);
+            let excerpt = &file.text[lines.clone()];
+            let mut snippet =
+                Snippet::source(excerpt).line_start(first + 1).path(file.name.as_str()).fold(true);
+            for i in members {
+                let mark = &in_file[i];
+                let local =
+                    mark.range.start - lines.start..mark.range.end.min(lines.end) - lines.start;
+                let kind =
+                    if mark.primary { AnnotationKind::Primary } else { AnnotationKind::Context };
+                snippet = snippet.annotation(kind.span(local).label(mark.label));
+            }
+            group = group.element(snippet);
         }
     }
     for hint in &diagnostic.hints {
@@ -453,6 +487,12 @@ fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, renderer: &Renderer)
 fn clamp_to_char_boundaries(text: &str, span: Span) -> std::ops::Range<usize> {
     let mut start = (span.start as usize).min(text.len());
     let mut end = (span.end as usize).min(text.len()).max(start);
+    // "Found the end of the file" after a final newline: point at the end of the last line,
+    // not at an empty line below it.
+    if start == text.len() && end == start && text.ends_with('\n') {
+        start -= 1;
+        end -= 1;
+    }
     while !text.is_char_boundary(start) {
         start -= 1;
     }

@@ -50,8 +50,8 @@ fn push_comment_line(out: &mut String, indent: &str, comment: &str) {
     }
 }
 
-fn push_trailing(out: &mut String, comments: &Comments) {
-    if let Some(comment) = &comments.trailing {
+fn push_trailing(out: &mut String, comments: Option<&Comments>) {
+    if let Some(comment) = comments.and_then(|c| c.trailing.as_ref()) {
         if comment.is_empty() {
             out.push_str(" #");
         } else {
@@ -62,7 +62,7 @@ fn push_trailing(out: &mut String, comments: &Comments) {
 }
 
 fn format_item(out: &mut String, item: &Item) {
-    for comment in &item.comments.leading {
+    for comment in item.comments.iter().flat_map(|c| &c.leading) {
         push_comment_line(out, "", comment);
     }
     match &item.kind {
@@ -95,7 +95,7 @@ fn format_item(out: &mut String, item: &Item) {
             );
         }
     }
-    push_trailing(out, &item.comments);
+    push_trailing(out, item.comments.as_deref());
 }
 
 fn type_text(ty: &TypeExpr) -> String {
@@ -128,7 +128,7 @@ fn format_body(out: &mut String, body: &Body, optional: bool) {
 }
 
 fn format_field(out: &mut String, field: &Field) {
-    for comment in &field.comments.leading {
+    for comment in field.comments.iter().flat_map(|c| &c.leading) {
         push_comment_line(out, INDENT, comment);
     }
     out.push_str(INDENT);
@@ -178,7 +178,7 @@ fn format_field(out: &mut String, field: &Field) {
         }
         FieldKind::Success(f) => out.push_str(&frequency_text(f)),
     }
-    push_trailing(out, &field.comments);
+    push_trailing(out, field.comments.as_deref());
 }
 
 fn explained_text(explained: &Explained) -> String {

@@ -44,72 +44,114 @@ pub enum Edge {
 #[derive(Debug)]
 pub struct DecisionGraph {
     pub graph: DiGraph<Node, Edge>,
-    index: HashMap<Node, NodeIndex>,
+    /// Nodes are added kind by kind in id order, so a node's index is the first index of its
+    /// kind plus its id: no map needed.
+    offsets: Offsets,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Offsets {
+    rules: usize,
+    findings: usize,
+    symptoms: usize,
+    causes: usize,
+    fixes: usize,
+    end: usize,
 }
 
 impl DecisionGraph {
     #[must_use]
     pub fn build(model: &Model) -> Self {
-        let mut g = Self { graph: DiGraph::new(), index: HashMap::new() };
-        for i in 0..model.facts.len() {
-            g.node(Node::Fact(FactId(i as u32)));
-        }
+        let rules = model.facts.len();
+        let findings = rules + model.rules.len();
+        let symptoms = findings + model.findings.len();
+        let causes = symptoms + model.symptoms.len();
+        let fixes = causes + model.causes.len();
+        let offsets =
+            Offsets { rules, findings, symptoms, causes, fixes, end: fixes + model.fixes.len() };
+        let edges = model.symptoms.len()
+            + model.rules.len() * 3
+            + model.findings.len() * 2
+            + model.causes.iter().map(|c| c.explains.len() + c.findings.len()).sum::<usize>()
+            + model.fixes.iter().map(|f| f.fixes.len()).sum::<usize>();
+        let mut graph = DiGraph::with_capacity(offsets.end, edges);
+        let ids = |n: usize| (0..n).map(|i| i as u32);
+        ids(model.facts.len()).for_each(|i| {
+            graph.add_node(Node::Fact(FactId(i)));
+        });
+        ids(model.rules.len()).for_each(|i| {
+            graph.add_node(Node::Rule(RuleId(i)));
+        });
+        ids(model.findings.len()).for_each(|i| {
+            graph.add_node(Node::Finding(FindingId(i)));
+        });
+        ids(model.symptoms.len()).for_each(|i| {
+            graph.add_node(Node::Symptom(SymptomId(i)));
+        });
+        ids(model.causes.len()).for_each(|i| {
+            graph.add_node(Node::Cause(CauseId(i)));
+        });
+        ids(model.fixes.len()).for_each(|i| {
+            graph.add_node(Node::Fix(FixId(i)));
+        });
+        let mut g = Self { graph, offsets };
+        let at = |n: usize| NodeIndex::new(n);
         for (i, symptom) in model.symptoms.iter().enumerate() {
-            let s = g.node(Node::Symptom(SymptomId(i as u32)));
             for fact in symptom.condition.facts() {
-                let f = g.node(Node::Fact(fact));
-                g.graph.add_edge(f, s, Edge::Tests);
+                g.graph.add_edge(at(fact.index()), at(offsets.symptoms + i), Edge::Tests);
             }
         }
         for (i, rule) in model.rules.iter().enumerate() {
-            let r = g.node(Node::Rule(RuleId(i as u32)));
             for fact in rule.condition.facts() {
-                let f = g.node(Node::Fact(fact));
-                g.graph.add_edge(f, r, Edge::Reads);
+                g.graph.add_edge(at(fact.index()), at(offsets.rules + i), Edge::Reads);
             }
-            let target = g.node(Node::Fact(rule.target));
-            g.graph.add_edge(r, target, Edge::Sets);
+            g.graph.add_edge(at(offsets.rules + i), at(rule.target.index()), Edge::Sets);
         }
         for (i, finding) in model.findings.iter().enumerate() {
-            let n = g.node(Node::Finding(FindingId(i as u32)));
             for fact in finding.condition.facts() {
-                let f = g.node(Node::Fact(fact));
-                g.graph.add_edge(f, n, Edge::Reads);
+                g.graph.add_edge(at(fact.index()), at(offsets.findings + i), Edge::Reads);
             }
         }
         for (i, cause) in model.causes.iter().enumerate() {
-            let c = g.node(Node::Cause(CauseId(i as u32)));
             for (symptom, prior) in &cause.explains {
-                let s = g.node(Node::Symptom(*symptom));
-                g.graph.add_edge(s, c, Edge::Explains(*prior));
+                g.graph.add_edge(
+                    at(offsets.symptoms + symptom.index()),
+                    at(offsets.causes + i),
+                    Edge::Explains(*prior),
+                );
             }
             for (finding, p) in &cause.findings {
-                let f = g.node(Node::Finding(*finding));
-                g.graph.add_edge(f, c, Edge::Evidence(*p));
+                g.graph.add_edge(
+                    at(offsets.findings + finding.index()),
+                    at(offsets.causes + i),
+                    Edge::Evidence(*p),
+                );
             }
         }
         for (i, fix) in model.fixes.iter().enumerate() {
-            let x = g.node(Node::Fix(FixId(i as u32)));
             for cause in &fix.fixes {
-                let c = g.node(Node::Cause(*cause));
-                g.graph.add_edge(c, x, Edge::FixedBy);
+                g.graph.add_edge(
+                    at(offsets.causes + cause.index()),
+                    at(offsets.fixes + i),
+                    Edge::FixedBy,
+                );
             }
         }
         g
     }
 
-    fn node(&mut self, node: Node) -> NodeIndex {
-        if let Some(i) = self.index.get(&node) {
-            return *i;
-        }
-        let i = self.graph.add_node(node);
-        self.index.insert(node, i);
-        i
-    }
-
     #[must_use]
     pub fn index_of(&self, node: Node) -> Option<NodeIndex> {
-        self.index.get(&node).copied()
+        let o = self.offsets;
+        let (base, id, limit) = match node {
+            Node::Fact(i) => (0, i.index(), o.rules),
+            Node::Rule(i) => (o.rules, i.index(), o.findings),
+            Node::Finding(i) => (o.findings, i.index(), o.symptoms),
+            Node::Symptom(i) => (o.symptoms, i.index(), o.causes),
+            Node::Cause(i) => (o.causes, i.index(), o.fixes),
+            Node::Fix(i) => (o.fixes, i.index(), o.end),
+        };
+        (base + id < limit).then(|| NodeIndex::new(base + id))
     }
 
     /// The nodes that matter for one symptom: it, its causes and their fixes, the findings of

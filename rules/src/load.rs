@@ -5,7 +5,6 @@
 //! files and invalid UTF-8 become diagnostics like any other problem: loading never fails as
 //! a whole, it reports.
 
-use crate::ast;
 use crate::check::check_files;
 use crate::diagnostic::{self, Diagnostic, DiagnosticKind};
 use crate::model::Model;
@@ -13,12 +12,12 @@ use crate::parse::parse_file;
 use crate::source::{FileId, SourceMap, Span};
 use std::path::{Path, PathBuf};
 
-/// A loaded knowledge base: its sources, syntax trees, the model (when there is no error) and
-/// every diagnostic, sorted by place.
+/// A loaded knowledge base: its sources, the model (when there is no error) and every
+/// diagnostic, sorted by place. The syntax trees are consumed by the checker; parse a file
+/// with [`crate::parse::parse_file`] to format it.
 #[derive(Debug)]
 pub struct KnowledgeBase {
     pub sources: SourceMap,
-    pub files: Vec<ast::File>,
     pub model: Option<Model>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -117,10 +116,10 @@ pub fn load_sources(sources: SourceMap) -> KnowledgeBase {
         files.push(tree);
     }
     let syntax_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let (model, mut problems) = check_files(&files, !syntax_errors);
+    let (model, mut problems) = check_files(files, !syntax_errors);
     diagnostics.append(&mut problems);
     diagnostic::sort(&mut diagnostics);
-    KnowledgeBase { sources, files, model: if syntax_errors { None } else { model }, diagnostics }
+    KnowledgeBase { sources, model: if syntax_errors { None } else { model }, diagnostics }
 }
 
 fn collect_kb_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

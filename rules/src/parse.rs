@@ -49,6 +49,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             Err(nom::Err::Incomplete(_)) => break,
         }
     }
+    items.shrink_to_fit();
     let comments = std::mem::take(&mut *state.comments.borrow_mut());
     let mut tree = ast::File { header_comments: Vec::new(), items, trailing_comments: Vec::new() };
     attach_comments(&mut tree, comments, &SourceFile::new("", text));
@@ -574,20 +575,16 @@ fn block(input: In<'_>) -> PResult<'_, String> {
 /// Removes the common indentation of a block's lines. `Err` carries the offset (in `raw`) of a
 /// line whose indentation mixes tabs and spaces differently from the others.
 pub(crate) fn dedent(raw: &str) -> Result<String, usize> {
-    let raw_owned;
-    let raw = if raw.contains('\r') {
-        raw_owned = raw.replace("\r\n", "\n");
-        raw_owned.as_str()
-    } else {
-        raw
-    };
     if !raw.contains('\n') {
         return Ok(raw.trim().to_string());
     }
     let mut lines: Vec<(usize, &str)> = Vec::new();
     let mut offset = 0;
     for line in raw.split('\n') {
-        lines.push((offset, line));
+        // Carriage returns at a line's end belong to the line break (CRLF, or `\r\r\n` after a
+        // double conversion): the formatter could not write them back. Trimming per line, not
+        // rewriting `raw`, keeps `offset` an index into the caller's text.
+        lines.push((offset, line.trim_end_matches('\r')));
         offset += line.len() + 1;
     }
     // The rest of the opening line and the closing line are delimiters when blank.
@@ -908,7 +905,7 @@ fn item(input: In<'_>) -> PResult<'_, Item> {
         }
     };
     let (rest, kind) = cut(kind)?;
-    Ok((rest, Item { kind, span: span_between(input, rest), comments: Comments::default() }))
+    Ok((rest, Item { kind, span: span_between(input, rest), comments: None }))
 }
 
 /// Where to resume after a broken item: the next line that starts with an item keyword.
@@ -1084,6 +1081,8 @@ fn body(input: In<'_>, shape: ItemShape) -> PResult<'_, Body> {
         rest = skip_ws(rest);
         if rest.fragment().starts_with('}') {
             let end = advance(rest, 1);
+            // The vector grew by doubling; a large knowledge base has hundreds of thousands.
+            fields.shrink_to_fit();
             return Ok((
                 end,
                 Body { fields, end_comments: Vec::new(), span: span_between(input, end) },
@@ -1132,7 +1131,7 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
         return fail(PError::problem(input, kind, kw.len()));
     }
     let (rest, kind) = cut(field_value(after_kw, kw, shape))?;
-    Ok((rest, Field { kind, span: span_between(input, rest), comments: Comments::default() }))
+    Ok((rest, Field { kind, span: span_between(input, rest), comments: None }))
 }
 
 fn field_list_label(shape: ItemShape) -> &'static str {
@@ -1195,9 +1194,9 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
             let (rest, _) =
                 ws(symbol(":", "`:` and how often the cause shows it, or `and`/`or`"))(rest)?;
             let (rest, frequency) = ws(frequency)(rest)?;
-            Ok((rest, FieldKind::Finding { condition, frequency }))
+            Ok((rest, FieldKind::Finding { condition: Box::new(condition), frequency }))
         }
-        "when" => expr(input).map(|(r, e)| (r, FieldKind::When(e))),
+        "when" => expr(input).map(|(r, e)| (r, FieldKind::When(Box::new(e)))),
         _ => fail(PError::expected(input, field_list_label(shape))),
     }
 }
@@ -1273,10 +1272,10 @@ fn attach_comments(
             // The first segment ends the comment's line, the last leads into the item.
             let blank_line_follows = segments.len() > 2
                 && segments[1..segments.len() - 1].iter().any(|l| l.trim().is_empty());
-            if index == 0 && blank_line_follows && tree.items[0].comments.leading.is_empty() {
+            if index == 0 && blank_line_follows && tree.items[0].comments.is_none() {
                 tree.header_comments.push(comment.text);
             } else {
-                tree.items[index].comments.leading.push(comment.text);
+                Comments::of(&mut tree.items[index].comments).leading.push(comment.text);
             }
             continue;
         }
@@ -1285,11 +1284,11 @@ fn attach_comments(
             Some(body) => {
                 let next = body.fields.iter_mut().find(|f| f.span.end > offset);
                 match next {
-                    Some(field) => field.comments.leading.push(comment.text),
+                    Some(field) => Comments::of(&mut field.comments).leading.push(comment.text),
                     None => body.end_comments.push(comment.text),
                 }
             }
-            None => item.comments.leading.push(comment.text),
+            None => Comments::of(&mut item.comments).leading.push(comment.text),
         }
     }
 }
@@ -1306,8 +1305,10 @@ fn attach_trailing(
         return false;
     };
     if item.span.end <= offset {
-        if line_of(item.span.end) == line && item.comments.trailing.is_none() {
-            item.comments.trailing = Some(text.to_string());
+        if line_of(item.span.end) == line
+            && item.comments.as_ref().is_none_or(|c| c.trailing.is_none())
+        {
+            Comments::of(&mut item.comments).trailing = Some(text.to_string());
             return true;
         }
         return false;
@@ -1315,8 +1316,11 @@ fn attach_trailing(
     let Some(body) = body_mut(&mut item.kind) else { return false };
     let last_before = body.fields.iter_mut().rev().find(|f| f.span.end <= offset);
     match last_before {
-        Some(field) if line_of(field.span.end) == line && field.comments.trailing.is_none() => {
-            field.comments.trailing = Some(text.to_string());
+        Some(field)
+            if line_of(field.span.end) == line
+                && field.comments.as_ref().is_none_or(|c| c.trailing.is_none()) =>
+        {
+            Comments::of(&mut field.comments).trailing = Some(text.to_string());
             true
         }
         _ => false,
@@ -1386,10 +1390,11 @@ mod tests {
             "# about a\nfact a: bool { # after brace\n  title \"A\" # trailing\n  # end\n}\n# tail\n",
         );
         let item = &file.items[0];
-        assert_eq!(item.comments.leading, ["about a"]);
+        assert_eq!(item.comments.as_ref().unwrap().leading, ["about a"]);
         let ItemKind::Fact(fact) = &item.kind else { panic!() };
-        assert_eq!(fact.body.fields[0].comments.leading, ["after brace"]);
-        assert_eq!(fact.body.fields[0].comments.trailing.as_deref(), Some("trailing"));
+        let comments = fact.body.fields[0].comments.as_ref().unwrap();
+        assert_eq!(comments.leading, ["after brace"]);
+        assert_eq!(comments.trailing.as_deref(), Some("trailing"));
         assert_eq!(fact.body.end_comments, ["end"]);
         assert_eq!(file.trailing_comments, ["tail"]);
     }

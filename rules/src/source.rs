@@ -85,6 +85,20 @@ impl SourceFile {
         Self { name: name.into(), text, line_starts }
     }
 
+    /// The 0-based line holding a byte offset.
+    #[must_use]
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset.min(self.text.len())) - 1
+    }
+
+    /// The byte range of lines `first..=last` (0-based), line breaks included.
+    #[must_use]
+    pub fn lines_range(&self, first: usize, last: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts.get(first).copied().unwrap_or(self.text.len());
+        let end = self.line_starts.get(last + 1).copied().unwrap_or(self.text.len());
+        start..end.max(start)
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     #[must_use]
     pub fn line_col(&self, offset: usize) -> (usize, usize) {

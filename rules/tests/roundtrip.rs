@@ -37,9 +37,13 @@ fn comment() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9 #\"'`$(){}:,.-]{0,24}".prop_map(|s| s.trim().to_string())
 }
 
-fn comments() -> impl Strategy<Value = Comments> {
-    (prop::collection::vec(comment(), 0..2), prop::option::of(comment()))
-        .prop_map(|(leading, trailing)| Comments { leading, trailing })
+fn comments() -> impl Strategy<Value = Option<Box<Comments>>> {
+    (prop::collection::vec(comment(), 0..2), prop::option::of(comment())).prop_map(
+        |(leading, trailing)| {
+            (!leading.is_empty() || trailing.is_some())
+                .then(|| Box::new(Comments { leading, trailing }))
+        },
+    )
 }
 
 /// Block content the canonical form can carry: no `"""`, no carriage returns, lines either
@@ -168,7 +172,7 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
         .boxed(),
         Shape::Symptom => prop_oneof![
             common,
-            expr().prop_map(FieldKind::When),
+            expr().prop_map(|e| FieldKind::When(Box::new(e))),
             list(text()).prop_map(FieldKind::Aliases),
             probability().prop_map(FieldKind::Unlisted),
             script().prop_map(FieldKind::Check),
@@ -182,8 +186,10 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
             )
             .prop_map(FieldKind::Explains),
             probability().prop_map(FieldKind::Prior),
-            (expr(), frequency())
-                .prop_map(|(condition, frequency)| FieldKind::Finding { condition, frequency }),
+            (expr(), frequency()).prop_map(|(condition, frequency)| FieldKind::Finding {
+                condition: Box::new(condition),
+                frequency
+            }),
             text().prop_map(FieldKind::Source),
         ]
         .boxed(),
