@@ -192,6 +192,9 @@ pub struct BatchArgs {
     /// Warn about unknown keys instead of failing the line
     #[arg(long)]
     pub lenient: bool,
+    /// Add the explanations in words (the evidence is always there as numbers)
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

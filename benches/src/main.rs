@@ -1,8 +1,12 @@
 //! `triage-bench load [--sizes 100,1000,10000,100000] [--runs K]`: one table of how long
 //! parse + check + decision graph take on the generated workloads, and the peak memory.
+//! `triage-bench engine [--sizes …]`: diagnosis latency, batch throughput and memory (see
+//! `engine_bench`). `triage-bench stream`: batch memory on a 1 GB input.
 //!
 //! Each size is measured in a fresh child process (this binary again, with the hidden
 //! `measure-load` subcommand), so the peak RSS of one size does not include another's.
+
+mod engine_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -17,6 +21,8 @@ const TARGET_RSS_MB: f64 = 300.0;
 const HIDDEN: &str = "measure-load";
 
 const USAGE: &str = "usage: triage-bench load [--sizes 100,1000,10000,100000] [--runs K]
+       triage-bench engine [--sizes 100,1000,10000,100000]
+       triage-bench stream
 
 Generates the workloads with ../shared/bench/gen.py (cached in target/bench-workload/N/),
 converts kb.json to .kb, then times parse + check + decision graph for each size in a fresh
@@ -27,6 +33,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("load") => load(&args[1..]),
         Some(HIDDEN) => measure(&args[1..]),
+        Some("engine") => parse_options(&args[1..]).and_then(|o| engine_bench::engine(&o.sizes)),
+        Some(engine_bench::HIDDEN_ENGINE) => engine_bench::measure_engine(&args[1..]),
+        Some("stream") => engine_bench::stream(),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

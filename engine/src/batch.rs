@@ -2,12 +2,13 @@
 //!
 //! Input is read in chunks of lines; each chunk is diagnosed on the rayon pool and written
 //! before the next is read, so memory depends on the chunk size, never on the input size.
-//! Every input line yields exactly one output line: its report, or `{"line": N, "error": …}`
-//! when the line is not valid — the run goes on.
+//! Every input line yields exactly one output line: its report (the compact one, or the full
+//! one with explanations in words when asked), or `{"line": N, "error": …}` when the line is
+//! not valid — the run goes on.
 
 use crate::facts::{FactFileError, FactReader};
 use crate::infer::Engine;
-use crate::report::{Report, ReportOptions};
+use crate::report::{CompactReport, Report, ReportOptions};
 use rayon::prelude::*;
 use std::io::{self, BufRead, Write};
 
@@ -28,6 +29,7 @@ pub struct BatchSummary {
 pub fn run(
     engine: &Engine,
     reader: &FactReader<'_>,
+    options: ReportOptions,
     mut input: impl BufRead,
     mut output: impl Write,
     mut progress: impl FnMut(&BatchSummary),
@@ -58,7 +60,7 @@ pub fn run(
         let results: Vec<(String, bool)> = chunk
             .par_iter()
             .enumerate()
-            .map(|(i, line)| diagnose_line(engine, reader, first_line + i as u64, line))
+            .map(|(i, line)| diagnose_line(engine, reader, options, first_line + i as u64, line))
             .collect();
         for (text, ok) in results {
             output.write_all(text.as_bytes())?;
@@ -79,6 +81,7 @@ pub fn run(
 pub fn diagnose_line(
     engine: &Engine,
     reader: &FactReader<'_>,
+    options: ReportOptions,
     number: u64,
     line: &[u8],
 ) -> (String, bool) {
@@ -95,8 +98,12 @@ pub fn diagnose_line(
     match reader.read_json(text) {
         Ok(facts) => {
             let diagnosis = engine.diagnose(&facts);
-            let report = Report::new(engine, &facts, &diagnosis, ReportOptions::RANKING);
-            match serde_json::to_string(&report) {
+            let json = if options.words {
+                serde_json::to_string(&Report::new(engine, &facts, &diagnosis, options))
+            } else {
+                serde_json::to_string(&CompactReport::new(engine, &facts, &diagnosis))
+            };
+            match json {
                 Ok(json) => (json, true),
                 Err(e) => (error_line(number, &e.to_string(), &[]), false),
             }

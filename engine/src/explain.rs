@@ -4,7 +4,7 @@
 //! it held, P(finding | cause), the background rate, the log-likelihood ratio), so an
 //! explanation can never say something the arithmetic did not do.
 
-use crate::infer::{Evidence, RankedCause};
+use crate::infer::{Evidence, RankedCause, SymptomDiagnosis};
 use triage_rules::model::Model;
 
 /// "usually seen", "seen in 45% of cases".
@@ -74,9 +74,13 @@ pub fn describe(model: &Model, evidence: &Evidence) -> String {
 
 /// The strongest reason a cause ranks high, in one line; `None` when nothing moved it.
 #[must_use]
-pub fn main_reason(model: &Model, ranked: &RankedCause) -> Option<String> {
-    ranked
-        .evidence
+pub fn main_reason(
+    model: &Model,
+    diagnosis: &SymptomDiagnosis,
+    ranked: &RankedCause,
+) -> Option<String> {
+    diagnosis
+        .evidence_of(ranked)
         .iter()
         .filter(|e| e.contribution > 0.0)
         .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
@@ -86,12 +90,16 @@ pub fn main_reason(model: &Model, ranked: &RankedCause) -> Option<String> {
 /// Why a cause is low or out: the finding that ruled it out, or the one that counted most
 /// against it.
 #[must_use]
-pub fn why_not(model: &Model, ranked: &RankedCause) -> Option<String> {
-    if let Some(e) = ranked.ruled_out_by() {
+pub fn why_not(
+    model: &Model,
+    diagnosis: &SymptomDiagnosis,
+    ranked: &RankedCause,
+) -> Option<String> {
+    if let Some(e) = diagnosis.ruled_out_by(ranked) {
         return Some(describe(model, e));
     }
-    ranked
-        .evidence
+    diagnosis
+        .evidence_of(ranked)
         .iter()
         .filter(|e| e.contribution < 0.0)
         .min_by(|a, b| a.contribution.total_cmp(&b.contribution))

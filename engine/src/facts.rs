@@ -9,8 +9,8 @@
 //! diagnose when the facts alone do not show it).
 
 use crate::value::FactValue;
+use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::collections::HashMap;
 use std::fmt;
 use triage_rules::diagnostic::did_you_mean;
 use triage_rules::model::{FactId, FactType, Model, SymptomId};
@@ -144,7 +144,11 @@ impl Format {
 #[derive(Debug)]
 pub struct FactReader<'m> {
     model: &'m Model,
-    names: HashMap<&'m str, FactId>,
+    /// Fact names → ids. `FxHash`: keys are short names from our own knowledge base, and this
+    /// lookup runs once per key of every fact set.
+    names: FxHashMap<&'m str, FactId>,
+    /// Per fact, its enum or set values → index (empty for other types).
+    values: Vec<FxHashMap<&'m str, u32>>,
     /// Unknown keys become warnings instead of errors.
     pub lenient: bool,
 }
@@ -158,7 +162,14 @@ impl<'m> FactReader<'m> {
             .enumerate()
             .map(|(i, f)| (f.name.as_str(), FactId(i as u32)))
             .collect();
-        Self { model, names, lenient: false }
+        let values = model
+            .facts
+            .iter()
+            .map(|f| {
+                f.ty.values().iter().enumerate().map(|(i, v)| (v.as_str(), i as u32)).collect()
+            })
+            .collect();
+        Self { model, names, values, lenient: false }
     }
 
     #[must_use]
@@ -247,7 +258,8 @@ impl<'m> FactReader<'m> {
             }
             _ => Raw::Str(text.into()),
         };
-        let value = convert(ty, raw).map_err(|found| problem(name, &found, ty))?;
+        let value = convert(ty, &self.values[id.index()], raw)
+            .map_err(|found| problem(name, &found, ty))?;
         facts.values[id.index()] = Some(value);
         Ok(())
     }
@@ -309,7 +321,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                     problems.push(duplicate(key));
                     continue;
                 }
-                match convert(ty, raw) {
+                match convert(ty, &self.reader.values[id.index()], raw) {
                     Ok(value) => facts.values[id.index()] = Some(value),
                     Err(Found::Null) => {}
                     Err(found) => problems.push(problem(key, &found, ty)),
@@ -588,7 +600,8 @@ fn expected(ty: &FactType) -> String {
 }
 
 /// Converts a raw value to the fact's type, or says what was found instead.
-fn convert(ty: &FactType, raw: Raw) -> Result<FactValue, Found> {
+/// `index` maps the fact's enum or set values to their indexes.
+fn convert(ty: &FactType, index: &FxHashMap<&str, u32>, raw: Raw) -> Result<FactValue, Found> {
     match (ty, raw) {
         (_, Raw::Null) => Err(Found::Null),
         (FactType::Bool, Raw::Bool(b)) => Ok(FactValue::Bool(b)),
@@ -614,22 +627,19 @@ fn convert(ty: &FactType, raw: Raw) -> Result<FactValue, Found> {
         (FactType::Version, Raw::Int(i)) => {
             u64::try_from(i).map(|v| FactValue::Version(vec![v].into())).map_err(|_| Found::Int(i))
         }
-        (FactType::Enum(values), Raw::Str(s)) => values
-            .iter()
-            .position(|v| **v == *s)
-            .map(|i| FactValue::Enum(i as u32))
+        (FactType::Enum(_), Raw::Str(s)) => {
+            index.get(&*s).map(|i| FactValue::Enum(*i)).ok_or_else(|| Found::Str(s.into()))
+        }
+        (FactType::Set(_), Raw::Str(s)) => index
+            .get(&*s)
+            .map(|i| FactValue::Set(vec![*i].into()))
             .ok_or_else(|| Found::Str(s.into())),
-        (FactType::Set(values), Raw::Str(s)) => values
-            .iter()
-            .position(|v| **v == *s)
-            .map(|i| FactValue::Set(vec![i as u32].into()))
-            .ok_or_else(|| Found::Str(s.into())),
-        (FactType::Set(values), Raw::List(items)) => {
+        (FactType::Set(_), Raw::List(items)) => {
             let mut members = Vec::with_capacity(items.len());
             for item in items {
                 match item {
-                    Raw::Str(s) => match values.iter().position(|v| **v == *s) {
-                        Some(i) => members.push(i as u32),
+                    Raw::Str(s) => match index.get(&*s) {
+                        Some(i) => members.push(*i),
                         None => return Err(Found::Str(s.into())),
                     },
                     other => return Err(Found::from(other)),

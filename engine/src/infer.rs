@@ -16,6 +16,7 @@
 
 use crate::facts::FactSet;
 use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::HashMap;
 use triage_rules::ast::CompareOp;
@@ -35,7 +36,7 @@ pub struct Engine {
     model: Model,
     tables: Vec<SymptomTable>,
     /// `fact == value` gates → the symptoms whose condition requires them.
-    gates: HashMap<(FactId, GateKey), Vec<SymptomId>>,
+    gates: FxHashMap<(FactId, GateKey), Vec<SymptomId>>,
     /// Facts that appear in some gate.
     gate_facts: Vec<FactId>,
     /// Symptoms without a gate: their condition is evaluated for every fact set.
@@ -46,6 +47,9 @@ pub struct Engine {
 #[derive(Debug)]
 struct SymptomTable {
     candidates: Vec<Candidate>,
+    /// Findings over all candidates: the most evidence a ranking can have.
+    links: usize,
+    unlisted_prior: f64,
     ln_unlisted: f64,
     /// The distinct findings the candidates mention, evaluated once per fact set.
     findings: Vec<FindingId>,
@@ -54,6 +58,7 @@ struct SymptomTable {
 #[derive(Debug)]
 struct Candidate {
     cause: CauseId,
+    prior: f64,
     ln_prior: f64,
     links: Vec<Link>,
 }
@@ -147,16 +152,11 @@ pub struct RankedCause {
     pub cause: CauseId,
     pub prior: f64,
     pub posterior: f64,
-    /// Findings that moved it, strongest first.
-    pub evidence: Vec<Evidence>,
-}
-
-impl RankedCause {
-    /// The finding that ruled the cause out, if one did.
-    #[must_use]
-    pub fn ruled_out_by(&self) -> Option<&Evidence> {
-        self.evidence.iter().find(|e| e.rules_out())
-    }
+    /// An observation this cause never (or always) shows ruled it out.
+    pub ruled_out: bool,
+    /// Where the findings that moved it are in [`SymptomDiagnosis::evidence`] (one vector for
+    /// all causes: one allocation per symptom, not one per cause).
+    pub evidence: std::ops::Range<u32>,
 }
 
 /// The ranking for one symptom.
@@ -169,6 +169,24 @@ pub struct SymptomDiagnosis {
     /// Posterior of "a cause the knowledge base does not list".
     pub unlisted: f64,
     pub unlisted_prior: f64,
+    /// The evidence of all causes; see [`SymptomDiagnosis::evidence_of`].
+    pub evidence: Vec<Evidence>,
+}
+
+impl SymptomDiagnosis {
+    /// The findings that moved a cause, strongest first.
+    #[must_use]
+    pub fn evidence_of(&self, ranked: &RankedCause) -> &[Evidence] {
+        self.evidence
+            .get(ranked.evidence.start as usize..ranked.evidence.end as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The finding that ruled a cause out, if one did.
+    #[must_use]
+    pub fn ruled_out_by(&self, ranked: &RankedCause) -> Option<&Evidence> {
+        self.evidence_of(ranked).iter().find(|e| e.rules_out())
+    }
 }
 
 /// The result for one fact set.
@@ -216,15 +234,19 @@ impl Engine {
                         }
                     })
                     .collect();
-                candidates.push(Candidate { cause, ln_prior: prior.ln(), links });
+                candidates.push(Candidate { cause, prior, ln_prior: prior.ln(), links });
             }
+            let unlisted_prior = symptom.unlisted_prior();
+            let links = candidates.iter().map(|c: &Candidate| c.links.len()).sum();
             tables.push(SymptomTable {
                 candidates,
-                ln_unlisted: symptom.unlisted_prior().ln(),
+                links,
+                unlisted_prior,
+                ln_unlisted: unlisted_prior.ln(),
                 findings,
             });
         }
-        let mut gates: HashMap<(FactId, GateKey), Vec<SymptomId>> = HashMap::new();
+        let mut gates: FxHashMap<(FactId, GateKey), Vec<SymptomId>> = FxHashMap::default();
         let mut ungated = Vec::new();
         for (i, symptom) in model.symptoms.iter().enumerate() {
             let id = SymptomId(i as u32);
@@ -341,40 +363,38 @@ impl Engine {
             }
             scores.push(score);
         }
-        let (posteriors, unlisted) = normalise(&scores, table.ln_unlisted);
-        let mut causes: Vec<RankedCause> = table
-            .candidates
-            .iter()
-            .zip(posteriors)
-            .map(|(candidate, posterior)| {
-                let mut evidence: Vec<Evidence> = candidate
-                    .links
-                    .iter()
-                    .filter_map(|link| {
-                        let observed = truth[link.local as usize]?;
-                        let finding = table.findings[link.local as usize];
-                        Some(Evidence {
-                            finding,
-                            observed,
-                            frequency: link.frequency,
-                            background: self.backgrounds[finding.index()],
-                            contribution: if observed { link.llr_true } else { link.llr_false },
-                        })
-                    })
-                    .collect();
-                evidence.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
-                RankedCause {
-                    cause: candidate.cause,
-                    prior: candidate.ln_prior.exp(),
-                    posterior,
-                    evidence,
-                }
-            })
-            .collect();
+        let unlisted = normalise_in_place(&mut scores, table.ln_unlisted);
+        let posteriors = scores;
+        let mut evidence: Vec<Evidence> = Vec::with_capacity(table.links);
+        let mut causes: Vec<RankedCause> = Vec::with_capacity(table.candidates.len());
+        for (candidate, posterior) in table.candidates.iter().zip(posteriors) {
+            let start = evidence.len();
+            for link in &candidate.links {
+                let Some(observed) = truth[link.local as usize] else { continue };
+                let finding = table.findings[link.local as usize];
+                evidence.push(Evidence {
+                    finding,
+                    observed,
+                    frequency: link.frequency,
+                    background: self.backgrounds[finding.index()],
+                    contribution: if observed { link.llr_true } else { link.llr_false },
+                });
+            }
+            let mine = &mut evidence[start..];
+            mine.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
+            let ruled_out = mine.first().is_some_and(Evidence::rules_out);
+            causes.push(RankedCause {
+                cause: candidate.cause,
+                prior: candidate.prior,
+                posterior,
+                ruled_out,
+                evidence: start as u32..evidence.len() as u32,
+            });
+        }
         causes.sort_by(|a, b| {
             b.posterior
                 .total_cmp(&a.posterior)
-                .then_with(|| a.ruled_out_by().is_some().cmp(&b.ruled_out_by().is_some()))
+                .then_with(|| a.ruled_out.cmp(&b.ruled_out))
                 .then_with(|| b.prior.total_cmp(&a.prior))
                 .then_with(|| a.cause.cmp(&b.cause))
         });
@@ -383,7 +403,8 @@ impl Engine {
             matched_by,
             causes,
             unlisted,
-            unlisted_prior: table.ln_unlisted.exp(),
+            unlisted_prior: table.unlisted_prior,
+            evidence,
         }
     }
 
@@ -404,17 +425,25 @@ impl Engine {
     }
 }
 
-/// Log scores → probabilities (log-sum-exp). When nothing is possible, the unlisted cause
-/// takes it all: "none of the known causes fits" is the honest answer.
-pub(crate) fn normalise(scores: &[f64], ln_unlisted: f64) -> (Vec<f64>, f64) {
+/// Log scores → probabilities in place (log-sum-exp); returns the unlisted cause's. When
+/// nothing is possible, the unlisted cause takes it all: "none of the known causes fits" is
+/// the honest answer.
+fn normalise_in_place(scores: &mut [f64], ln_unlisted: f64) -> f64 {
     let max = scores.iter().copied().fold(ln_unlisted, f64::max);
     if max == f64::NEG_INFINITY {
-        return (vec![0.0; scores.len()], 1.0);
+        scores.fill(0.0);
+        return 1.0;
     }
-    let total: f64 =
-        scores.iter().map(|s| (s - max).exp()).sum::<f64>() + (ln_unlisted - max).exp();
-    let posteriors = scores.iter().map(|s| (s - max).exp() / total).collect();
-    (posteriors, (ln_unlisted - max).exp() / total)
+    let unlisted = (ln_unlisted - max).exp();
+    let mut total = unlisted;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        total += *s;
+    }
+    for s in scores.iter_mut() {
+        *s /= total;
+    }
+    unlisted / total
 }
 
 /// A rule's value as a fact value of the target's type.

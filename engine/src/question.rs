@@ -266,7 +266,7 @@ pub(crate) fn evaluate_question(
     let now = Overlay { base, changes: &current };
     let known_now: Vec<bool> =
         findings.iter().map(|f| evaluate(&model.finding(*f).condition, &now).is_some()).collect();
-    let score_now: Vec<f64> = diagnosis.causes.iter().map(score_of).collect();
+    let score_now: Vec<f64> = diagnosis.causes.iter().map(|c| score_of(diagnosis, c)).collect();
 
     // Answers the knowledge base can tell apart, and each cause's likelihood of each.
     let mut answers: Vec<Answer> = Vec::new();
@@ -298,8 +298,11 @@ pub(crate) fn evaluate_question(
             .iter()
             .zip(&score_now)
             .map(|(ranked, now)| {
-                let later =
-                    after.causes.iter().find(|c| c.cause == ranked.cause).map_or(0.0, score_of);
+                let later = after
+                    .causes
+                    .iter()
+                    .find(|c| c.cause == ranked.cause)
+                    .map_or(0.0, |c| score_of(&after, c));
                 (ln_background + later - now).exp()
             })
             .collect();
@@ -356,8 +359,8 @@ pub(crate) fn evaluate_question(
 }
 
 /// A cause's log score relative to its prior: the sum of its evidence.
-fn score_of(ranked: &crate::infer::RankedCause) -> f64 {
-    ranked.evidence.iter().map(|e| e.contribution).sum()
+fn score_of(diagnosis: &SymptomDiagnosis, ranked: &crate::infer::RankedCause) -> f64 {
+    diagnosis.evidence_of(ranked).iter().map(|e| e.contribution).sum()
 }
 
 /// One label for answers the knowledge base cannot tell apart.

@@ -14,8 +14,10 @@ use triage_rules::ast::Place;
 /// What to include beyond the ranking.
 #[derive(Debug, Clone, Copy)]
 pub struct ReportOptions {
-    /// The findings behind each cause, in words.
+    /// The findings behind each cause.
     pub evidence: bool,
+    /// Explanations in sentences (the reason per cause, one per finding).
+    pub words: bool,
     /// The best next questions (how many).
     pub questions: usize,
     /// The repair order and the decision tree.
@@ -24,9 +26,11 @@ pub struct ReportOptions {
 
 impl ReportOptions {
     /// Everything a person at a terminal wants.
-    pub const FULL: ReportOptions = ReportOptions { evidence: true, questions: 3, plan: true };
-    /// The ranking with its explanations: what batch triage writes per line.
-    pub const RANKING: ReportOptions = ReportOptions { evidence: true, questions: 0, plan: false };
+    pub const FULL: ReportOptions =
+        ReportOptions { evidence: true, words: true, questions: 3, plan: true };
+    /// The ranking with its evidence as numbers: what batch triage writes per line.
+    pub const RANKING: ReportOptions =
+        ReportOptions { evidence: true, words: false, questions: 0, plan: false };
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,7 +90,8 @@ pub struct EvidenceReport {
     /// Log-likelihood ratio; `null` when the observation rules the cause out.
     pub contribution: Option<f64>,
     pub rules_out: bool,
-    pub explanation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,9 +174,7 @@ impl Report {
             .collect();
         let symptoms =
             diagnosis.symptoms.iter().map(|s| symptom_report(engine, facts, s, options)).collect();
-        let message = diagnosis.symptoms.is_empty().then(|| {
-            "the facts match no symptom of the knowledge base: give the error code or message, or name the symptom with `symptom`".to_string()
-        });
+        let message = diagnosis.symptoms.is_empty().then(|| NO_SYMPTOM.to_string());
         Report {
             host: facts.host.clone(),
             collected_at: facts.collected_at.clone(),
@@ -196,15 +199,17 @@ fn symptom_report(
         .iter()
         .map(|ranked| {
             let cause = model.cause(ranked.cause);
-            let ruled_out = ranked.ruled_out_by().is_some();
-            let reason = if ruled_out || ranked.posterior < ranked.prior {
-                explain::why_not(model, ranked)
+            let ruled_out = ranked.ruled_out;
+            let reason = if !options.words {
+                None
+            } else if ruled_out || ranked.posterior < ranked.prior {
+                explain::why_not(model, diagnosis, ranked)
             } else {
-                explain::main_reason(model, ranked)
+                explain::main_reason(model, diagnosis, ranked)
             };
             let evidence = if options.evidence {
-                ranked
-                    .evidence
+                diagnosis
+                    .evidence_of(ranked)
                     .iter()
                     .map(|e| EvidenceReport {
                         finding: model.finding(e.finding).text.clone(),
@@ -213,7 +218,7 @@ fn symptom_report(
                         background: e.background,
                         contribution: (!e.rules_out()).then_some(e.contribution),
                         rules_out: e.rules_out(),
-                        explanation: explain::describe(model, e),
+                        explanation: options.words.then(|| explain::describe(model, e)),
                     })
                     .collect()
             } else {
@@ -318,3 +323,84 @@ fn plan_report(engine: &Engine, plan: &Plan) -> PlanReport {
         }
     }
 }
+
+/// The compact form of a diagnosis that batch triage writes per line: the ranking and the
+/// evidence as numbers, names borrowed from the model, probabilities rounded to 6 decimals
+/// and contributions to 4. The titles, frequencies and background rates are constants of the
+/// knowledge base (`triage schema`, the `.kb` files); repeating them on every line would make
+/// writing the output, not diagnosing, the cost of a batch.
+#[derive(Debug, Serialize)]
+pub struct CompactReport<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<&'a str>,
+    pub symptoms: Vec<CompactSymptom<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompactSymptom<'a> {
+    pub symptom: &'a str,
+    pub causes: Vec<CompactCause<'a>>,
+    pub unlisted: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompactCause<'a> {
+    pub cause: &'a str,
+    pub posterior: f64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<CompactEvidence<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompactEvidence<'a> {
+    pub finding: &'a str,
+    pub observed: bool,
+    /// `null` when the observation rules the cause out.
+    pub contribution: Option<f64>,
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+impl<'a> CompactReport<'a> {
+    #[must_use]
+    pub fn new(engine: &'a Engine, facts: &'a FactSet, diagnosis: &Diagnosis) -> Self {
+        let model = engine.model();
+        let symptoms = diagnosis
+            .symptoms
+            .iter()
+            .map(|s| CompactSymptom {
+                symptom: &model.symptom(s.symptom).name,
+                causes: s
+                    .causes
+                    .iter()
+                    .map(|c| CompactCause {
+                        cause: &model.cause(c.cause).name,
+                        posterior: round(c.posterior, 6),
+                        evidence: s
+                            .evidence_of(c)
+                            .iter()
+                            .map(|e| CompactEvidence {
+                                finding: &model.finding(e.finding).text,
+                                observed: e.observed,
+                                contribution: (!e.rules_out()).then(|| round(e.contribution, 4)),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                unlisted: round(s.unlisted, 6),
+            })
+            .collect();
+        CompactReport {
+            host: facts.host.as_deref(),
+            symptoms,
+            message: diagnosis.symptoms.is_empty().then_some(NO_SYMPTOM),
+        }
+    }
+}
+
+const NO_SYMPTOM: &str = "the facts match no symptom of the knowledge base: give the error code or message, or name the symptom with `symptom`";

@@ -210,7 +210,8 @@ fn cause_detail(out: &mut String, cause: &CauseReport, explain: bool) {
             } else {
                 GOOD
             };
-            let _ = writeln!(out, "         {} {}", styled(style, "•"), evidence.explanation);
+            let text = evidence.explanation.as_deref().unwrap_or(&evidence.finding);
+            let _ = writeln!(out, "         {} {}", styled(style, "•"), text);
         }
     } else if let Some(reason) = &cause.reason {
         let _ = writeln!(out, "         {}", styled(DIM, reason));

@@ -135,7 +135,8 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
         pool.build().map_err(|e| UsageError::Usage(format!("cannot start worker threads: {e}")))?;
     let started = std::time::Instant::now();
     let summary = pool.install(|| {
-        triage_engine::batch::run(&engine, &reader, input, output, |so_far| {
+        let options = ReportOptions { words: args.explain, ..ReportOptions::RANKING };
+        triage_engine::batch::run(&engine, &reader, options, input, output, |so_far| {
             if let Some(bar) = &bar {
                 bar.set_position(so_far.bytes);
                 bar.set_message(format!("{} lines, {} failed", so_far.lines, so_far.failed));
