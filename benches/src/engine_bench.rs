@@ -334,3 +334,38 @@ pub fn stream() -> Result<(), String> {
     );
     Ok(())
 }
+
+/// `profile-diagnose KB FACTS SECONDS`: diagnoses the first 1,000 fact sets over and over,
+/// for a profiler to look at `Engine::diagnose` alone.
+pub fn profile_diagnose(args: &[String]) -> Result<(), String> {
+    let [kb, facts, seconds] = args else {
+        return Err("usage: triage-bench profile-diagnose KB FACTS SECONDS".into());
+    };
+    let seconds: f64 = seconds.parse().map_err(|_| format!("`{seconds}` is not a number"))?;
+    let text = std::fs::read_to_string(kb).map_err(|e| format!("{kb}: {e}"))?;
+    let mut sources = triage_rules::SourceMap::new();
+    sources.add(kb.as_str(), text);
+    let model =
+        triage_rules::load_sources(sources).model.ok_or_else(|| format!("{kb} has errors"))?;
+    let engine = Engine::new(model);
+    let reader = FactReader::new(engine.model());
+    let path = Path::new(facts);
+    let mut sets = Vec::new();
+    for_each_chunk(open_prefix(path, prefix_len(path, 1_000)?)?, |chunk| {
+        sets.extend(
+            chunk.iter().filter_map(|l| reader.read_json(std::str::from_utf8(l).ok()?).ok()),
+        );
+    })?;
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        for facts in &sets {
+            std::hint::black_box(engine.diagnose(facts));
+        }
+        rounds += 1;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let per = start.elapsed().as_secs_f64() * 1e6 / (rounds as f64 * sets.len() as f64);
+    println!("{per:.3} µs per diagnosis over {rounds} rounds of {} fact sets", sets.len());
+    Ok(())
+}

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Some("engine") => parse_options(&args[1..]).and_then(|o| engine_bench::engine(&o.sizes)),
         Some(engine_bench::HIDDEN_ENGINE) => engine_bench::measure_engine(&args[1..]),
         Some("stream") => engine_bench::stream(),
+        Some("profile-diagnose") => engine_bench::profile_diagnose(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

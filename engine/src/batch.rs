@@ -12,9 +12,12 @@ use crate::report::{CompactReport, Report, ReportOptions};
 use rayon::prelude::*;
 use std::io::{self, BufRead, Write};
 
-/// Lines per chunk: enough to keep every core busy, few enough that a chunk of large fact
-/// sets stays within tens of megabytes.
+/// Lines per chunk: enough to keep every core busy.
 pub const CHUNK_LINES: usize = 256;
+
+/// A chunk also ends once it holds this many bytes, so a chunk of very large fact sets (half a
+/// megabyte a line at 100k facts) stays small.
+pub const CHUNK_BYTES: usize = 8 << 20;
 
 /// How a batch went.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,13 +41,15 @@ pub fn run(
     let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_LINES);
     loop {
         chunk.clear();
-        while chunk.len() < CHUNK_LINES {
+        let mut chunk_bytes = 0;
+        while chunk.len() < CHUNK_LINES && chunk_bytes < CHUNK_BYTES {
             let mut line = Vec::new();
             let read = input.read_until(b'\n', &mut line)?;
             if read == 0 {
                 break;
             }
             summary.bytes += read as u64;
+            chunk_bytes += read;
             if line.last() == Some(&b'\n') {
                 line.pop();
                 if line.last() == Some(&b'\r') {

@@ -15,10 +15,10 @@
 //! both log-likelihood ratios precomputed.
 
 use crate::facts::FactSet;
+use crate::predicate::Predicate;
 use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 use triage_rules::ast::CompareOp;
 use triage_rules::model::{CauseId, Condition, FactId, FindingId, Model, SymptomId, Value};
 
@@ -42,6 +42,10 @@ pub struct Engine {
     /// Symptoms without a gate: their condition is evaluated for every fact set.
     ungated: Vec<SymptomId>,
     backgrounds: Vec<f64>,
+    /// Each finding's condition, compiled.
+    findings: Vec<Predicate>,
+    /// Each symptom's condition, compiled.
+    symptom_conditions: Vec<Predicate>,
 }
 
 #[derive(Debug)]
@@ -69,6 +73,7 @@ struct Link {
     /// Index into the symptom table's `findings`.
     local: u32,
     frequency: f64,
+    background: f64,
     llr_true: f64,
     llr_false: f64,
 }
@@ -213,7 +218,7 @@ impl Engine {
         let mut tables = Vec::with_capacity(model.symptoms.len());
         for symptom in &model.symptoms {
             let mut findings: Vec<FindingId> = Vec::new();
-            let mut local_of: HashMap<FindingId, u32> = HashMap::new();
+            let mut local_of: FxHashMap<FindingId, u32> = FxHashMap::default();
             let mut candidates = Vec::with_capacity(symptom.causes.len());
             for &(cause, prior) in &symptom.causes {
                 let links = model
@@ -229,6 +234,7 @@ impl Engine {
                         Link {
                             local,
                             frequency,
+                            background,
                             llr_true: (frequency / background).ln(),
                             llr_false: ((1.0 - frequency) / (1.0 - background)).ln(),
                         }
@@ -258,7 +264,19 @@ impl Engine {
         let mut gate_facts: Vec<FactId> = gates.keys().map(|(f, _)| *f).collect();
         gate_facts.sort_unstable();
         gate_facts.dedup();
-        Self { model, tables, gates, gate_facts, ungated, backgrounds }
+        let findings = model.findings.iter().map(|f| Predicate::compile(&f.condition)).collect();
+        let symptom_conditions =
+            model.symptoms.iter().map(|s| Predicate::compile(&s.condition)).collect();
+        Self {
+            model,
+            tables,
+            gates,
+            gate_facts,
+            ungated,
+            backgrounds,
+            findings,
+            symptom_conditions,
+        }
     }
 
     #[must_use]
@@ -311,7 +329,7 @@ impl Engine {
     ) -> Vec<(SymptomId, MatchedBy)> {
         let mut matched: Vec<(SymptomId, MatchedBy)> = Vec::new();
         let consider = |id: SymptomId, matched: &mut Vec<(SymptomId, MatchedBy)>| {
-            if evaluate(&self.model.symptom(id).condition, facts) == Some(true)
+            if self.symptom_conditions[id.index()].evaluate(facts) == Some(true)
                 && !matched.iter().any(|(m, _)| *m == id)
             {
                 matched.push((id, MatchedBy::Condition));
@@ -346,11 +364,8 @@ impl Engine {
         facts: &F,
     ) -> SymptomDiagnosis {
         let table = &self.tables[symptom.index()];
-        let truth: Vec<Option<bool>> = table
-            .findings
-            .iter()
-            .map(|f| evaluate(&self.model.finding(*f).condition, facts))
-            .collect();
+        let truth: Vec<Option<bool>> =
+            table.findings.iter().map(|f| self.findings[f.index()].evaluate(facts)).collect();
         let mut scores: Vec<f64> = Vec::with_capacity(table.candidates.len());
         for candidate in &table.candidates {
             let mut score = candidate.ln_prior;
@@ -376,12 +391,19 @@ impl Engine {
                     finding,
                     observed,
                     frequency: link.frequency,
-                    background: self.backgrounds[finding.index()],
+                    background: link.background,
                     contribution: if observed { link.llr_true } else { link.llr_false },
                 });
             }
             let mine = &mut evidence[start..];
-            mine.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
+            if mine.len() > 1 {
+                mine.sort_unstable_by(|a, b| {
+                    b.contribution
+                        .abs()
+                        .total_cmp(&a.contribution.abs())
+                        .then(a.finding.cmp(&b.finding))
+                });
+            }
             let ruled_out = mine.first().is_some_and(Evidence::rules_out);
             causes.push(RankedCause {
                 cause: candidate.cause,
@@ -391,12 +413,13 @@ impl Engine {
                 evidence: start as u32..evidence.len() as u32,
             });
         }
-        causes.sort_by(|a, b| {
+        // Cause ids are unique, so the order is total and an unstable sort is deterministic.
+        causes.sort_unstable_by(|a, b| {
             b.posterior
                 .total_cmp(&a.posterior)
-                .then_with(|| a.ruled_out.cmp(&b.ruled_out))
-                .then_with(|| b.prior.total_cmp(&a.prior))
-                .then_with(|| a.cause.cmp(&b.cause))
+                .then(a.ruled_out.cmp(&b.ruled_out))
+                .then(b.prior.total_cmp(&a.prior))
+                .then(a.cause.cmp(&b.cause))
         });
         SymptomDiagnosis {
             symptom,

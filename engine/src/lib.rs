@@ -13,6 +13,7 @@ pub mod batch;
 pub mod explain;
 pub mod facts;
 pub mod infer;
+pub mod predicate;
 pub mod question;
 pub mod reference;
 pub mod repair;

@@ -52,6 +52,8 @@ struct Checker {
     finding_index: HashMap<String, FindingId>,
     backgrounds: Vec<(String, Span, f64)>,
     fact_used: Vec<bool>,
+    /// Per fact: its enum or set values → index (empty for other types).
+    enum_index: Vec<HashMap<String, u32>>,
 }
 
 /// Fields that may appear once per item.
@@ -89,18 +91,7 @@ impl Checker {
                             let id = SymptomId(self.model.symptoms.len() as u32);
                             self.model.symptom_index.insert(block.name.name.clone(), id);
                             self.symptom_name_spans.push(block.name.span);
-                            self.model.symptoms.push(SymptomDef {
-                                name: block.name.name.clone(),
-                                title: String::new(),
-                                description: None,
-                                condition: Condition::All(Vec::new()),
-                                condition_text: String::new(),
-                                aliases: Vec::new(),
-                                checks: Vec::new(),
-                                unlisted_floor: None,
-                                causes: Vec::new(),
-                                span: block.name.span,
-                            });
+                            self.model.symptoms.push(declared_symptom(&block.name));
                         }
                     }
                     ItemKind::Cause(block) => {
@@ -113,16 +104,7 @@ impl Checker {
                             let id = CauseId(self.model.causes.len() as u32);
                             self.model.cause_index.insert(block.name.name.clone(), id);
                             self.cause_name_spans.push(block.name.span);
-                            self.model.causes.push(CauseDef {
-                                name: block.name.name.clone(),
-                                title: String::new(),
-                                description: None,
-                                explains: Vec::new(),
-                                findings: Vec::new(),
-                                sources: Vec::new(),
-                                fixes: Vec::new(),
-                                span: block.name.span,
-                            });
+                            self.model.causes.push(declared_cause(&block.name));
                         }
                     }
                     ItemKind::Fix(block) => {
@@ -135,22 +117,7 @@ impl Checker {
                             let id = FixId(self.model.fixes.len() as u32);
                             self.model.fix_index.insert(block.name.name.clone(), id);
                             self.fix_name_spans.push(block.name.span);
-                            self.model.fixes.push(FixDef {
-                                name: block.name.name.clone(),
-                                title: String::new(),
-                                description: None,
-                                fixes: Vec::new(),
-                                cost_seconds: 0.0,
-                                risk: None,
-                                needs: Vec::new(),
-                                success: None,
-                                steps: None,
-                                run: Vec::new(),
-                                verify: Vec::new(),
-                                undo: Vec::new(),
-                                sources: Vec::new(),
-                                span: block.name.span,
-                            });
+                            self.model.fixes.push(declared_fix(&block.name));
                         }
                     }
                     ItemKind::Rule(_) | ItemKind::Background(_) => {}
@@ -186,6 +153,9 @@ impl Checker {
         if !self.unique("fact", &fact.name, |c| &c.model.fact_index, |c| &c.fact_name_spans) {
             return;
         }
+        // Value name → index, so literals resolve in constant time (an error-code enum can
+        // have thousands of values).
+        let mut index: HashMap<String, u32> = HashMap::new();
         let ty = match &fact.ty {
             TypeExpr::Bool => FactType::Bool,
             TypeExpr::Int => FactType::Int,
@@ -195,7 +165,7 @@ impl Checker {
             TypeExpr::Enum(values) | TypeExpr::Set(values) => {
                 let mut names: Vec<String> = Vec::new();
                 for value in values {
-                    if names.contains(&value.name) {
+                    if index.contains_key(&value.name) {
                         self.error(
                             Diagnostic::new(
                                 DiagnosticKind::DuplicateEnumValue { value: value.name.clone() },
@@ -204,6 +174,7 @@ impl Checker {
                             .with_label("listed again here"),
                         );
                     } else {
+                        index.insert(value.name.clone(), names.len() as u32);
                         names.push(value.name.clone());
                     }
                 }
@@ -217,6 +188,7 @@ impl Checker {
         let id = FactId(self.model.facts.len() as u32);
         self.model.fact_index.insert(fact.name.name.clone(), id);
         self.fact_name_spans.push(fact.name.span);
+        self.enum_index.push(index);
         let mut def = FactDef {
             name: fact.name.name.clone(),
             title: None,
@@ -801,7 +773,8 @@ impl Checker {
         literal: &Literal,
         verb: &'static str,
     ) -> Option<Value> {
-        match convert_literal(&self.model.facts[fact.index()], name, literal, verb) {
+        let values = &self.enum_index[fact.index()];
+        match convert_literal(&self.model.facts[fact.index()], values, name, literal, verb) {
             Ok(value) => Some(value),
             Err(diagnostic) => {
                 self.error(*diagnostic);
@@ -946,6 +919,54 @@ impl Checker {
     }
 }
 
+/// A symptom as declared in pass one; pass two fills it in.
+fn declared_symptom(name: &Ident) -> SymptomDef {
+    SymptomDef {
+        name: name.name.clone(),
+        title: String::new(),
+        description: None,
+        condition: Condition::All(Vec::new()),
+        condition_text: String::new(),
+        aliases: Vec::new(),
+        checks: Vec::new(),
+        unlisted_floor: None,
+        causes: Vec::new(),
+        span: name.span,
+    }
+}
+
+fn declared_cause(name: &Ident) -> CauseDef {
+    CauseDef {
+        name: name.name.clone(),
+        title: String::new(),
+        description: None,
+        explains: Vec::new(),
+        findings: Vec::new(),
+        sources: Vec::new(),
+        fixes: Vec::new(),
+        span: name.span,
+    }
+}
+
+fn declared_fix(name: &Ident) -> FixDef {
+    FixDef {
+        name: name.name.clone(),
+        title: String::new(),
+        description: None,
+        fixes: Vec::new(),
+        cost_seconds: 0.0,
+        risk: None,
+        needs: Vec::new(),
+        success: None,
+        steps: None,
+        run: Vec::new(),
+        verify: Vec::new(),
+        undo: Vec::new(),
+        sources: Vec::new(),
+        span: name.span,
+    }
+}
+
 const COMPARED_WITH: &str = "is compared with";
 const SET_TO: &str = "is set to";
 
@@ -1017,6 +1038,7 @@ impl From<RuleId> for u32 {
 /// Checks a literal against the fact's type and converts it.
 fn convert_literal(
     fact: &FactDef,
+    enum_index: &HashMap<String, u32>,
     name: &Ident,
     literal: &Literal,
     verb: &'static str,
@@ -1042,8 +1064,8 @@ fn convert_literal(
             FactType::Enum(values) | FactType::Set(values),
             LiteralKind::Name(v) | LiteralKind::Str(v),
         ) => {
-            if let Some(index) = values.iter().position(|x| x == v) {
-                Some(Value::Enum(index as u32))
+            if let Some(index) = enum_index.get(v) {
+                Some(Value::Enum(*index))
             } else {
                 let mut diagnostic = Diagnostic::new(
                     DiagnosticKind::UnknownEnumValue { fact: fact.name.clone(), value: v.clone() },
