@@ -161,11 +161,14 @@ fn for_each_chunk(mut input: impl BufRead, mut work: impl FnMut(&[Vec<u8>])) -> 
     let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
     loop {
         chunk.clear();
-        while chunk.len() < CHUNK {
+        let mut bytes = 0;
+        while chunk.len() < CHUNK && bytes < triage_engine::batch::CHUNK_BYTES {
             let mut line = Vec::new();
-            if input.read_until(b'\n', &mut line).map_err(|e| e.to_string())? == 0 {
+            let read = input.read_until(b'\n', &mut line).map_err(|e| e.to_string())?;
+            if read == 0 {
                 break;
             }
+            bytes += read;
             chunk.push(line);
         }
         if chunk.is_empty() {
@@ -191,9 +194,11 @@ pub fn measure_engine(args: &[String]) -> Result<(), String> {
     sources.add(kb.as_str(), text);
     let loaded = triage_rules::load_sources(sources);
     let model = loaded.model.ok_or_else(|| format!("{kb} has errors"))?;
+    // The engine never needs the source text: free it before compiling.
+    drop(loaded.sources);
     let engine = Engine::new(model);
     let load = start.elapsed();
-    drop(loaded.sources);
+    eprintln!("peak RSS after load: {} KiB", crate::peak_rss_kb()?);
     let reader = FactReader::new(engine.model());
     let bytes = prefix_len(facts_path, count)?;
 
@@ -233,6 +238,7 @@ pub fn measure_engine(args: &[String]) -> Result<(), String> {
     let p99 = micros(latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)]);
     let words = micros(with_words[with_words.len() / 2]);
 
+    eprintln!("peak RSS after the latency runs: {} KiB", crate::peak_rss_kb()?);
     // Parse only, on all cores, in the same chunks.
     let t = Instant::now();
     for_each_chunk(open_prefix(facts_path, bytes)?, |chunk| {
@@ -244,6 +250,7 @@ pub fn measure_engine(args: &[String]) -> Result<(), String> {
     })?;
     let parse_rate = count as f64 / t.elapsed().as_secs_f64();
 
+    eprintln!("peak RSS after parse-only: {} KiB", crate::peak_rss_kb()?);
     // Batch triage, output discarded.
     let t = Instant::now();
     let summary = triage_engine::batch::run(

@@ -49,7 +49,7 @@ struct Checker {
     cause_name_spans: Vec<Span>,
     fix_name_spans: Vec<Span>,
     fact_name_spans: Vec<Span>,
-    finding_index: HashMap<String, FindingId>,
+    finding_index: FindingIndex,
     backgrounds: Vec<(String, Span, f64)>,
     fact_used: Vec<bool>,
     /// Per fact: its enum or set values → index (empty for other types).
@@ -599,18 +599,13 @@ impl Checker {
     fn finding(&mut self, expr: &Expr) -> Option<FindingId> {
         let condition = self.condition(expr)?;
         let text = expr_text(expr);
-        if let Some(id) = self.finding_index.get(&text) {
-            return Some(*id);
+        if let Some(id) = self.finding_index.get(&text, &self.model.findings) {
+            return Some(id);
         }
         let id = FindingId(self.model.findings.len() as u32);
         let background = self.backgrounds.iter().find(|(t, _, _)| *t == text).map(|(_, _, p)| *p);
-        self.model.findings.push(FindingDef {
-            condition,
-            text: text.clone(),
-            background,
-            span: expr.span,
-        });
-        self.finding_index.insert(text, id);
+        self.finding_index.insert(&text, id, &self.model.findings);
+        self.model.findings.push(FindingDef { condition, text, background, span: expr.span });
         Some(id)
     }
 
@@ -845,7 +840,7 @@ impl Checker {
             }
         }
         for (text, span, _) in &self.backgrounds {
-            if !self.finding_index.contains_key(text) {
+            if self.finding_index.get(text, &self.model.findings).is_none() {
                 self.diagnostics
                     .push(Diagnostic::new(DiagnosticKind::UnusedBackground, *span).with_hint(
                     "a background rate applies to a finding written exactly like this in a cause",
@@ -969,6 +964,39 @@ fn declared_fix(name: &Ident) -> FixDef {
 
 const COMPARED_WITH: &str = "is compared with";
 const SET_TO: &str = "is set to";
+
+/// Findings by the text of their condition, without a second copy of every text: a hash
+/// leads to the finding, whose own text settles it; the rare colliding texts go to `overflow`.
+#[derive(Default)]
+struct FindingIndex {
+    by_hash: HashMap<u64, FindingId>,
+    overflow: HashMap<String, FindingId>,
+}
+
+impl FindingIndex {
+    fn hash(text: &str) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(text)
+    }
+
+    fn get(&self, text: &str, findings: &[FindingDef]) -> Option<FindingId> {
+        let id = *self.by_hash.get(&Self::hash(text))?;
+        if findings[id.index()].text == text { Some(id) } else { self.overflow.get(text).copied() }
+    }
+
+    /// Adds a finding not yet in the index (`findings` does not hold it yet).
+    fn insert(&mut self, text: &str, id: FindingId, findings: &[FindingDef]) {
+        match self.by_hash.entry(Self::hash(text)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                debug_assert!(findings.iter().all(|f| f.text != text));
+                self.overflow.insert(text.to_string(), id);
+            }
+        }
+    }
+}
 
 #[derive(Default)]
 struct FieldSeen(HashMap<&'static str, Span>);

@@ -16,7 +16,7 @@ use crate::ast::{
     TypeExpr,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticKind, did_you_mean};
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, Span};
 use nom::error::{ErrorKind, ParseError};
 use nom_locate::LocatedSpan;
 use std::cell::{Cell, RefCell};
@@ -52,7 +52,9 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     items.shrink_to_fit();
     let comments = std::mem::take(&mut *state.comments.borrow_mut());
     let mut tree = ast::File { header_comments: Vec::new(), items, trailing_comments: Vec::new() };
-    attach_comments(&mut tree, comments, &SourceFile::new("", text));
+    if !comments.is_empty() {
+        attach_comments(&mut tree, comments, text);
+    }
     (tree, diagnostics)
 }
 
@@ -1249,12 +1251,11 @@ fn script(input: In<'_>) -> PResult<'_, Script> {
 /// Attaches each collected comment to an item or field: a comment at the end of a line that
 /// ends a node trails that node; any other comment leads the next field of the block it is
 /// in (or closes the block), or the next item (or closes the file).
-fn attach_comments(
-    tree: &mut ast::File,
-    comments: BTreeMap<usize, RawComment>,
-    source: &SourceFile,
-) {
-    let line_of = |offset: u32| source.line_col(offset as usize).0;
+fn attach_comments(tree: &mut ast::File, comments: BTreeMap<usize, RawComment>, text: &str) {
+    let line_starts: Vec<usize> =
+        std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    // 1-based, like `RawComment::line`.
+    let line_of = |offset: u32| line_starts.partition_point(|&s| s <= offset as usize);
     for (offset, comment) in comments {
         let offset = offset as u32;
         if !comment.own_line && attach_trailing(tree, offset, comment.line, &comment.text, &line_of)
@@ -1267,7 +1268,7 @@ fn attach_comments(
             continue;
         };
         if start > offset {
-            let gap = source.text.get(comment.end..start as usize).unwrap_or("");
+            let gap = text.get(comment.end..start as usize).unwrap_or("");
             let segments: Vec<&str> = gap.split('\n').collect();
             // The first segment ends the comment's line, the last leads into the item.
             let blank_line_follows = segments.len() > 2
