@@ -351,7 +351,9 @@ impl Engine {
         {
             matched.insert(0, (named, MatchedBy::Named));
         }
-        matched.sort_by_key(|(id, by)| (*by != MatchedBy::Named, *id));
+        if matched.len() > 1 {
+            matched.sort_by_key(|(id, by)| (*by != MatchedBy::Named, *id));
+        }
         matched
     }
 
@@ -364,35 +366,33 @@ impl Engine {
         facts: &F,
     ) -> SymptomDiagnosis {
         let table = &self.tables[symptom.index()];
-        let truth: Vec<Option<bool>> =
-            table.findings.iter().map(|f| self.findings[f.index()].evaluate(facts)).collect();
-        let mut scores: Vec<f64> = Vec::with_capacity(table.candidates.len());
-        for candidate in &table.candidates {
-            let mut score = candidate.ln_prior;
-            for link in &candidate.links {
-                match truth[link.local as usize] {
-                    Some(true) => score += link.llr_true,
-                    Some(false) => score += link.llr_false,
-                    None => {}
-                }
-            }
-            scores.push(score);
+        // Each finding evaluated once; on the stack for the usual handful.
+        let mut stack = [None; 64];
+        let mut heap = Vec::new();
+        let truth: &mut [Option<bool>] = if table.findings.len() <= stack.len() {
+            &mut stack[..table.findings.len()]
+        } else {
+            heap.resize(table.findings.len(), None);
+            &mut heap
+        };
+        for (slot, finding) in truth.iter_mut().zip(&table.findings) {
+            *slot = self.findings[finding.index()].evaluate(facts);
         }
-        let unlisted = normalise_in_place(&mut scores, table.ln_unlisted);
-        let posteriors = scores;
         let mut evidence: Vec<Evidence> = Vec::with_capacity(table.links);
         let mut causes: Vec<RankedCause> = Vec::with_capacity(table.candidates.len());
-        for (candidate, posterior) in table.candidates.iter().zip(posteriors) {
+        for candidate in &table.candidates {
             let start = evidence.len();
+            let mut score = candidate.ln_prior;
             for link in &candidate.links {
                 let Some(observed) = truth[link.local as usize] else { continue };
-                let finding = table.findings[link.local as usize];
+                let contribution = if observed { link.llr_true } else { link.llr_false };
+                score += contribution;
                 evidence.push(Evidence {
-                    finding,
+                    finding: table.findings[link.local as usize],
                     observed,
                     frequency: link.frequency,
                     background: link.background,
-                    contribution: if observed { link.llr_true } else { link.llr_false },
+                    contribution,
                 });
             }
             let mine = &mut evidence[start..];
@@ -408,11 +408,13 @@ impl Engine {
             causes.push(RankedCause {
                 cause: candidate.cause,
                 prior: candidate.prior,
-                posterior,
+                // The log score until normalised just below.
+                posterior: score,
                 ruled_out,
                 evidence: start as u32..evidence.len() as u32,
             });
         }
+        let unlisted = normalise_in_place(&mut causes, table.ln_unlisted);
         // Cause ids are unique, so the order is total and an unstable sort is deterministic.
         causes.sort_unstable_by(|a, b| {
             b.posterior
@@ -451,20 +453,22 @@ impl Engine {
 /// Log scores → probabilities in place (log-sum-exp); returns the unlisted cause's. When
 /// nothing is possible, the unlisted cause takes it all: "none of the known causes fits" is
 /// the honest answer.
-fn normalise_in_place(scores: &mut [f64], ln_unlisted: f64) -> f64 {
-    let max = scores.iter().copied().fold(ln_unlisted, f64::max);
+fn normalise_in_place(causes: &mut [RankedCause], ln_unlisted: f64) -> f64 {
+    let max = causes.iter().map(|c| c.posterior).fold(ln_unlisted, f64::max);
     if max == f64::NEG_INFINITY {
-        scores.fill(0.0);
+        for c in causes.iter_mut() {
+            c.posterior = 0.0;
+        }
         return 1.0;
     }
     let unlisted = (ln_unlisted - max).exp();
     let mut total = unlisted;
-    for s in scores.iter_mut() {
-        *s = (*s - max).exp();
-        total += *s;
+    for c in causes.iter_mut() {
+        c.posterior = (c.posterior - max).exp();
+        total += c.posterior;
     }
-    for s in scores.iter_mut() {
-        *s /= total;
+    for c in causes.iter_mut() {
+        c.posterior /= total;
     }
     unlisted / total
 }
