@@ -81,45 +81,42 @@ impl Checker {
             for item in &file.items {
                 match &item.kind {
                     ItemKind::Fact(fact) => self.declare_fact(fact),
-                    ItemKind::Symptom(block) => {
-                        if self.unique(
-                            "symptom",
-                            &block.name,
-                            |c| &c.model.symptom_index,
-                            |c| &c.symptom_name_spans,
-                        ) {
-                            let id = SymptomId(self.model.symptoms.len() as u32);
-                            self.model.symptom_index.insert(block.name.name.clone(), id);
-                            self.symptom_name_spans.push(block.name.span);
-                            self.model.symptoms.push(declared_symptom(&block.name));
-                        }
-                    }
-                    ItemKind::Cause(block) => {
-                        if self.unique(
-                            "cause",
-                            &block.name,
-                            |c| &c.model.cause_index,
-                            |c| &c.cause_name_spans,
-                        ) {
-                            let id = CauseId(self.model.causes.len() as u32);
-                            self.model.cause_index.insert(block.name.name.clone(), id);
-                            self.cause_name_spans.push(block.name.span);
-                            self.model.causes.push(declared_cause(&block.name));
-                        }
-                    }
-                    ItemKind::Fix(block) => {
-                        if self.unique(
-                            "fix",
-                            &block.name,
-                            |c| &c.model.fix_index,
-                            |c| &c.fix_name_spans,
-                        ) {
-                            let id = FixId(self.model.fixes.len() as u32);
-                            self.model.fix_index.insert(block.name.name.clone(), id);
-                            self.fix_name_spans.push(block.name.span);
-                            self.model.fixes.push(declared_fix(&block.name));
-                        }
-                    }
+                    ItemKind::Symptom(block) => declare(
+                        &mut self.diagnostics,
+                        "symptom",
+                        &block.name,
+                        (
+                            &mut self.model.symptom_index,
+                            &mut self.symptom_name_spans,
+                            &mut self.model.symptoms,
+                        ),
+                        SymptomId,
+                        declared_symptom,
+                    ),
+                    ItemKind::Cause(block) => declare(
+                        &mut self.diagnostics,
+                        "cause",
+                        &block.name,
+                        (
+                            &mut self.model.cause_index,
+                            &mut self.cause_name_spans,
+                            &mut self.model.causes,
+                        ),
+                        CauseId,
+                        declared_cause,
+                    ),
+                    ItemKind::Fix(block) => declare(
+                        &mut self.diagnostics,
+                        "fix",
+                        &block.name,
+                        (
+                            &mut self.model.fix_index,
+                            &mut self.fix_name_spans,
+                            &mut self.model.fixes,
+                        ),
+                        FixId,
+                        declared_fix,
+                    ),
                     ItemKind::Rule(_) | ItemKind::Background(_) => {}
                 }
             }
@@ -127,30 +124,14 @@ impl Checker {
         self.fact_used = vec![false; self.model.facts.len()];
     }
 
-    /// Reports a duplicate and returns false when `name` is already declared in this namespace.
-    fn unique<T>(
-        &mut self,
-        kind: &'static str,
-        name: &Ident,
-        index: impl Fn(&Self) -> &HashMap<String, T>,
-        spans: impl Fn(&Self) -> &Vec<Span>,
-    ) -> bool
-    where
-        T: Copy + Into<u32>,
-    {
-        let Some(existing) = index(self).get(&name.name).copied() else { return true };
-        let first = spans(self)[existing.into() as usize];
-        self.error(
-            Diagnostic::new(DiagnosticKind::DuplicateName { kind, name: name.name.clone() }, name.span)
-                .with_label("defined again here")
-                .with_related(first, "first defined here")
-                .with_hint(format!("rename one of them or remove the copy; {kind} names are shared by all files of a knowledge base")),
-        );
-        false
-    }
-
     fn declare_fact(&mut self, fact: &ast::Fact) {
-        if !self.unique("fact", &fact.name, |c| &c.model.fact_index, |c| &c.fact_name_spans) {
+        if !is_new(
+            &mut self.diagnostics,
+            "fact",
+            &fact.name,
+            &self.model.fact_index,
+            &self.fact_name_spans,
+        ) {
             return;
         }
         // Value name → index, so literals resolve in constant time (an error-code enum can
@@ -911,6 +892,45 @@ impl Checker {
                 }
             }
         }
+    }
+}
+
+/// Reports a duplicate and returns false when `name` is already declared in its namespace
+/// (`index` and the name `spans` of that kind of item).
+fn is_new<Id: Copy + Into<u32>>(
+    diagnostics: &mut Vec<Diagnostic>,
+    kind: &'static str,
+    name: &Ident,
+    index: &HashMap<String, Id>,
+    spans: &[Span],
+) -> bool {
+    let Some(existing) = index.get(&name.name).copied() else { return true };
+    let first = spans[existing.into() as usize];
+    diagnostics.push(
+        Diagnostic::new(DiagnosticKind::DuplicateName { kind, name: name.name.clone() }, name.span)
+            .with_label("defined again here")
+            .with_related(first, "first defined here")
+            .with_hint(format!(
+                "rename one of them or remove the copy; {kind} names are shared by all files of a knowledge base"
+            )),
+    );
+    false
+}
+
+/// Declares a symptom, cause or fix in pass one: its id, its name's span and a placeholder
+/// definition that pass two fills in. A duplicate is reported and not declared.
+fn declare<Id: Copy + Into<u32>, Def>(
+    diagnostics: &mut Vec<Diagnostic>,
+    kind: &'static str,
+    name: &Ident,
+    (index, spans, defs): (&mut HashMap<String, Id>, &mut Vec<Span>, &mut Vec<Def>),
+    make_id: fn(u32) -> Id,
+    make_def: fn(&Ident) -> Def,
+) {
+    if is_new(diagnostics, kind, name, index, spans) {
+        index.insert(name.name.clone(), make_id(defs.len() as u32));
+        spans.push(name.span);
+        defs.push(make_def(name));
     }
 }
 
