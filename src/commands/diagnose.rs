@@ -96,6 +96,12 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     };
     let mut reader = FactReader::new(engine.model());
     reader.lenient = args.lenient;
+    if args.input.is_dir() {
+        return Err(UsageError::Usage(format!(
+            "`{}` is a folder: batch reads one JSON Lines file (or - for standard input)",
+            args.input.display()
+        )));
+    }
     let input: Box<dyn std::io::BufRead + Send> = if args.input == Path::new("-") {
         Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
@@ -134,15 +140,26 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     let pool =
         pool.build().map_err(|e| UsageError::Usage(format!("cannot start worker threads: {e}")))?;
     let started = std::time::Instant::now();
-    let summary = pool.install(|| {
-        let options = ReportOptions { words: args.explain, ..ReportOptions::RANKING };
-        triage_engine::batch::run(&engine, &reader, options, input, output, |so_far| {
-            if let Some(bar) = &bar {
-                bar.set_position(so_far.bytes);
-                bar.set_message(format!("{} lines, {} failed", so_far.lines, so_far.failed));
-            }
+    let input_name = args.input.display().to_string();
+    let summary = pool
+        .install(|| {
+            let options = ReportOptions { words: args.explain, ..ReportOptions::RANKING };
+            triage_engine::batch::run(&engine, &reader, options, input, output, |so_far| {
+                if let Some(bar) = &bar {
+                    bar.set_position(so_far.bytes);
+                    bar.set_message(format!("{} lines, {} failed", so_far.lines, so_far.failed));
+                }
+            })
         })
-    })?;
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                UsageError::Io(e)
+            } else {
+                UsageError::Usage(format!(
+                    "while reading `{input_name}` or writing the results: {e}"
+                ))
+            }
+        })?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -256,3 +256,40 @@ fn schema_describes_every_fact() {
     );
     assert!(properties.contains_key("host"));
 }
+
+#[test]
+fn a_question_that_saves_time_is_shown_with_its_branches() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kb.kb"),
+        r#"fact code: int
+fact server_cert_expired: bool {
+  ask "On the server, is the Remote Desktop certificate past its expiry date?"
+  cost 10s
+}
+symptom rdp { title "RDP fails" when code == 0x904 }
+cause cert { title "Certificate" explains rdp: 0.45 when server_cert_expired : always }
+cause firewall { title "Firewall" explains rdp: 0.45 when server_cert_expired : rarely }
+fix renew { title "Renew" fixes cert cost 30m }
+fix open_port { title "Open the port" fixes firewall cost 30m }
+"#,
+    )
+    .unwrap();
+    Command::cargo_bin("triage")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("--kb")
+        .arg(dir.path())
+        .args(["diagnose", "--fact", "code=0x904"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Quicker with a question first")
+                .and(predicate::str::contains(
+                    "ask On the server, is the Remote Desktop certificate past its expiry date?",
+                ))
+                .and(predicate::str::contains("if yes"))
+                .and(predicate::str::contains("fix renew"))
+                .and(predicate::str::contains("fix open_port")),
+        );
+}
