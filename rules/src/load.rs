@@ -74,6 +74,10 @@ pub fn load_paths(paths: &[PathBuf]) -> KnowledgeBase {
     }
     diagnostics.append(&mut kb.diagnostics);
     kb.diagnostics = diagnostics;
+    // An unreadable file is an error like any other: no model from a partial knowledge base.
+    if kb.diagnostics.iter().any(Diagnostic::is_error) {
+        kb.model = None;
+    }
     diagnostic::sort(&mut kb.diagnostics);
     kb
 }

@@ -281,3 +281,12 @@ fn colour_is_never_used_when_output_is_not_a_terminal() {
         .clone();
     assert!(!output.contains(&0x1b), "{}", String::from_utf8_lossy(&output));
 }
+
+#[test]
+fn commands_refuse_a_knowledge_base_that_cannot_be_read() {
+    for command in [&["graph"][..], &["schema"][..], &["diagnose", "--fact", "a=1"][..]] {
+        triage().args(["--kb", "/definitely/not/here"]).args(command).assert().code(1).stderr(
+            predicate::str::contains("error[unreadable]: cannot read `/definitely/not/here`"),
+        );
+    }
+}
