@@ -260,8 +260,26 @@ impl<'m> FactReader<'m> {
         };
         let value = convert(ty, &self.values[id.index()], raw)
             .map_err(|found| problem(name, &found, ty))?;
-        facts.values[id.index()] = Some(value);
+        facts.values[id.index()] = self.known(id, value);
         Ok(())
+    }
+
+    /// The value, or `None` when the knowledge base declares it means "not known" (`unknown
+    /// not_tried`): a test that was not run is not evidence. A set keeps its other members.
+    fn known(&self, fact: FactId, value: FactValue) -> Option<FactValue> {
+        let unknown = &self.model.facts[fact.index()].unknown_values;
+        if unknown.is_empty() {
+            return Some(value);
+        }
+        match value {
+            FactValue::Enum(e) if unknown.contains(&e) => None,
+            FactValue::Set(members) => {
+                let kept: Vec<u32> =
+                    members.iter().copied().filter(|m| !unknown.contains(m)).collect();
+                (!kept.is_empty() || members.is_empty()).then(|| FactValue::Set(kept.into()))
+            }
+            other => Some(other),
+        }
     }
 
     fn unknown_key(&self, key: &str) -> FactProblem {
@@ -322,7 +340,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                     continue;
                 }
                 match convert(ty, &self.reader.values[id.index()], raw) {
-                    Ok(value) => facts.values[id.index()] = Some(value),
+                    Ok(value) => facts.values[id.index()] = self.reader.known(id, value),
                     Err(Found::Null) => {}
                     Err(found) => problems.push(problem(key, &found, ty)),
                 }
@@ -713,8 +731,9 @@ fact ratio: number
 fact name: string
 fact build: version
 fact ok: bool
+fact cache_test: enum [not_tried, fixed, no_change] { unknown not_tried }
 symptom s { title "S" when error_code == 1 }
-cause c { title "C" explains s: 0.5 when os == windows10 and changes has clone and ratio > 0.5 and name == "x" and build > 10.0.1 and ok : usually }
+cause c { title "C" explains s: 0.5 when os == windows10 and changes has clone and ratio > 0.5 and name == "x" and build > 10.0.1 and ok and cache_test == fixed : usually }
 "#,
         );
         triage_rules::load_sources(sources).model.expect("fixture model")
@@ -759,6 +778,20 @@ cause c { title "C" explains s: 0.5 when os == windows10 and changes has clone a
         assert_eq!(facts.values[0], Some(FactValue::Int(0x904)));
         let err = reader.read_yaml("ratio: .nan\n").unwrap_err();
         assert!(err.to_string().contains("non-finite float"), "{err}");
+    }
+
+    #[test]
+    fn values_declared_unknown_leave_the_fact_unknown() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let id = model.fact_id("cache_test").unwrap();
+        let facts = reader.read_json(r#"{"cache_test": "not_tried"}"#).unwrap();
+        assert_eq!(facts.values[id.index()], None);
+        let facts = reader.read_json(r#"{"cache_test": "fixed"}"#).unwrap();
+        assert_eq!(facts.values[id.index()], Some(FactValue::Enum(1)));
+        let mut facts = FactSet::unknown(&model);
+        reader.set_from_text(&mut facts, "cache_test", "not_tried").unwrap();
+        assert_eq!(facts.values[id.index()], None);
     }
 
     #[test]

@@ -75,9 +75,14 @@ fn candidate_values(engine: &Engine, fact: FactId) -> Vec<(FactValue, String)> {
         FactType::Bool => {
             vec![(FactValue::Bool(true), "yes".into()), (FactValue::Bool(false), "no".into())]
         }
-        FactType::Enum(values) => {
-            values.iter().enumerate().map(|(i, v)| (FactValue::Enum(i as u32), v.clone())).collect()
-        }
+        // Values that mean "not known" are not answers.
+        FactType::Enum(values) => values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !model.fact(fact).unknown_values.contains(&(*i as u32)))
+            .map(|(i, v)| (FactValue::Enum(i as u32), v.clone()))
+            .collect(),
+
         FactType::Set(values) => {
             let mut out: Vec<(FactValue, String)> = values
                 .iter()

@@ -418,6 +418,9 @@ pub enum FieldKind {
     Cost(Duration),
     /// `where client, server` (fact).
     Where(Vec<(Place, Span)>),
+    /// `unknown not_tried` (enum or set fact): values that mean "not known", e.g. a test that
+    /// was not run. A fact file giving one of them leaves the fact unknown.
+    Unknown(Vec<Ident>),
     /// `when CONDITION` (symptom). Boxed, like the finding's condition: conditions are the
     /// largest field values, and keeping them out of line makes every field smaller.
     When(Box<Expr>),
@@ -464,6 +467,7 @@ impl FieldKind {
             FieldKind::Collect(_) => "collect",
             FieldKind::Cost(_) => "cost",
             FieldKind::Where(_) => "where",
+            FieldKind::Unknown(_) => "unknown",
             FieldKind::When(_) | FieldKind::Finding { .. } => "when",
             FieldKind::Aliases(_) => "aliases",
             FieldKind::Check(_) => "check",

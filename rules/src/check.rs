@@ -169,7 +169,6 @@ impl Checker {
         let id = FactId(self.model.facts.len() as u32);
         self.model.fact_index.insert(fact.name.name.clone(), id);
         self.fact_name_spans.push(fact.name.span);
-        self.enum_index.push(index);
         let mut def = FactDef {
             name: fact.name.name.clone(),
             title: None,
@@ -179,6 +178,7 @@ impl Checker {
             collect: Vec::new(),
             cost_seconds: None,
             places: Vec::new(),
+            unknown_values: Vec::new(),
             derived: false,
             span: fact.name.span,
         };
@@ -198,9 +198,38 @@ impl Checker {
                         }
                     }
                 }
+                FieldKind::Unknown(values) => {
+                    for value in values {
+                        match index.get(&value.name) {
+                            Some(i) if !def.unknown_values.contains(i) => {
+                                def.unknown_values.push(*i)
+                            }
+                            Some(_) => {}
+                            None => {
+                                let mut diagnostic = Diagnostic::new(
+                                    DiagnosticKind::UnknownEnumValue {
+                                        fact: def.name.clone(),
+                                        value: value.name.clone(),
+                                    },
+                                    value.span,
+                                )
+                                .with_label("not a declared value");
+                                diagnostic = match did_you_mean(&value.name, index.keys().map(String::as_str)) {
+                                    Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                                    None if index.is_empty() => diagnostic.with_hint(
+                                        "`unknown` lists values of an enum or set fact that mean \"not known\"",
+                                    ),
+                                    None => diagnostic,
+                                };
+                                self.error(diagnostic);
+                            }
+                        }
+                    }
+                }
                 _ => {}
             }
         }
+        self.enum_index.push(index);
         self.model.facts.push(def);
     }
 

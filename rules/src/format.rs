@@ -151,6 +151,10 @@ fn format_field(out: &mut String, field: &Field) {
             out.push_str(&words.join(", "));
         }
         FieldKind::When(condition) => out.push_str(&expr_text(condition)),
+        FieldKind::Unknown(values) => {
+            let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
+            out.push_str(&names.join(", "));
+        }
         FieldKind::Aliases(texts) => {
             for (i, t) in texts.iter().enumerate() {
                 if i > 0 {

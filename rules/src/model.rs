@@ -239,6 +239,8 @@ pub struct FactDef {
     /// Seconds to find the value out (collect or ask).
     pub cost_seconds: Option<f64>,
     pub places: Vec<Place>,
+    /// Enum or set values that mean "not known" (indexes into the declared values).
+    pub unknown_values: Vec<u32>,
     /// Set by at least one rule.
     pub derived: bool,
     #[serde(skip)]

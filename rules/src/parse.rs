@@ -1011,7 +1011,9 @@ impl ItemShape {
     /// The fields this kind of item accepts, in their canonical order.
     pub(crate) fn fields(self) -> &'static [&'static str] {
         match self {
-            ItemShape::Fact => &["title", "description", "ask", "where", "collect", "cost"],
+            ItemShape::Fact => {
+                &["title", "description", "ask", "where", "collect", "cost", "unknown"]
+            }
             ItemShape::Symptom => &["title", "description", "when", "aliases", "unlisted", "check"],
             ItemShape::Cause => &["title", "description", "explains", "prior", "when", "source"],
             ItemShape::Fix => &[
@@ -1032,7 +1034,8 @@ impl ItemShape {
     }
 }
 
-const ALL_FIELDS: [&str; 21] = [
+const ALL_FIELDS: [&str; 22] = [
+    "unknown",
     "title",
     "description",
     "ask",
@@ -1138,7 +1141,7 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
 
 fn field_list_label(shape: ItemShape) -> &'static str {
     match shape {
-        ItemShape::Fact => "a fact field (title, description, ask, where, collect, cost)",
+        ItemShape::Fact => "a fact field (title, description, ask, where, collect, cost, unknown)",
         ItemShape::Symptom => {
             "a symptom field (title, description, when, aliases, unlisted, check)"
         }
@@ -1173,6 +1176,7 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
         })(input)
         .map(|(r, v)| (r, FieldKind::Where(v))),
         "aliases" => comma_list(Some('}'), text)(input).map(|(r, v)| (r, FieldKind::Aliases(v))),
+        "unknown" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::Unknown(v))),
         "unlisted" => probability(input).map(|(r, p)| (r, FieldKind::Unlisted(p))),
         "prior" => probability(input).map(|(r, p)| (r, FieldKind::Prior(p))),
         "explains" => {

@@ -168,6 +168,7 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
             )),
             script().prop_map(FieldKind::Collect),
             duration().prop_map(FieldKind::Cost),
+            list(ident()).prop_map(FieldKind::Unknown),
         ]
         .boxed(),
         Shape::Symptom => prop_oneof![
