@@ -198,39 +198,48 @@ impl Checker {
                         }
                     }
                 }
-                FieldKind::Unknown(values) => {
-                    for value in values {
-                        match index.get(&value.name) {
-                            Some(i) if !def.unknown_values.contains(i) => {
-                                def.unknown_values.push(*i)
-                            }
-                            Some(_) => {}
-                            None => {
-                                let mut diagnostic = Diagnostic::new(
-                                    DiagnosticKind::UnknownEnumValue {
-                                        fact: def.name.clone(),
-                                        value: value.name.clone(),
-                                    },
-                                    value.span,
-                                )
-                                .with_label("not a declared value");
-                                diagnostic = match did_you_mean(&value.name, index.keys().map(String::as_str)) {
-                                    Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
-                                    None if index.is_empty() => diagnostic.with_hint(
-                                        "`unknown` lists values of an enum or set fact that mean \"not known\"",
-                                    ),
-                                    None => diagnostic,
-                                };
-                                self.error(diagnostic);
-                            }
-                        }
-                    }
-                }
+                FieldKind::Unknown(values) => self.unknown_values(&mut def, values, &index),
                 _ => {}
             }
         }
         self.enum_index.push(index);
         self.model.facts.push(def);
+    }
+
+    /// `unknown v1, v2`: the values of an enum or set fact that mean "not known".
+    fn unknown_values(
+        &mut self,
+        def: &mut FactDef,
+        values: &[Ident],
+        index: &HashMap<String, u32>,
+    ) {
+        for value in values {
+            match index.get(&value.name) {
+                Some(i) => {
+                    if !def.unknown_values.contains(i) {
+                        def.unknown_values.push(*i);
+                    }
+                }
+                None => {
+                    let mut diagnostic = Diagnostic::new(
+                        DiagnosticKind::UnknownEnumValue {
+                            fact: def.name.clone(),
+                            value: value.name.clone(),
+                        },
+                        value.span,
+                    )
+                    .with_label("not a declared value");
+                    diagnostic = match did_you_mean(&value.name, index.keys().map(String::as_str)) {
+                        Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                        None if index.is_empty() => diagnostic.with_hint(
+                            "`unknown` lists values of an enum or set fact that mean \"not known\"",
+                        ),
+                        None => diagnostic,
+                    };
+                    self.error(diagnostic);
+                }
+            }
+        }
     }
 
     /// Reports a second `title` (etc.) in one item.
