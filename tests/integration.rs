@@ -15,3 +15,6 @@ mod readme;
 
 #[path = "integration/diagnose.rs"]
 mod diagnose;
+
+#[path = "integration/knowledge.rs"]
+mod knowledge;
