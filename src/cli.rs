@@ -30,7 +30,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The knowledge base: a .kb file or a folder of them
+    /// The knowledge base: a .kb file or a folder of them (default: the embedded Remote
+    /// Desktop knowledge base)
     #[arg(long, global = true, value_name = "PATH", env = "TRIAGE_KB")]
     pub kb: Option<PathBuf>,
     /// When to use colour (auto: only on a terminal, never with `NO_COLOR` set)
@@ -102,6 +103,14 @@ Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
 
 Exit codes: 0 created, 2 the folder exists and is not empty")]
     Init(InitArgs),
+    /// See or copy the knowledge base embedded in the binary
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  triage kb list
+  triage kb export my-rdp-kb && triage check --kb my-rdp-kb"
+    )]
+    Kb(KbCommand),
     /// Print a shell completion script
     #[command(after_help = "Examples:
   triage completions bash > ~/.local/share/bash-completion/completions/triage
@@ -195,6 +204,14 @@ pub struct BatchArgs {
     /// Add the explanations in words (the evidence is always there as numbers)
     #[arg(long)]
     pub explain: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// List the files of the embedded knowledge base
+    List,
+    /// Write the embedded knowledge base's files into a new folder
+    Export(InitArgs),
 }
 
 #[derive(Debug, Args)]

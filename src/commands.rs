@@ -2,7 +2,7 @@
 //! the exit code; usage problems come back as [`UsageError`] (exit 2).
 
 use crate::cli::{
-    CheckArgs, Cli, Command, FmtArgs, GraphArgs, GraphFormat, InitArgs, OutputFormat,
+    CheckArgs, Cli, Command, FmtArgs, GraphArgs, GraphFormat, InitArgs, KbCommand, OutputFormat,
 };
 use clap::CommandFactory as _;
 use std::fmt::{self, Write as _};
@@ -67,6 +67,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Batch(args) => diagnose::batch(kb, &args),
         Command::Schema => diagnose::schema(kb),
         Command::Init(args) => init(&args),
+        Command::Kb(KbCommand::List) => kb_list(),
+        Command::Kb(KbCommand::Export(args)) => kb_export(&args.dir),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut script = Vec::new();
@@ -90,7 +92,7 @@ fn knowledge_paths(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> Result<Vec<PathB
     }
     kb.map(|p| vec![p]).ok_or_else(|| {
         UsageError::Usage(
-            "no knowledge base given: pass files or folders, or --kb PATH (or set TRIAGE_KB)"
+            "no files given: pass .kb files or folders (or --kb PATH); the embedded knowledge base cannot be formatted in place, export it with `triage kb export DIR`"
                 .into(),
         )
     })
@@ -115,9 +117,16 @@ fn summary(kb: &KnowledgeBase) -> String {
     )
 }
 
+/// The knowledge base a command works on: its own paths, else `--kb`, else the embedded one.
+fn load_knowledge(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> KnowledgeBase {
+    match knowledge_paths(kb, paths) {
+        Ok(paths) => triage_rules::load_paths(&paths),
+        Err(_) => crate::embedded::load(),
+    }
+}
+
 fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
-    let paths = knowledge_paths(kb, args.paths)?;
-    let kb = triage_rules::load_paths(&paths);
+    let kb = load_knowledge(kb, args.paths);
     let failed = kb.error_count() > 0 || (args.deny_warnings && kb.warning_count() > 0);
     match args.format {
         OutputFormat::Text => {
@@ -218,23 +227,20 @@ fn kb_files(path: &Path) -> Result<Vec<PathBuf>, UsageError> {
 }
 
 /// Loads a knowledge base that must be free of errors; prints the errors otherwise.
-fn load_valid(
-    kb: Option<PathBuf>,
-) -> Result<Result<(KnowledgeBase, triage_rules::Model), ExitCode>, UsageError> {
-    let paths = knowledge_paths(kb, Vec::new())?;
-    let mut kb = triage_rules::load_paths(&paths);
+fn load_valid(kb: Option<PathBuf>) -> Result<(KnowledgeBase, triage_rules::Model), ExitCode> {
+    let mut kb = load_knowledge(kb, Vec::new());
     let Some(model) = kb.model.take() else {
         let errors: Vec<Diagnostic> =
             kb.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         print_diagnostics_to_stderr(&errors, &kb.sources);
         anstream::eprintln!("{}", summary(&kb));
-        return Ok(Err(ExitCode::FAILURE));
+        return Err(ExitCode::FAILURE);
     };
-    Ok(Ok((kb, model)))
+    Ok((kb, model))
 }
 
 fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
-    let (_, model) = match load_valid(kb)? {
+    let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
@@ -260,12 +266,7 @@ fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
 
 fn init(args: &InitArgs) -> Outcome {
     let dir = &args.dir;
-    if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
-        return Err(UsageError::Usage(format!(
-            "`{}` already exists and is not empty",
-            dir.display()
-        )));
-    }
+    empty_target(dir)?;
     for (relative, contents) in init::FILES {
         let path = dir.join(relative);
         if let Some(parent) = path.parent() {
@@ -273,6 +274,50 @@ fn init(args: &InitArgs) -> Outcome {
         }
         std::fs::write(&path, contents)?;
         emit(&format!("created {}\n", path.display()))?;
+    }
+    emit(&format!("\nnext: triage check --kb {}\n", dir.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses to write into a folder that exists and is not empty.
+fn empty_target(dir: &Path) -> Result<(), UsageError> {
+    if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
+        return Err(UsageError::Usage(format!(
+            "`{}` already exists and is not empty",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+fn kb_list() -> Outcome {
+    let mut out = format!("embedded knowledge base `{}`:\n", crate::embedded::DEFAULT);
+    for file in crate::embedded::default_files() {
+        let text = file.contents_utf8().unwrap_or_default();
+        let count = |kw: &str| text.lines().filter(|l| l.starts_with(kw)).count();
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>4} facts {:>3} symptoms {:>3} causes {:>3} fixes",
+            file.path().display(),
+            count("fact "),
+            count("symptom "),
+            count("cause "),
+            count("fix ")
+        );
+    }
+    out.push_str("\ncopy it to start your own: triage kb export DIR\n");
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kb_export(dir: &Path) -> Outcome {
+    empty_target(dir)?;
+    std::fs::create_dir_all(dir)?;
+    for file in crate::embedded::default_files() {
+        let name = file.path().file_name().map(PathBuf::from).unwrap_or_default();
+        let path = dir.join(name);
+        std::fs::write(&path, file.contents())?;
+        emit(&format!("wrote {}\n", path.display()))?;
     }
     emit(&format!("\nnext: triage check --kb {}\n", dir.display()))?;
     Ok(ExitCode::SUCCESS)

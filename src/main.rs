@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod embedded;
 
 use clap::Parser as _;
 use std::process::ExitCode;

@@ -9,12 +9,12 @@ use triage_engine::report::{Report, ReportOptions};
 use triage_engine::{Engine, FactReader, FactSet, Format};
 
 /// Loads and compiles the knowledge base, or prints its errors (exit 1).
-fn engine(kb: Option<PathBuf>) -> Result<Result<Engine, ExitCode>, UsageError> {
-    Ok(load_valid(kb)?.map(|(_, model)| Engine::new(model)))
+fn engine(kb: Option<PathBuf>) -> Result<Engine, ExitCode> {
+    load_valid(kb).map(|(_, model)| Engine::new(model))
 }
 
 pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
-    let engine = match engine(kb)? {
+    let engine = match engine(kb) {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
@@ -90,7 +90,7 @@ fn read_fact_file(path: &Path) -> Result<(String, Format), UsageError> {
 }
 
 pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
-    let engine = match engine(kb)? {
+    let engine = match engine(kb) {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
@@ -176,7 +176,7 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
 }
 
 pub fn schema(kb: Option<PathBuf>) -> Outcome {
-    let (_, model) = match load_valid(kb)? {
+    let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };

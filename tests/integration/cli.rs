@@ -120,12 +120,44 @@ fn check_json_lists_diagnostics_with_positions() {
 }
 
 #[test]
-fn check_without_a_knowledge_base_is_a_usage_error() {
+fn without_a_knowledge_base_the_embedded_one_is_used() {
     triage()
         .arg("check")
         .assert()
+        .success()
+        .stdout(predicate::str::ends_with("0 errors, 0 warnings\n"));
+    triage()
+        .args(["diagnose", "--fact", "error_code=0x904", "--fact", "extended_error_code=0x7"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(rdp_0x904_0x7)"));
+    // Formatting needs files: the embedded ones cannot be rewritten.
+    triage().arg("fmt").assert().code(2).stderr(predicate::str::contains("triage kb export DIR"));
+}
+
+#[test]
+fn kb_list_and_export_give_the_embedded_files() {
+    triage()
+        .args(["kb", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rdp/facts.kb"));
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("my-rdp");
+    triage().args(["kb", "export"]).arg(&target).assert().success();
+    assert!(target.join("facts.kb").is_file());
+    triage()
+        .args(["check", "--deny-warnings", "--kb"])
+        .arg(&target)
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with("0 errors, 0 warnings\n"));
+    triage()
+        .args(["kb", "export"])
+        .arg(&target)
+        .assert()
         .code(2)
-        .stderr(predicate::str::contains("no knowledge base given"));
+        .stderr(predicate::str::contains("not empty"));
 }
 
 #[test]

@@ -1,0 +1,38 @@
+//! The knowledge bases shipped in `knowledge/`, embedded in the binary so every command works
+//! on a fresh machine without `--kb`.
+
+use include_dir::{Dir, File, include_dir};
+use triage_rules::{KnowledgeBase, SourceMap};
+
+static KNOWLEDGE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/knowledge");
+
+/// The knowledge base used when no `--kb` is given.
+pub const DEFAULT: &str = "rdp";
+
+/// The `.kb` files of the default knowledge base, sorted by path.
+pub fn default_files() -> Vec<&'static File<'static>> {
+    let mut files: Vec<&File<'_>> = Vec::new();
+    if let Some(dir) = KNOWLEDGE.get_dir(DEFAULT) {
+        collect(dir, &mut files);
+    }
+    files.retain(|f| f.path().extension().is_some_and(|e| e == "kb"));
+    files.sort_by_key(|f| f.path());
+    files
+}
+
+fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a File<'a>>) {
+    out.extend(dir.files());
+    for sub in dir.dirs() {
+        collect(sub, out);
+    }
+}
+
+/// Parses and checks the default knowledge base. File names read `<embedded>/rdp/facts.kb`.
+pub fn load() -> KnowledgeBase {
+    let mut sources = SourceMap::new();
+    for file in default_files() {
+        let text = file.contents_utf8().unwrap_or_default();
+        sources.add(format!("<embedded>/{}", file.path().display()), text);
+    }
+    triage_rules::load_sources(sources)
+}
