@@ -93,6 +93,14 @@ Each output line is the diagnosis of the input line at the same position, or
 {\"line\": N, \"error\": ...} when that line is not valid. A summary goes to stderr.
 Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
     Batch(BatchArgs),
+    /// Run the test cases of a knowledge base: expected top cause per fact set, and coverage
+    #[command(after_help = "Examples:
+  triage test                                   the embedded knowledge base and its cases
+  triage test --kb my-kb                        my-kb/*.kb with the cases in my-kb/cases/
+  triage test --kb my-kb --cases extra.yaml     other case files
+
+Exit codes: 0 every case passed, 1 some failed (or a case file is invalid), 2 usage")]
+    Test(TestArgs),
     /// Print the JSON Schema (draft 2020-12) of a fact file for the knowledge base
     #[command(after_help = "Examples:
   triage schema --kb my-kb > facts.schema.json")]
@@ -204,6 +212,13 @@ pub struct BatchArgs {
     /// Add the explanations in words (the evidence is always there as numbers)
     #[arg(long)]
     pub explain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Case files (YAML) or folders of them (default: the knowledge base's `cases/`)
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub cases: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

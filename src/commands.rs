@@ -13,6 +13,7 @@ use triage_rules::diagnostic::{self, Diagnostic};
 use triage_rules::graph::DecisionGraph;
 use triage_rules::{KnowledgeBase, SourceMap};
 
+mod cases;
 mod diagnose;
 mod init;
 
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Diagnose(args) => diagnose::diagnose(kb, &args),
         Command::Batch(args) => diagnose::batch(kb, &args),
         Command::Schema => diagnose::schema(kb),
+        Command::Test(args) => cases::test(kb, &args),
         Command::Init(args) => init(&args),
         Command::Kb(KbCommand::List) => kb_list(),
         Command::Kb(KbCommand::Export(args)) => kb_export(&args.dir),

@@ -36,3 +36,20 @@ pub fn load() -> KnowledgeBase {
     }
     triage_rules::load_sources(sources)
 }
+
+/// The case files (YAML) of the default knowledge base: (name, text), sorted by name.
+pub fn default_cases() -> Vec<(String, &'static str)> {
+    let mut files: Vec<&File<'_>> = Vec::new();
+    if let Some(dir) = KNOWLEDGE.get_dir(DEFAULT) {
+        collect(dir, &mut files);
+    }
+    let mut cases: Vec<(String, &str)> = files
+        .into_iter()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .map(|f| {
+            (format!("<embedded>/{}", f.path().display()), f.contents_utf8().unwrap_or_default())
+        })
+        .collect();
+    cases.sort();
+    cases
+}

@@ -10,6 +10,7 @@
 //! describes fact files as JSON Schema.
 
 pub mod batch;
+pub mod cases;
 pub mod explain;
 pub mod facts;
 pub mod infer;

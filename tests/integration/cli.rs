@@ -322,3 +322,34 @@ fn commands_refuse_a_knowledge_base_that_cannot_be_read() {
         );
     }
 }
+
+#[test]
+fn test_runs_cases_reports_failures_with_the_ranking_and_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    triage().arg("init").arg(&kb).assert().success();
+    triage().args(["test", "--kb"]).arg(&kb).assert().success().stdout(
+        predicate::str::contains("PASS web-001 disk_full")
+            .and(predicate::str::contains("2 cases: 2 passed, 0 failed, 0 invalid")),
+    );
+    let wrong = write(
+        dir.path(),
+        "wrong.yaml",
+        "cases:\n  - id: w-1\n    story: \"503 and a full disk\"\n    facts: { http_status: 503, disk_free_ratio: 0.01 }\n    expected_top: bad_deploy\n    rationale: \"deliberately wrong\"\n  - id: w-2\n    facts: { http_status: 503 }\n    expected_top: no_such_cause\n",
+    );
+    triage().args(["test", "--kb"]).arg(&kb).arg("--cases").arg(&wrong).assert().code(1).stdout(
+        predicate::str::contains("INVALID")
+            .and(predicate::str::contains("unknown cause `no_such_cause`")),
+    );
+    let wrong = write(
+        dir.path(),
+        "wrong2.yaml",
+        "cases:\n  - id: w-1\n    story: \"503 and a full disk\"\n    facts: { http_status: 503, disk_free_ratio: 0.01 }\n    expected_top: bad_deploy\n",
+    );
+    triage().args(["test", "--kb"]).arg(&kb).arg("--cases").arg(&wrong).assert().code(1).stdout(
+        predicate::str::contains("FAIL w-1 expected bad_deploy")
+            .and(predicate::str::contains("1. disk_full 99%"))
+            .and(predicate::str::contains("<- expected"))
+            .and(predicate::str::contains("coverage: not exercised by any case")),
+    );
+}
