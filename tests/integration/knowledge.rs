@@ -31,11 +31,11 @@ fn shipped_knowledge_bases_check_clean_and_are_formatted() {
 }
 
 /// Every case of the shipped Remote Desktop knowledge base is valid (known facts, values and
-/// causes), and calibration never goes backwards: at the draft's first run 50 of its 60 cases
+/// causes), and calibration never goes backwards: at the draft's first runs 53 of its 60 cases
 /// passed; raise the floor as the knowledge base improves.
 #[test]
 fn shipped_rdp_cases_are_valid_and_do_not_regress() {
-    const PASSING_FLOOR: usize = 50;
+    const PASSING_FLOOR: usize = 53;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge/rdp");
     let kb = triage_rules::load_paths(std::slice::from_ref(&root));
     let engine = triage_engine::Engine::new(kb.model.unwrap());
