@@ -134,7 +134,7 @@ Exit codes: 0 created, 2 the folder exists and is not empty")]
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or folders to check (default: --kb)
+    /// Files or folders to check (default: --kb, else the embedded knowledge base)
     pub paths: Vec<PathBuf>,
     /// Fail (exit 1) on warnings too
     #[arg(long)]
