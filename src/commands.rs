@@ -160,7 +160,9 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
             files.push(("<stdin>".into(), bytes));
             continue;
         }
-        for file in kb_files(path)? {
+        let found = triage_rules::load::kb_files(path)
+            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
+        for file in found {
             let bytes = std::fs::read(&file)
                 .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", file.display())))?;
             files.push((file.display().to_string(), bytes));
@@ -203,29 +205,6 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
     }
     emit(&stdout)?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
-}
-
-/// `.kb` files under a path (the path itself if it is a file), sorted.
-fn kb_files(path: &Path) -> Result<Vec<PathBuf>, UsageError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
-    if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut pending = vec![path.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?.path();
-            if entry.is_dir() {
-                pending.push(entry);
-            } else if entry.extension().is_some_and(|e| e == "kb") {
-                out.push(entry);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Loads a knowledge base that must be free of errors; prints the errors otherwise.

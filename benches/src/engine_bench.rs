@@ -32,9 +32,6 @@ fn fact_sets(n: usize) -> usize {
     if n >= 100_000 { 1_000 } else { 10_000 }
 }
 
-/// Lines read and processed together, as `triage batch` does.
-const CHUNK: usize = triage_engine::batch::CHUNK_LINES;
-
 pub fn engine(sizes: &[usize]) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut rows = Vec::new();
@@ -156,21 +153,11 @@ fn open_prefix(path: &Path, bytes: u64) -> Result<impl BufRead + Send, String> {
     Ok(BufReader::with_capacity(1 << 20, file.take(bytes)))
 }
 
-/// Reads lines in chunks and hands each chunk to `work`.
+/// Reads lines in chunks, as `triage batch` does, and hands each chunk to `work`.
 fn for_each_chunk(mut input: impl BufRead, mut work: impl FnMut(&[Vec<u8>])) -> Result<(), String> {
-    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
+    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(triage_engine::batch::CHUNK_LINES);
     loop {
-        chunk.clear();
-        let mut bytes = 0;
-        while chunk.len() < CHUNK && bytes < triage_engine::batch::CHUNK_BYTES {
-            let mut line = Vec::new();
-            let read = input.read_until(b'\n', &mut line).map_err(|e| e.to_string())?;
-            if read == 0 {
-                break;
-            }
-            bytes += read;
-            chunk.push(line);
-        }
+        triage_engine::batch::read_chunk(&mut input, &mut chunk).map_err(|e| e.to_string())?;
         if chunk.is_empty() {
             return Ok(());
         }

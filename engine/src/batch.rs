@@ -40,24 +40,7 @@ pub fn run(
     let mut summary = BatchSummary::default();
     let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_LINES);
     loop {
-        chunk.clear();
-        let mut chunk_bytes = 0;
-        while chunk.len() < CHUNK_LINES && chunk_bytes < CHUNK_BYTES {
-            let mut line = Vec::new();
-            let read = input.read_until(b'\n', &mut line)?;
-            if read == 0 {
-                break;
-            }
-            summary.bytes += read as u64;
-            chunk_bytes += read;
-            if line.last() == Some(&b'\n') {
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-            }
-            chunk.push(line);
-        }
+        summary.bytes += read_chunk(&mut input, &mut chunk)? as u64;
         if chunk.is_empty() {
             break;
         }
@@ -79,6 +62,30 @@ pub fn run(
     }
     output.flush()?;
     Ok(summary)
+}
+
+/// Replaces `chunk` with the next lines of `input` (at most [`CHUNK_LINES`], stopping once
+/// [`CHUNK_BYTES`] are read), line endings removed. Returns the bytes read; an empty chunk
+/// means the input is exhausted.
+pub fn read_chunk(input: &mut impl BufRead, chunk: &mut Vec<Vec<u8>>) -> io::Result<usize> {
+    chunk.clear();
+    let mut bytes = 0;
+    while chunk.len() < CHUNK_LINES && bytes < CHUNK_BYTES {
+        let mut line = Vec::new();
+        let read = input.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break;
+        }
+        bytes += read;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        chunk.push(line);
+    }
+    Ok(bytes)
 }
 
 /// One line → its output line, and whether it succeeded.

@@ -206,10 +206,9 @@ pub fn next_questions(
 ) -> Vec<Question> {
     let model = engine.model();
     let symptom = diagnosis.symptom;
-    let current = engine.derive(base, known);
-    let now = Overlay { base, changes: &current };
-    let before = distribution(diagnosis);
-    let entropy_before = entropy(before.iter().copied());
+    let current = Current::new(engine, diagnosis, base, known);
+    let now = Overlay { base, changes: &current.changes };
+    let entropy_before = entropy(current.before.iter().copied());
     if entropy_before <= 1e-12 {
         return Vec::new();
     }
@@ -219,7 +218,7 @@ pub fn next_questions(
         if now.value(fact).is_some() || (def.ask.is_none() && def.collect.is_empty()) {
             continue;
         }
-        let Some(question) = evaluate_question(engine, diagnosis, base, known, fact, &before)
+        let Some(question) = evaluate_question(engine, diagnosis, base, known, fact, &current)
         else {
             continue;
         };
@@ -230,6 +229,44 @@ pub fn next_questions(
     questions.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.fact.cmp(&b.fact)));
     questions.truncate(limit);
     questions
+}
+
+/// What every candidate question is weighed against, computed once per symptom: the findings
+/// of its causes, which of them are known now, each cause's score now, and the distribution now.
+pub(crate) struct Current {
+    /// The known facts plus what the rules derive from them.
+    changes: Vec<(FactId, Option<FactValue>)>,
+    findings: Vec<FindingId>,
+    known_now: Vec<bool>,
+    score_now: Vec<f64>,
+    before: Vec<f64>,
+}
+
+impl Current {
+    fn new(
+        engine: &Engine,
+        diagnosis: &SymptomDiagnosis,
+        base: &FactValues,
+        known: &[(FactId, Option<FactValue>)],
+    ) -> Self {
+        let model = engine.model();
+        let mut findings: Vec<FindingId> = diagnosis
+            .causes
+            .iter()
+            .flat_map(|c| model.cause(c.cause).findings.iter().map(|(f, _)| *f))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        findings.sort_unstable();
+        let changes = engine.derive(base, known);
+        let now = Overlay { base, changes: &changes };
+        let known_now = findings
+            .iter()
+            .map(|f| evaluate(&model.finding(*f).condition, &now).is_some())
+            .collect();
+        let score_now = diagnosis.causes.iter().map(|c| score_of(diagnosis, c)).collect();
+        Current { changes, findings, known_now, score_now, before: distribution(diagnosis) }
+    }
 }
 
 /// Causes then the unlisted cause, as one distribution.
@@ -256,23 +293,10 @@ pub(crate) fn evaluate_question(
     base: &FactValues,
     known: &[(FactId, Option<FactValue>)],
     fact: FactId,
-    before: &[f64],
+    current: &Current,
 ) -> Option<Question> {
     let model = engine.model();
-    let mut findings: Vec<FindingId> = diagnosis
-        .causes
-        .iter()
-        .flat_map(|c| model.cause(c.cause).findings.iter().map(|(f, _)| *f))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    findings.sort_unstable();
-    let current = engine.derive(base, known);
-    let now = Overlay { base, changes: &current };
-    let known_now: Vec<bool> =
-        findings.iter().map(|f| evaluate(&model.finding(*f).condition, &now).is_some()).collect();
-    let score_now: Vec<f64> = diagnosis.causes.iter().map(|c| score_of(diagnosis, c)).collect();
-
+    let Current { findings, known_now, score_now, before, .. } = current;
     // Answers the knowledge base can tell apart, and each cause's likelihood of each.
     let mut answers: Vec<Answer> = Vec::new();
     let mut labels: Vec<Vec<String>> = Vec::new();
@@ -291,7 +315,7 @@ pub(crate) fn evaluate_question(
             continue;
         }
         let mut ln_background = 0.0;
-        for ((finding, outcome), was_known) in findings.iter().zip(&signature).zip(&known_now) {
+        for ((finding, outcome), was_known) in findings.iter().zip(&signature).zip(known_now) {
             if let (Some(outcome), false) = (outcome, was_known) {
                 let b = engine.background(*finding);
                 ln_background += if *outcome { b.ln() } else { (1.0 - b).ln() };
@@ -301,7 +325,7 @@ pub(crate) fn evaluate_question(
         let mut row: Vec<f64> = diagnosis
             .causes
             .iter()
-            .zip(&score_now)
+            .zip(score_now)
             .map(|(ranked, now)| {
                 let later = after
                     .causes

@@ -126,6 +126,14 @@ pub fn load_sources(sources: SourceMap) -> KnowledgeBase {
     KnowledgeBase { sources, model: if syntax_errors { None } else { model }, diagnostics }
 }
 
+/// The `.kb` files at a path: the path itself if it is a file, else every `.kb` file below the
+/// folder, recursively, in sorted order.
+pub fn kb_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    collect_kb_files(path, &mut out)?;
+    Ok(out)
+}
+
 fn collect_kb_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_file() {
