@@ -7,7 +7,8 @@
 //! [`repair`] orders the fixes and builds the observe–repair decision tree, [`reference`] is
 //! the slow, obviously-correct implementation the fast one is tested against, [`report`] is
 //! the JSON shape of a diagnosis, [`batch`] runs many fact sets in parallel, and [`schema`]
-//! describes fact files as JSON Schema.
+//! describes fact files as JSON Schema, [`search`] finds a symptom from an error code or
+//! words, and [`wizard`] runs a diagnosis one question at a time.
 
 pub mod batch;
 pub mod cases;
@@ -20,7 +21,9 @@ pub mod reference;
 pub mod repair;
 pub mod report;
 pub mod schema;
+pub mod search;
 pub mod value;
+pub mod wizard;
 
 pub use facts::{FactFileError, FactProblem, FactReader, FactSet, Format};
 pub use infer::{Diagnosis, Engine, RankedCause, SymptomDiagnosis};

@@ -8,7 +8,7 @@
 //! is a decision tree whose expected cost is the expected time to resolution.
 
 use crate::infer::{Engine, SymptomDiagnosis};
-use crate::question::{DEFAULT_QUESTION_COST, next_questions};
+use crate::question::{DEFAULT_QUESTION_COST, Question, next_questions};
 use crate::value::{FactValue, FactValues};
 use serde::Serialize;
 use triage_rules::model::{FactId, FixId};
@@ -135,20 +135,9 @@ fn plan_from(
     if questions_left == 0 || repair.steps.is_empty() {
         return Plan::Repair(repair);
     }
-    // One-step look-ahead for the best few questions: cost + Σ P(answer) · ECR(after).
-    let mut best: Option<(f64, crate::question::Question)> = None;
-    for question in next_questions(engine, diagnosis, base, known, QUESTIONS_WEIGHED) {
-        let after: f64 = question
-            .answers
-            .iter()
-            .map(|a| a.probability * repair_sequence(engine, &a.after).expected_seconds)
-            .sum();
-        let total = question.cost_seconds + after;
-        if total < repair.expected_seconds - 1e-6 && best.as_ref().is_none_or(|(t, _)| total < *t) {
-            best = Some((total, question));
-        }
-    }
-    let Some((_, question)) = best else { return Plan::Repair(repair) };
+    let Some(question) = worthwhile_question(engine, diagnosis, base, known, &repair, &[]) else {
+        return Plan::Repair(repair);
+    };
     let cost =
         if question.cost_seconds > 0.0 { question.cost_seconds } else { DEFAULT_QUESTION_COST };
     let mut branches = Vec::with_capacity(question.answers.len());
@@ -166,4 +155,35 @@ fn plan_from(
         });
     }
     Plan::Ask { fact: question.fact, cost_seconds: cost, expected_seconds: expected, branches }
+}
+
+/// The question that most lowers the expected time to resolution, if any lowers it: a one-step
+/// look-ahead over the best few questions, cost + Σ P(answer) · ECR(after) against the ECR of
+/// repairing now. Facts in `skip` (a person said "don't know") are not asked.
+#[must_use]
+pub fn worthwhile_question(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    base: &FactValues,
+    known: &[(FactId, Option<FactValue>)],
+    repair: &RepairSequence,
+    skip: &[FactId],
+) -> Option<Question> {
+    let mut best: Option<(f64, Question)> = None;
+    for question in next_questions(engine, diagnosis, base, known, QUESTIONS_WEIGHED + skip.len())
+        .into_iter()
+        .filter(|q| !skip.contains(&q.fact))
+        .take(QUESTIONS_WEIGHED)
+    {
+        let after: f64 = question
+            .answers
+            .iter()
+            .map(|a| a.probability * repair_sequence(engine, &a.after).expected_seconds)
+            .sum();
+        let total = question.cost_seconds + after;
+        if total < repair.expected_seconds - 1e-6 && best.as_ref().is_none_or(|(t, _)| total < *t) {
+            best = Some((total, question));
+        }
+    }
+    best.map(|(_, question)| question)
 }

@@ -186,7 +186,7 @@ impl Report {
     }
 }
 
-fn symptom_report(
+pub(crate) fn symptom_report(
     engine: &Engine,
     facts: &FactSet,
     diagnosis: &SymptomDiagnosis,
@@ -263,7 +263,7 @@ fn symptom_report(
     }
 }
 
-fn question_report(engine: &Engine, question: &Question) -> QuestionReport {
+pub(crate) fn question_report(engine: &Engine, question: &Question) -> QuestionReport {
     let fact = engine.model().fact(question.fact);
     QuestionReport {
         fact: fact.name.clone(),

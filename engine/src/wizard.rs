@@ -1,0 +1,202 @@
+//! A diagnosis one question at a time — what `triage ask` and `triage serve` loop over.
+//!
+//! Stateless: a step is a function of the symptom, the facts known so far and the facts the
+//! person could not answer, so a client keeps its own history ("back" is dropping the last
+//! answer) and a web page can carry all of it in a form.
+//!
+//! A step ranks the causes, then stops when one cause is at least `confidence` likely, or when
+//! no question is worth its cost: asking goes on only while a question lowers the expected time
+//! to resolution (its cost plus the expected repair time after its answer is below the repair
+//! time without it — the same test the decision tree of [`crate::repair::plan`] uses).
+
+use crate::facts::FactSet;
+use crate::infer::{Engine, MatchedBy, SymptomDiagnosis};
+use crate::repair::{repair_sequence, worthwhile_question};
+use crate::report::{
+    QuestionReport, ReportOptions, SymptomReport, question_report, symptom_report,
+};
+use crate::value::Overlay;
+use serde::Serialize;
+use triage_rules::model::{FactId, SymptomId};
+
+/// When to stop asking.
+#[derive(Debug, Clone, Copy)]
+pub struct WizardSettings {
+    /// Stop once the leading cause is at least this likely.
+    pub confidence: f64,
+}
+
+impl Default for WizardSettings {
+    fn default() -> Self {
+        WizardSettings { confidence: 0.8 }
+    }
+}
+
+/// Why the wizard stopped asking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Stop {
+    /// One cause is likely enough to act on.
+    Confident { cause: String, posterior: f64 },
+    /// Questions remain, but none lowers the expected time to resolution: repair now.
+    NotWorthAsking,
+    /// Nothing left that a person or a collector could answer.
+    NothingToAsk,
+}
+
+impl Stop {
+    /// The reason in a sentence.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Stop::Confident { cause, posterior } => {
+                format!("{cause} is {:.0} % likely: enough to act on", posterior * 100.0)
+            }
+            Stop::NotWorthAsking => {
+                "no remaining question is worth its time: repairing now is quicker".into()
+            }
+            Stop::NothingToAsk => "there is nothing left to ask".into(),
+        }
+    }
+}
+
+/// Where a wizard stands: the ranking now, and the next question or why there is none.
+#[derive(Debug, Clone, Serialize)]
+pub struct WizardStep {
+    /// The causes with posteriors and the one-line reason for each.
+    pub ranking: SymptomReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<QuestionReport>,
+    /// The fact the question asks for.
+    #[serde(skip)]
+    pub question_fact: Option<FactId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stop>,
+    /// How many facts are known (answered or collected).
+    pub known: usize,
+    #[serde(skip)]
+    pub diagnosis: SymptomDiagnosis,
+}
+
+/// The next step for `symptom` given `facts` (their `symptom` key is ignored) and the facts
+/// the person could not answer (`declined`, never asked again).
+#[must_use]
+pub fn step(
+    engine: &Engine,
+    symptom: SymptomId,
+    facts: &FactSet,
+    declined: &[FactId],
+    settings: WizardSettings,
+) -> WizardStep {
+    let derived = engine.derive(&facts.values, &[]);
+    let view = Overlay { base: &facts.values, changes: &derived };
+    let matched_by = engine
+        .matched_symptoms(&view, Some(symptom))
+        .into_iter()
+        .find(|(id, _)| *id == symptom)
+        .map_or(MatchedBy::Named, |(_, by)| by);
+    let diagnosis = engine.rank(symptom, matched_by, &view);
+    let options = ReportOptions { evidence: false, words: true, questions: 0, plan: false };
+    let ranking = symptom_report(engine, facts, &diagnosis, options);
+    let known = facts.values.iter().filter(|v| v.is_some()).count();
+    let leader = diagnosis.causes.first().filter(|c| c.posterior >= settings.confidence);
+    let (question, stop) = if let Some(leader) = leader {
+        let cause = engine.model().cause(leader.cause).name.clone();
+        (None, Some(Stop::Confident { cause, posterior: leader.posterior }))
+    } else {
+        let repair = repair_sequence(engine, &diagnosis);
+        match worthwhile_question(engine, &diagnosis, &facts.values, &[], &repair, declined) {
+            Some(question) => (Some(question), None),
+            None => {
+                let anything = crate::question::next_questions(
+                    engine,
+                    &diagnosis,
+                    &facts.values,
+                    &[],
+                    declined.len() + 1,
+                )
+                .iter()
+                .any(|q| !declined.contains(&q.fact));
+                (None, Some(if anything { Stop::NotWorthAsking } else { Stop::NothingToAsk }))
+            }
+        }
+    };
+    WizardStep {
+        ranking,
+        question_fact: question.as_ref().map(|q| q.fact),
+        question: question.as_ref().map(|q| question_report(engine, q)),
+        stop,
+        known,
+        diagnosis,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::FactReader;
+
+    const KB: &str = r#"
+fact error_code: int { ask "What is the error code?" }
+fact port_open: bool { ask "Does port 3389 answer?" cost 30s }
+fact cert_expired: bool { ask "Has the certificate expired?" cost 30s }
+symptom fails { title "It fails" when error_code == 0x904 }
+cause firewall {
+  title "Firewall"
+  explains fails: 0.5
+  when port_open : never
+}
+cause cert {
+  title "Certificate"
+  explains fails: 0.5
+  when cert_expired : always
+  when port_open : always
+}
+background cert_expired : rarely
+background port_open : often
+fix open_port { title "Open the port" fixes firewall cost 30m }
+fix renew { title "Renew" fixes cert cost 30m }
+"#;
+
+    fn engine() -> Engine {
+        let mut sources = triage_rules::SourceMap::new();
+        sources.add("kb.kb", KB);
+        let kb = triage_rules::load_sources(sources);
+        Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)))
+    }
+
+    #[test]
+    fn asks_until_one_cause_is_likely_enough_then_stops() {
+        let engine = engine();
+        let model = engine.model();
+        let symptom = model.symptom_id("fails").expect("symptom");
+        let reader = FactReader::new(model);
+        let mut facts = FactSet::unknown(model);
+        reader.set_from_text(&mut facts, "error_code", "0x904").expect("set");
+        let first = step(&engine, symptom, &facts, &[], WizardSettings::default());
+        assert!(first.stop.is_none(), "{:?}", first.stop);
+        let question = first.question.expect("a question");
+        assert_eq!(question.fact, "port_open", "the question that separates the two causes");
+        reader.set_from_text(&mut facts, "port_open", "no").expect("set");
+        let second = step(&engine, symptom, &facts, &[], WizardSettings::default());
+        assert_eq!(second.ranking.causes[0].cause, "firewall");
+        assert!(
+            matches!(second.stop, Some(Stop::Confident { ref cause, .. }) if cause == "firewall")
+        );
+    }
+
+    #[test]
+    fn a_declined_question_is_not_asked_again() {
+        let engine = engine();
+        let model = engine.model();
+        let symptom = model.symptom_id("fails").expect("symptom");
+        let port = model.fact_id("port_open").expect("fact");
+        let facts = FactSet::unknown(model);
+        let next = step(&engine, symptom, &facts, &[port], WizardSettings::default());
+        assert_ne!(next.question_fact, Some(port));
+        let cert = model.fact_id("cert_expired").expect("fact");
+        let done = step(&engine, symptom, &facts, &[port, cert], WizardSettings::default());
+        assert_eq!(done.question_fact, None);
+        assert_eq!(done.stop, Some(Stop::NothingToAsk));
+    }
+}
