@@ -101,6 +101,16 @@ Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
 
 Exit codes: 0 every case passed, 1 some failed (or a case file is invalid), 2 usage")]
     Test(TestArgs),
+    /// Find the symptom for an error code, a message or a few words
+    #[command(after_help = "Examples:
+  triage search 0x904                 the code as the dialog shows it
+  triage search 2308                  the same code in decimal, as event 1026 logs it
+  triage search \"socket closed\"
+  triage search certificate expired --format json
+
+Then: triage guide NAME, triage ask NAME, or triage diagnose with a fact file.
+Exit codes: 0 found, 1 nothing matches, 2 usage")]
+    Search(SearchArgs),
     /// Print the JSON Schema (draft 2020-12) of a fact file for the knowledge base
     #[command(after_help = "Examples:
   triage schema --kb my-kb > facts.schema.json")]
@@ -219,6 +229,19 @@ pub struct TestArgs {
     /// Case files (YAML) or folders of them (default: the knowledge base's `cases/`)
     #[arg(long, value_name = "FILE_OR_DIR")]
     pub cases: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for: a code (0x904, 904, 2308), words of the message, an alias
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// Show at most this many symptoms
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Subcommand)]

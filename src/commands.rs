@@ -16,6 +16,7 @@ use triage_rules::{KnowledgeBase, SourceMap};
 mod cases;
 mod diagnose;
 mod init;
+mod search;
 
 /// A problem with how triage was called, or with writing its output (exit code 2).
 #[derive(Debug)]
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Batch(args) => diagnose::batch(kb, &args),
         Command::Schema => diagnose::schema(kb),
         Command::Test(args) => cases::test(kb, &args),
+        Command::Search(args) => search::search(kb, &args),
         Command::Init(args) => init(&args),
         Command::Kb(KbCommand::List) => kb_list(),
         Command::Kb(KbCommand::Export(args)) => kb_export(&args.dir),

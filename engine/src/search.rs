@@ -55,6 +55,8 @@ const NAME_WEIGHT: f64 = 2.0;
 const DESCRIPTION_WEIGHT: f64 = 1.0;
 const PREFIX_FACTOR: f64 = 0.6;
 const TYPO_FACTOR: f64 = 0.5;
+/// Hits scoring below this share of the best are dropped.
+const WEAK_HIT: f64 = 0.25;
 /// A best hit this many times the second's score is taken as the answer by [`resolve`].
 const CLEAR_LEAD: f64 = 1.5;
 
@@ -112,8 +114,11 @@ impl SearchIndex {
         let tokens: Vec<String> = tokens(&query_lower).collect();
         let codes: Vec<(String, Vec<i64>)> =
             tokens.iter().filter_map(|t| code_readings(t).map(|c| (t.clone(), c))).collect();
-        let words: Vec<&String> =
-            tokens.iter().filter(|t| !STOP_WORDS.contains(&t.as_str())).collect();
+        // A code is matched as a code only: "0x904" is not a typo of "0x204".
+        let words: Vec<&String> = tokens
+            .iter()
+            .filter(|t| !STOP_WORDS.contains(&t.as_str()) && !is_code_like(t))
+            .collect();
         let count = f64::from(self.entries.len().max(1) as u32);
         let mut hits: Vec<SearchHit> = self
             .entries
@@ -171,6 +176,10 @@ impl SearchIndex {
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.symptom.cmp(&b.symptom)));
+        // A hit far behind the best matched on common words only ("rdp", "remote"): noise.
+        if let Some(best) = hits.first().map(|h| h.score) {
+            hits.retain(|h| h.score >= WEAK_HIT * best);
+        }
         hits
     }
 
@@ -217,7 +226,7 @@ impl Entry {
                 {
                     codes.insert(code);
                 }
-                if STOP_WORDS.contains(&token.as_str()) {
+                if STOP_WORDS.contains(&token.as_str()) || is_code_like(&token) {
                     continue;
                 }
                 let best = words.entry(token).or_insert(0.0);
@@ -319,6 +328,11 @@ fn code_readings(token: &str) -> Option<Vec<i64>> {
     Some(readings)
 }
 
+/// A token that reads as a code ("0x904", "2308", "112f") rather than a word.
+fn is_code_like(token: &str) -> bool {
+    token.starts_with("0x") && token.len() > 2 || code_readings(token).is_some()
+}
+
 /// Lower case, typographic apostrophes and quotes folded, whitespace collapsed.
 fn normalise(text: &str) -> String {
     let folded: String = text
@@ -398,6 +412,8 @@ cause c {
         assert_eq!(top(&model, "sockets connect").as_deref(), Some("rdp_0x204"));
         let hit = &search(&model, "0x904")[0];
         assert!(hit.matched.iter().any(|m| m == "code 0x904"), "{:?}", hit.matched);
+        // One digit away from 0x904 is another code, not a typo.
+        assert_eq!(search(&model, "0x904").len(), 1);
     }
 
     #[test]

@@ -59,3 +59,41 @@ fn shipped_rdp_cases_are_valid_and_do_not_regress() {
     assert!(total >= 60, "only {total} cases");
     assert!(passed >= PASSING_FLOOR, "{passed} of {total} cases pass, fewer than {PASSING_FLOOR}");
 }
+
+/// What a support engineer types reaches the right symptom of the embedded knowledge base.
+#[test]
+fn search_finds_the_shipped_symptoms_by_code_decimal_code_and_message() {
+    let expectations = [
+        ("0x904", "rdp_0x904_0x7"),
+        ("904", "rdp_0x904_0x7"),
+        ("2308", "rdp_0x904_0x7"),
+        ("error code 0x904 extended error 0x7", "rdp_0x904_0x7"),
+        ("socket closed", "rdp_0x904_0x7"),
+        ("0x204", "rdp_0x204_connect_failed"),
+        ("0x508", "rdp_cant_find_computer"),
+        ("0x112f", "rdp_0x112f_protocol_error"),
+        ("0x3000046", "avd_0x3000046_no_resources"),
+        ("CredSSP encryption oracle remediation", "rdp_credssp_nla_error"),
+        ("console session in progress", "rdp_console_session_in_progress"),
+        ("no license servers", "rdp_no_license_server"),
+    ];
+    for (query, expected) in expectations {
+        let output = assert_cmd::Command::cargo_bin("triage")
+            .unwrap()
+            .args(["search", query, "--format", "json"])
+            .env_remove("TRIAGE_KB")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{query}: {}", String::from_utf8_lossy(&output.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["symptoms"][0]["symptom"], expected, "{query}: {json:#}");
+    }
+    let nothing = assert_cmd::Command::cargo_bin("triage")
+        .unwrap()
+        .args(["search", "printer", "paper", "jam"])
+        .env_remove("TRIAGE_KB")
+        .output()
+        .unwrap();
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("no symptom matches"));
+}
