@@ -6,7 +6,7 @@
 //! application, symptom matching, likelihoods, normalisation and ECR are written again.
 
 use crate::infer::{BACKGROUND_RANGE, DEFAULT_BACKGROUND};
-use crate::repair::DEFAULT_SUCCESS;
+use crate::repair::{DEFAULT_SUCCESS, MIN_SOLVE_CHANCE};
 use crate::value::{FactValue, evaluate};
 use triage_rules::model::{CauseId, FindingId, FixId, Model, SymptomId, Value};
 
@@ -107,22 +107,42 @@ pub fn posteriors(
     (joint.into_iter().map(|(c, j)| (c, j / total)).collect(), unlisted / total)
 }
 
-/// The repair order by decreasing p·q/c and its expected cost Σₖ cₖ(1 − Σ_{j<k} pⱼqⱼ).
+/// The repair order and its expected cost Σₖ cₖ · P(still broken before k): at each step the
+/// fix with the largest p·q/c, where p is the mass its causes still have after the fixes
+/// before it failed (each failed fix leaves its causes (1 − q) of their mass); steps that
+/// would solve it with a chance below `MIN_SOLVE_CHANCE` are left out.
 #[must_use]
 pub fn repair_order(model: &Model, posteriors: &[(CauseId, f64)]) -> (Vec<FixId>, f64) {
-    let mut fixes: Vec<(FixId, f64, f64, f64)> = Vec::new();
-    for (i, fix) in model.fixes.iter().enumerate() {
-        let p: f64 = posteriors.iter().filter(|(c, _)| fix.fixes.contains(c)).map(|(_, p)| p).sum();
-        let q = fix.success.unwrap_or(DEFAULT_SUCCESS);
-        if p * q > 0.0 {
-            fixes.push((FixId(i as u32), p, q, fix.cost_seconds.max(1.0)));
+    let mut left: Vec<(CauseId, f64)> = posteriors.to_vec();
+    let mut pending: Vec<usize> = (0..model.fixes.len()).collect();
+    let mut order = Vec::new();
+    let (mut expected, mut solved) = (0.0, 0.0);
+    loop {
+        let mut best: Option<(usize, f64)> = None;
+        for &k in &pending {
+            let fix = &model.fixes[k];
+            let p: f64 = left.iter().filter(|(c, _)| fix.fixes.contains(c)).map(|(_, p)| p).sum();
+            let q = fix.success.unwrap_or(DEFAULT_SUCCESS);
+            if p * q < MIN_SOLVE_CHANCE {
+                continue;
+            }
+            let ratio = p * q / fix.cost_seconds.max(1.0);
+            if best.is_none_or(|(_, r)| ratio > r) {
+                best = Some((k, ratio));
+            }
         }
+        let Some((k, _)) = best else { break };
+        pending.retain(|&x| x != k);
+        let fix = &model.fixes[k];
+        let q = fix.success.unwrap_or(DEFAULT_SUCCESS);
+        expected += fix.cost_seconds.max(1.0) * (1.0 - solved);
+        for (cause, p) in &mut left {
+            if fix.fixes.contains(cause) {
+                solved += *p * q;
+                *p *= 1.0 - q;
+            }
+        }
+        order.push(FixId(k as u32));
     }
-    fixes.sort_by(|a, b| (b.1 * b.2 / b.3).total_cmp(&(a.1 * a.2 / a.3)).then(a.0.cmp(&b.0)));
-    let mut expected = 0.0;
-    for k in 0..fixes.len() {
-        let solved_before: f64 = fixes[..k].iter().map(|f| f.1 * f.2).sum();
-        expected += fixes[k].3 * (1.0 - solved_before).max(0.0);
-    }
-    (fixes.into_iter().map(|f| f.0).collect(), expected)
+    (order, expected)
 }

@@ -26,7 +26,7 @@ const QUESTIONS_WEIGHED: usize = 3;
 #[derive(Debug, Clone, Serialize)]
 pub struct RepairStep {
     pub fix: FixId,
-    /// Posterior mass of the causes this fix repairs.
+    /// Posterior mass of the causes this fix repairs that the fixes before it left unexplained.
     pub probability: f64,
     /// Chance that the fix works when its cause is the culprit.
     pub success: f64,
@@ -45,41 +45,82 @@ pub struct RepairSequence {
     pub coverage: f64,
 }
 
+/// A step whose chance of being the one that solves the problem is below this is left out: a
+/// plan would never get there in practice, and a guide would bury the useful fixes.
+pub const MIN_SOLVE_CHANCE: f64 = 0.001;
+
+/// A fix that could be tried, with the causes (positions in the ranking) it repairs.
+struct Candidate {
+    fix: FixId,
+    causes: Vec<usize>,
+    success: f64,
+    cost_seconds: f64,
+}
+
 /// The repair order for one ranking.
+///
+/// Greedy by the chance to solve it now per second, p·q/c, where p is the mass of the fix's
+/// causes that is still unexplained: after a fix for a cause fails, that cause keeps only
+/// (1 − q) of its mass, so a second fix for the same cause is weighed by what the first left,
+/// and the chances of all steps add up to at most the listed causes' share. Without shared
+/// causes this is exactly the p·q/c order of Kadane and Simon.
 #[must_use]
 pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairSequence {
     let model = engine.model();
-    let mut fixes: Vec<RepairStep> = Vec::new();
-    for ranked in &diagnosis.causes {
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (position, ranked) in diagnosis.causes.iter().enumerate() {
+        if ranked.posterior <= 0.0 {
+            continue;
+        }
         for &fix in &model.cause(ranked.cause).fixes {
-            match fixes.iter_mut().find(|s| s.fix == fix) {
-                Some(step) => step.probability += ranked.posterior,
+            match candidates.iter_mut().find(|c| c.fix == fix) {
+                Some(candidate) => candidate.causes.push(position),
                 None => {
                     let def = model.fix(fix);
-                    fixes.push(RepairStep {
+                    candidates.push(Candidate {
                         fix,
-                        probability: ranked.posterior,
+                        causes: vec![position],
                         success: def.success.unwrap_or(DEFAULT_SUCCESS),
                         cost_seconds: def.cost_seconds.max(1.0),
-                        reached: 0.0,
                     });
                 }
             }
         }
     }
-    fixes.retain(|s| s.probability * s.success > 0.0);
-    fixes.sort_by(|a, b| {
-        let ratio = |s: &RepairStep| s.probability * s.success / s.cost_seconds;
-        ratio(b).total_cmp(&ratio(a)).then_with(|| a.fix.cmp(&b.fix))
-    });
+    let mut remaining: Vec<f64> = diagnosis.causes.iter().map(|c| c.posterior).collect();
+    let mass = |candidate: &Candidate, remaining: &[f64]| -> f64 {
+        candidate.causes.iter().map(|&i| remaining[i]).sum()
+    };
+    let mut steps = Vec::new();
     let mut solved = 0.0_f64;
     let mut expected = 0.0_f64;
-    for step in &mut fixes {
-        step.reached = (1.0 - solved).max(0.0);
-        expected += step.cost_seconds * step.reached;
-        solved += step.probability * step.success;
+    loop {
+        candidates.retain(|c| mass(c, &remaining) * c.success >= MIN_SOLVE_CHANCE);
+        let ratio = |c: &Candidate| mass(c, &remaining) * c.success / c.cost_seconds;
+        let Some(best) = (0..candidates.len()).max_by(|&a, &b| {
+            ratio(&candidates[a])
+                .total_cmp(&ratio(&candidates[b]))
+                .then_with(|| candidates[b].fix.cmp(&candidates[a].fix))
+        }) else {
+            break;
+        };
+        let chosen = candidates.swap_remove(best);
+        let probability = mass(&chosen, &remaining);
+        let reached = (1.0 - solved).max(0.0);
+        expected += chosen.cost_seconds * reached;
+        solved += probability * chosen.success;
+        for &i in &chosen.causes {
+            remaining[i] *= 1.0 - chosen.success;
+        }
+        steps.push(RepairStep {
+            fix: chosen.fix,
+            probability,
+            success: chosen.success,
+            cost_seconds: chosen.cost_seconds,
+            reached,
+        });
     }
-    RepairSequence { steps: fixes, expected_seconds: expected, coverage: solved.min(1.0) }
+    RepairSequence { steps, expected_seconds: expected, coverage: solved.min(1.0) }
 }
 
 /// A node of the decision tree.
