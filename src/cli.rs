@@ -111,6 +111,97 @@ Exit codes: 0 every case passed, 1 some failed (or a case file is invalid), 2 us
 Then: triage guide NAME, triage ask NAME, or triage diagnose with a fact file.
 Exit codes: 0 found, 1 nothing matches, 2 usage")]
     Search(SearchArgs),
+    /// Diagnose one question at a time: the next-best question, the ranking after each answer
+    #[command(after_help = "Examples:
+  triage ask 0x904                            find the symptom by its code, then ask
+  triage ask \"socket closed\" --facts collected.json --save case.json
+  triage ask                                  search for the symptom first
+  triage ask 0x904 --answers answers.txt      no terminal: one answer per line
+  printf 'internal_error\\n?\\nback\\nyes\\n' | triage ask rdp_0x904_0x7 --save case.json
+
+Answers: a value (yes/no, an enum value, a number; ints in hex or decimal, sets
+comma-separated), `?` or `dont know`, `back` (undo the last answer), `stop`.
+On a terminal: arrows and Enter, Esc stops asking, Ctrl-C quits (and offers to save).
+Exit codes: 0 done, 1 the knowledge base or the fact file is invalid, or no symptom
+matches, 2 usage, 130 interrupted (Ctrl-C)")]
+    Ask(AskArgs),
+    /// Write a troubleshooting guide for a symptom (Markdown or self-contained HTML)
+    #[command(after_help = "Examples:
+  triage guide 0x904                                  the general guide for error 0x904
+  triage guide \"socket closed\" --format html -o guide.html
+  triage guide rdp_0x904_0x7 --facts collected.json   tailored to one machine's facts
+  triage guide 0x904 --format html --templates my-templates/
+
+The symptom is its name, an error code (0x904, 904, 2308) or words of the message.
+--templates DIR: files named like the built-in templates (guide.md, guide.html,
+base.html, macros.html, macros.md, style.css) replace them.
+Exit codes: 0 written, 1 the knowledge base or the fact file is invalid, 2 usage
+(no symptom or several match, unreadable file, template error)")]
+    Guide(GuideArgs),
+    /// Write the whole knowledge base as a static web site (works offline)
+    #[command(after_help = "Examples:
+  triage site -o site/ && open site/index.html
+  triage site --kb my-kb -o public/ --templates my-templates/
+
+One guide page per symptom, a page per cause and per fix, cross-linked; an index with
+search (search-index.json, and search.js that works from disk) and the graph as SVG.
+Exit codes: 0 written, 1 the knowledge base has errors, 2 usage")]
+    Site(SiteArgs),
+    /// Write a script that applies the repair plan for a diagnosed fact file (dry run by default)
+    #[command(after_help = "Examples:
+  triage plan facts.json -o plan.ps1            then .\\plan.ps1 (dry run), .\\plan.ps1 -Apply
+  triage plan facts.json --shell bash -o plan.sh && bash plan.sh --apply --interactive
+  triage plan facts.json --shell json | jq '.steps[].fix'
+  triage plan facts.json --symptom rdp_0x204_connect_failed
+  triage plan --schema > plan.schema.json       the JSON Schema of --shell json
+
+The plan repairs the first symptom the facts match (or --symptom), trying the fixes in
+the engine's cheapest-expected-cost order; fixes whose causes the facts rule out are left
+out. Fact values reach the scripts only as quoted TRIAGE_<FACT> environment variables
+(values holding a NUL character are refused). A fix without a script for the shell is
+printed as manual steps; when no fix has one, nothing can be automated: exit 1.
+
+Exit codes of triage plan: 0 written, 1 the facts are invalid, match no symptom, or
+nothing can be automated, 2 usage.
+Exit codes of the generated script:
+   0  the symptom is gone (fixed, or already gone); a dry run always exits 0
+   2  bad arguments (bash)
+   3  a fix needs administrator rights the plan does not have (bash; PowerShell
+      refuses to start through #Requires -RunAsAdministrator)
+  10  nothing worked: every fix that could be applied was, the symptom is still there
+  20  the symptom is still there and a fix failed (run or verify) and was undone
+  30  an undo failed: the plan stopped at once, the system may be half-changed
+  40  a fix took but the symptom could not be re-checked: confirm by hand
+  50  stopped by the operator (interactive mode)")]
+    Plan(PlanArgs),
+    /// Write a script that collects the facts of a machine into a fact file
+    #[command(after_help = "Examples:
+  triage collect -o collect.ps1                 every fact with a PowerShell collector
+  triage collect --symptom rdp_0x904_0x7 -o collect.ps1
+  .\\collect.ps1 -Out facts.json; triage diagnose facts.json
+  triage collect --kb my-kb --shell bash > collect.sh && bash collect.sh -o facts.json
+
+Each collector runs guarded (PowerShell: a job with a time limit; bash: timeout) with
+-TimeoutSeconds / --timeout seconds (default 60); a collector that fails, times out or
+prints a value of the wrong type leaves its fact null and is reported on stderr. The
+output is a fact file (JSON) that triage diagnose reads as is, with host and collected_at.
+Exit codes of triage collect: 0 written, 1 the knowledge base has errors or no fact has a
+collector for the shell, 2 usage. The script exits 0 when every collector gave a value,
+1 when some failed (the file is written either way), 2 on bad arguments.")]
+    Collect(CollectArgs),
+    /// Serve the web wizard, a browsable knowledge base and a JSON API
+    #[command(after_help = "Examples:
+  triage serve                                 http://127.0.0.1:8080, the embedded knowledge base
+  triage serve --addr 0.0.0.0:8080 --kb my-kb  on every interface, your knowledge base
+  curl -d @facts.json http://127.0.0.1:8080/api/diagnose
+  curl 'http://127.0.0.1:8080/api/search?q=0x904'
+
+Pages: / (search), /wizard?symptom=NAME (one question per page), /kb (the knowledge base).
+API: POST /api/diagnose (a fact file; the JSON of `triage diagnose --format json`, 422 with
+the problems for a bad file), GET /api/search?q=. Nothing is stored: the answers travel in
+the address. Ctrl-C stops it after the requests in flight.
+Exit codes: 0 stopped, 1 the knowledge base has errors, 2 usage (the address cannot be used)")]
+    Serve(ServeArgs),
     /// Print the JSON Schema (draft 2020-12) of a fact file for the knowledge base
     #[command(after_help = "Examples:
   triage schema --kb my-kb > facts.schema.json")]
@@ -242,6 +333,116 @@ pub struct SearchArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The symptom: its name, an error code (0x904) or words of the message (default: the
+    /// fact file's symptom, else a search prompt)
+    #[arg(value_name = "SYMPTOM_OR_QUERY")]
+    pub query: Vec<String>,
+    /// Facts already known: a fact file (JSON or YAML) as `triage diagnose` reads it
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Read the answers from this file, one per line, instead of asking on the terminal
+    /// (`-`: standard input, also used when standard input is not a terminal)
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Stop asking once a cause is at least this likely (above 0, at most 1)
+    #[arg(long, value_name = "P", default_value_t = 0.8)]
+    pub confidence: f64,
+    /// Write what was learned (the facts given and the answers) to this fact file at the end
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GuideArgs {
+    /// The symptom: its name, an error code (0x904) or words of the message
+    #[arg(value_name = "SYMPTOM_OR_QUERY", required = true)]
+    pub query: Vec<String>,
+    /// Tailor the guide to these facts (JSON or YAML fact file, `-` for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GuideFormat::Md)]
+    pub format: GuideFormat,
+    /// A folder of templates replacing the built-in ones of the same names
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Write the guide to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GuideFormat {
+    /// Markdown
+    Md,
+    /// One self-contained HTML page
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The folder to write the site into (created if missing)
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// A folder of templates replacing the built-in ones of the same names
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The fact file (JSON or YAML), `-` for standard input
+    #[arg(required_unless_present = "schema")]
+    pub facts: Option<PathBuf>,
+    /// The symptom to repair (default: the first one the facts match)
+    #[arg(long, value_name = "NAME")]
+    pub symptom: Option<String>,
+    /// The kind of plan
+    #[arg(long, value_enum, default_value_t = PlanShell::Powershell)]
+    pub shell: PlanShell,
+    /// Write the plan to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the JSON Schema of `--shell json` plans instead
+    #[arg(long, conflicts_with_all = ["facts", "symptom", "shell"])]
+    pub schema: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanShell {
+    Powershell,
+    Bash,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The shell of the script
+    #[arg(long, value_enum, default_value_t = CollectShell::Powershell)]
+    pub shell: CollectShell,
+    /// Only the facts this symptom's causes and questions read (default: every fact)
+    #[arg(long, value_name = "NAME")]
+    pub symptom: Option<String>,
+    /// Write the script to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CollectShell {
+    Powershell,
+    Bash,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on (port 0: any free port, printed at start)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
 }
 
 #[derive(Debug, Subcommand)]

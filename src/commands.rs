@@ -13,10 +13,14 @@ use triage_rules::diagnostic::{self, Diagnostic};
 use triage_rules::graph::DecisionGraph;
 use triage_rules::{KnowledgeBase, SourceMap};
 
+mod ask;
 mod cases;
 mod diagnose;
+mod guide;
 mod init;
+mod plan;
 mod search;
+mod serve;
 
 /// A problem with how triage was called, or with writing its output (exit code 2).
 #[derive(Debug)]
@@ -68,8 +72,14 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Diagnose(args) => diagnose::diagnose(kb, &args),
         Command::Batch(args) => diagnose::batch(kb, &args),
         Command::Schema => diagnose::schema(kb),
+        Command::Guide(args) => guide::guide(kb, &args),
+        Command::Site(args) => guide::site(kb, &args),
         Command::Test(args) => cases::test(kb, &args),
+        Command::Plan(args) => plan::plan(kb, &args),
+        Command::Collect(args) => plan::collect(kb, &args),
+        Command::Ask(args) => ask::ask(kb, &args),
         Command::Search(args) => search::search(kb, &args),
+        Command::Serve(args) => serve::serve(kb, &args),
         Command::Init(args) => init(&args),
         Command::Kb(KbCommand::List) => kb_list(),
         Command::Kb(KbCommand::Export(args)) => kb_export(&args.dir),

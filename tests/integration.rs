@@ -18,3 +18,12 @@ mod diagnose;
 
 #[path = "integration/knowledge.rs"]
 mod knowledge;
+
+#[path = "integration/ask.rs"]
+mod ask;
+
+#[path = "integration/plan.rs"]
+mod plan;
+
+#[path = "integration/guide.rs"]
+mod guide;

@@ -9,7 +9,6 @@ use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
 use triage_engine::explain::percent;
 use triage_engine::report::{CauseReport, PlanReport, RepairReport, Report, SymptomReport};
-use triage_rules::ast::Place;
 
 const HEADING: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -115,16 +114,8 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
         let _ = writeln!(out, "\n  {}", styled(HEADING, "Next questions"));
         for (i, q) in symptom.next_questions.iter().enumerate() {
             let question = q.ask.as_deref().or(q.title.as_deref()).unwrap_or(&q.fact);
-            let places: Vec<&str> = q
-                .places
-                .iter()
-                .map(|p| match p {
-                    Place::Client => "on the client",
-                    Place::Server => "on the server",
-                    Place::Management => "in the management portal",
-                    Place::Person => "by asking a person",
-                })
-                .collect();
+            let places: Vec<&str> =
+                q.places.iter().map(|p| crate::guide::place_words(*p)).collect();
             let place = if places.is_empty() {
                 String::new()
             } else {

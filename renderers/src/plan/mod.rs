@@ -1,0 +1,361 @@
+//! Executable repair plans: the engine's repair order for one diagnosed symptom, rendered as
+//! a PowerShell or bash script that applies it, or as JSON for orchestrators.
+//!
+//! [`RepairPlan::new`] picks the symptom (the first the facts match, or the one asked for),
+//! takes the fixes in the engine's cheapest-expected-cost order (`repair_sequence`: fixes
+//! whose causes the facts rule out are not in it) and the fact values the scripts receive.
+//! [`powershell`], [`bash`] and [`json`] only render that; they decide nothing.
+//!
+//! What every script does (the contract the tests hold them to):
+//! - dry run unless `-Apply` / `--apply`: it prints the check and each fix's scripts and
+//!   changes nothing, not even a transcript file;
+//! - with `-Apply`: runs the symptom's `check` first (exit 0: still there, 1: gone, other:
+//!   cannot tell) and stops at once when the symptom is gone; then for each fix in order:
+//!   run, verify, undo when run or verify failed, re-check the symptom, stop when it is gone;
+//! - a fix without a script for the shell prints its manual steps and is skipped (with
+//!   `-Interactive` the operator can do it by hand and have the symptom re-checked);
+//! - each script of the knowledge base runs in its own scope (a child PowerShell process, a
+//!   bash subshell), so it cannot change the plan's variables and its `exit` ends only itself;
+//! - fact values reach the scripts as `TRIAGE_<FACT>` environment variables (plus
+//!   `TRIAGE_HOST`, `TRIAGE_COLLECTED_AT`), set from quoted literals made by [`quote`] only;
+//! - every step is logged with a UTC timestamp to a transcript (`-Log` / `--log`);
+//! - the exit codes are [`EXIT_CODES`].
+//!
+//! When no fix of the plan has a script for the chosen shell there is nothing to automate:
+//! rendering fails with [`PlanError::NothingToAutomate`] rather than produce a script that can
+//! only print instructions (`triage guide` is for people).
+
+pub mod bash;
+pub mod json;
+pub mod powershell;
+pub mod quote;
+
+use std::fmt::Write as _;
+use triage_engine::report::{Report, ReportOptions, StepReport, SymptomReport};
+use triage_engine::{Engine, FactSet};
+use triage_rules::ast::{Need, Shell};
+use triage_rules::diagnostic::did_you_mean;
+use triage_rules::model::{FixDef, Model, ScriptDef, SymptomDef};
+
+/// The exit codes of every generated plan script, as documented in its help.
+pub const EXIT_CODES: [(u8, &str); 7] = [
+    (0, "the symptom is gone (fixed, or already gone before any fix); a dry run always exits 0"),
+    (2, "bad arguments to the script (bash; PowerShell reports them itself)"),
+    (
+        3,
+        "a fix needs administrator rights and the plan does not have them (bash; PowerShell refuses to start through #Requires -RunAsAdministrator)",
+    ),
+    (10, "nothing worked: every fix that could be applied was, and the symptom is still there"),
+    (
+        20,
+        "the symptom is still there and at least one fix failed (its run or verify step) and was undone",
+    ),
+    (30, "an undo step failed: the plan stopped at once and the system may be half-changed"),
+    (
+        40,
+        "a fix took but the symptom could not be re-checked (no check script, or it could not tell): confirm by hand",
+    ),
+];
+
+/// Exit code when the operator stops an interactive plan.
+pub const EXIT_STOPPED: u8 = 50;
+
+/// The exit codes as text lines for help texts: `  0  the symptom is gone …`.
+#[must_use]
+pub fn exit_code_lines() -> Vec<String> {
+    let mut lines: Vec<String> =
+        EXIT_CODES.iter().map(|(code, meaning)| format!("{code:>3}  {meaning}")).collect();
+    lines.push(format!("{EXIT_STOPPED:>3}  stopped by the operator (interactive mode)"));
+    lines
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("unknown symptom `{name}`; {hint}")]
+    UnknownSymptom { name: String, hint: String },
+    #[error(
+        "the facts match no symptom of the knowledge base: add the error code or message, or name one with --symptom"
+    )]
+    NoSymptom,
+    #[error(
+        "no fix can be tried for `{symptom}`: the knowledge base lists none for the causes the facts leave possible"
+    )]
+    NoFixes { symptom: String },
+    #[error(
+        "nothing to automate: no fix of the plan for `{symptom}` has a {shell} `run` script (fixes: {fixes}); choose another --shell, or use the manual steps"
+    )]
+    NothingToAutomate { symptom: String, shell: &'static str, fixes: String },
+    #[error("`{key}` cannot be put into a {shell} script: {problem}")]
+    Unquotable { key: String, shell: &'static str, problem: quote::NulInValue },
+}
+
+/// One fact value handed to the scripts as an environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanVariable {
+    /// `TRIAGE_TARGET`.
+    pub name: String,
+    /// The fact file key it comes from (`target`, `host`, `collected_at`).
+    pub key: String,
+    /// The value as text: decimal ints, `true`/`false`, enum names, set members joined by `,`.
+    pub value: String,
+}
+
+/// One fix of the plan, in order.
+#[derive(Debug, Clone)]
+pub struct PlanStep<'m> {
+    pub fix: &'m FixDef,
+    /// The engine's figures for this step: probability, success, cost, reached.
+    pub figures: StepReport,
+}
+
+impl PlanStep<'_> {
+    /// The fix's `run` script for a shell.
+    #[must_use]
+    pub fn run(&self, shell: Shell) -> Option<&str> {
+        script(&self.fix.run, shell)
+    }
+    #[must_use]
+    pub fn verify(&self, shell: Shell) -> Option<&str> {
+        script(&self.fix.verify, shell)
+    }
+    #[must_use]
+    pub fn undo(&self, shell: Shell) -> Option<&str> {
+        script(&self.fix.undo, shell)
+    }
+}
+
+/// The script of `shell` among `scripts`.
+#[must_use]
+pub fn script(scripts: &[ScriptDef], shell: Shell) -> Option<&str> {
+    scripts.iter().find(|s| s.shell == shell).map(|s| s.code.as_str())
+}
+
+/// What a plan script does, for one symptom and one fact set.
+#[derive(Debug, Clone)]
+pub struct RepairPlan<'m> {
+    pub model: &'m Model,
+    pub symptom: &'m SymptomDef,
+    pub host: Option<String>,
+    pub collected_at: Option<String>,
+    pub variables: Vec<PlanVariable>,
+    pub steps: Vec<PlanStep<'m>>,
+    /// Fixes of the symptom's causes that are not in the plan: the facts rule their causes
+    /// out, or leave them less than `MIN_SOLVE_CHANCE` of being the fix.
+    pub left_out: Vec<&'m FixDef>,
+    /// The diagnosis of the symptom: ranking, repair order and decision tree.
+    pub report: SymptomReport,
+}
+
+impl<'m> RepairPlan<'m> {
+    /// The fixes left out and why, as one line for a script's header; `None` when none are.
+    #[must_use]
+    pub fn left_out_line(&self) -> Option<String> {
+        if self.left_out.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = self.left_out.iter().map(|f| f.name.as_str()).collect();
+        Some(format!(
+            "Left out, the facts rule their causes out or leave them under a {} % chance: {}",
+            triage_engine::repair::MIN_SOLVE_CHANCE * 100.0,
+            names.join(", ")
+        ))
+    }
+
+    /// Diagnoses `facts` and plans the repair of `symptom` (by name), or of the first symptom
+    /// the facts match.
+    pub fn new(
+        engine: &'m Engine,
+        facts: &FactSet,
+        symptom: Option<&str>,
+    ) -> Result<RepairPlan<'m>, PlanError> {
+        let model = engine.model();
+        let mut facts = facts.clone();
+        if let Some(name) = symptom {
+            let id = model.symptom_id(name).ok_or_else(|| {
+                let names: Vec<&str> = model.symptoms.iter().map(|s| s.name.as_str()).collect();
+                let hint = did_you_mean(name, names.iter().copied()).map_or_else(
+                    || format!("the symptoms are: {}", names.join(", ")),
+                    |c| format!("did you mean `{c}`?"),
+                );
+                PlanError::UnknownSymptom { name: name.to_string(), hint }
+            })?;
+            facts.symptom = Some(id);
+        }
+        let diagnosis = engine.diagnose(&facts);
+        let report = Report::new(engine, &facts, &diagnosis, ReportOptions::FULL);
+        let wanted = symptom.map(str::to_string);
+        let chosen = report
+            .symptoms
+            .into_iter()
+            .find(|s| wanted.as_ref().is_none_or(|w| *w == s.symptom))
+            .ok_or(PlanError::NoSymptom)?;
+        let symptom_id = model.symptom_id(&chosen.symptom).ok_or(PlanError::NoSymptom)?;
+        let symptom = model.symptom(symptom_id);
+        let steps: Vec<PlanStep<'m>> = chosen
+            .repair
+            .iter()
+            .flat_map(|r| r.steps.iter())
+            .filter_map(|s| {
+                model.fix_id(&s.fix).map(|id| PlanStep { fix: model.fix(id), figures: s.clone() })
+            })
+            .collect();
+        if steps.is_empty() {
+            return Err(PlanError::NoFixes { symptom: symptom.name.clone() });
+        }
+        let mut left_out: Vec<&FixDef> = Vec::new();
+        for (cause, _) in &symptom.causes {
+            for &fix in &model.cause(*cause).fixes {
+                let def = model.fix(fix);
+                let planned = steps.iter().any(|s| s.fix.name == def.name);
+                if !planned && !left_out.iter().any(|f| f.name == def.name) {
+                    left_out.push(def);
+                }
+            }
+        }
+        Ok(RepairPlan {
+            model,
+            symptom,
+            host: facts.host.clone(),
+            collected_at: facts.collected_at.clone(),
+            variables: variables(model, &facts),
+            steps,
+            left_out,
+            report: chosen,
+        })
+    }
+
+    /// Whether any fix of the plan needs administrator rights where it runs.
+    #[must_use]
+    pub fn needs_admin(&self) -> bool {
+        self.steps.iter().any(|s| s.fix.needs.contains(&Need::Admin))
+    }
+
+    /// Fails when no fix has a `run` script for `shell`.
+    pub fn automatable(&self, shell: Shell) -> Result<(), PlanError> {
+        if self.steps.iter().any(|s| s.run(shell).is_some()) {
+            return Ok(());
+        }
+        Err(PlanError::NothingToAutomate {
+            symptom: self.symptom.name.clone(),
+            shell: shell.keyword(),
+            fixes: self.steps.iter().map(|s| s.fix.name.as_str()).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// The symptom's `check` script for a shell.
+    #[must_use]
+    pub fn check(&self, shell: Shell) -> Option<&'m str> {
+        script(&self.symptom.checks, shell)
+    }
+
+    /// Quotes every variable's value with `quote`, naming the key that cannot be quoted.
+    fn quoted_variables(
+        &self,
+        shell: Shell,
+        quote: fn(&str) -> Result<String, quote::NulInValue>,
+    ) -> Result<Vec<(&str, String)>, PlanError> {
+        self.variables
+            .iter()
+            .map(|v| {
+                quote(&v.value).map(|q| (v.name.as_str(), q)).map_err(|problem| {
+                    PlanError::Unquotable { key: v.key.clone(), shell: shell.keyword(), problem }
+                })
+            })
+            .collect()
+    }
+}
+
+/// The environment variable name of a fact: `TRIAGE_` and the name in capitals.
+#[must_use]
+pub fn variable_name(key: &str) -> String {
+    let upper: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect();
+    format!("TRIAGE_{upper}")
+}
+
+/// The known facts of the file, plus `host` and `collected_at`, as text for the scripts.
+fn variables(model: &Model, facts: &FactSet) -> Vec<PlanVariable> {
+    let mut out = Vec::new();
+    for (key, value) in [("host", &facts.host), ("collected_at", &facts.collected_at)] {
+        if let Some(value) = value {
+            out.push(PlanVariable {
+                name: variable_name(key),
+                key: key.to_string(),
+                value: value.clone(),
+            });
+        }
+    }
+    for (def, value) in model.facts.iter().zip(&facts.values) {
+        let Some(value) = value else { continue };
+        let text = match value.to_json(&def.ty) {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        out.push(PlanVariable {
+            name: variable_name(&def.name),
+            key: def.name.clone(),
+            value: text,
+        });
+    }
+    out
+}
+
+/// `2m`, `1h 30m`, `45s`: a duration for people.
+pub(crate) fn duration(seconds: f64) -> String {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rounded, clamped ≥ 0
+    let total = seconds.max(0.0).round() as u64;
+    let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h}h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m}m"));
+    }
+    if s > 0 || parts.is_empty() {
+        parts.push(format!("{s}s"));
+    }
+    parts.join(" ")
+}
+
+/// `1. Restart the web service (restart_service) - 2m, 41% chance it is the fix`: one line
+/// per fix for the scripts' help, with what the fix needs and whether it can be automated.
+pub(crate) fn summary_lines(plan: &RepairPlan<'_>, shell: Shell) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        let mut line = format!(
+            "{}. {} ({}) - {}, {} chance it is the fix",
+            i + 1,
+            quote::comment(&step.fix.title),
+            step.fix.name,
+            duration(step.figures.cost_seconds),
+            percent(step.figures.probability)
+        );
+        if !step.fix.needs.is_empty() {
+            let needs: Vec<&str> = step.fix.needs.iter().map(|n| n.keyword()).collect();
+            let _ = write!(line, "; needs {}", needs.join(", "));
+        }
+        if step.run(shell).is_none() {
+            line.push_str("; manual only");
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// `41%`, `<1%`: a probability for the scripts' help.
+fn percent(probability: f64) -> String {
+    if probability > 0.0 && probability < 0.005 {
+        "<1%".into()
+    } else {
+        format!("{:.0}%", probability * 100.0)
+    }
+}

@@ -1,0 +1,612 @@
+//! The static site: the whole knowledge base as HTML pages that work offline.
+//!
+//! `index.html` lists every symptom (a plain list that works without JavaScript; `search.js`
+//! filters and ranks it as you type, from `search-index.js`, the same data as
+//! `search-index.json`), then draws the knowledge graph and lists every cause and fix.
+//! `symptoms/NAME.html` is the symptom's guide ([`crate::guide`], prior ranking) with links to
+//! `causes/NAME.html` and `fixes/NAME.html`, which link back. Every page is rendered from the
+//! same overridable templates, with its CSS inline; nothing is fetched from the network.
+//!
+//! The graph is an SVG drawn here — symptom → cause → fix in three columns, each box a link —
+//! rather than Mermaid source: Mermaid needs a script from a CDN (or a 3 MB bundle) to draw
+//! anything, and a site that must work offline and print should not depend on one. The
+//! decision tree (which question to ask, what to try after each answer) stays the nested list
+//! of the guide: a tree of text is what a person follows, and it prints.
+
+use crate::guide::{
+    Guide, ItemRef, LinkView, Links, Nav, Prose, RenderError, ScriptView, Templates, anchor,
+    file_stem, need_words, scripts,
+};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+use triage_engine::explain::{frequency_phrase, percent};
+use triage_engine::{Engine, FactSet};
+use triage_rules::ast::CompareOp;
+use triage_rules::model::{CauseId, Condition, FixId, Model, SymptomId, Value};
+
+/// What a site build wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SiteSummary {
+    /// Every file written, relative to the output folder, sorted.
+    pub files: Vec<String>,
+    pub symptoms: usize,
+    pub causes: usize,
+    pub fixes: usize,
+}
+
+/// One entry of the search index.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchEntry {
+    pub name: String,
+    pub title: String,
+    pub aliases: Vec<String>,
+    /// Error codes that identify it, in the forms people type: `0x904`, `904`, `2308`.
+    pub codes: Vec<String>,
+    /// Its page, relative to the index.
+    pub url: String,
+    /// The description as plain words, for matching.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SymptomLink {
+    name: String,
+    title: String,
+    page: String,
+    aliases: Vec<String>,
+    cause_count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct FindingView {
+    condition: String,
+    frequency: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CausePage {
+    name: String,
+    title: String,
+    description: Option<Prose>,
+    /// The symptoms it explains, each with this cause's prior there.
+    symptoms: Vec<ItemRef>,
+    findings: Vec<FindingView>,
+    fixes: Vec<ItemRef>,
+    sources: Vec<LinkView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct FixPage {
+    name: String,
+    title: String,
+    cost: String,
+    risk: Option<&'static str>,
+    needs: Vec<&'static str>,
+    success: String,
+    description: Option<Prose>,
+    steps: Option<Prose>,
+    run: Vec<ScriptView>,
+    verify: Vec<ScriptView>,
+    undo: Vec<ScriptView>,
+    causes: Vec<ItemRef>,
+    symptoms: Vec<ItemRef>,
+    sources: Vec<LinkView>,
+}
+
+/// Builds the site for `engine`'s knowledge base into `out` (created if missing; files of
+/// the same names are replaced, others left alone).
+pub fn build(
+    engine: &Engine,
+    templates: &Templates,
+    out: &Path,
+) -> Result<SiteSummary, RenderError> {
+    let model = engine.model();
+    let mut written: Vec<String> = Vec::new();
+    let mut write = |relative: &str, text: &str| -> Result<(), RenderError> {
+        let path = out.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| RenderError::Write { path: parent.to_path_buf(), source })?;
+        }
+        std::fs::write(&path, text)
+            .map_err(|source| RenderError::Write { path: path.clone(), source })?;
+        written.push(relative.to_string());
+        Ok(())
+    };
+    let nav = Nav { index: "../index.html".into() };
+    let unknown = FactSet::unknown(model);
+    for (i, symptom) in model.symptoms.iter().enumerate() {
+        let id = SymptomId(i as u32);
+        let guide = Guide::new(engine, &unknown, id, Links::Site);
+        let mut context = tera::Context::new();
+        context.insert("guide", &guide);
+        context.insert("nav", &nav);
+        context.insert("generator", GENERATOR);
+        let page = templates.render("guide.html", &context)?;
+        write(&format!("symptoms/{}.html", file_stem(&symptom.name)), &page)?;
+    }
+    for (i, cause) in model.causes.iter().enumerate() {
+        let page = cause_page(model, CauseId(i as u32));
+        let mut context = tera::Context::new();
+        context.insert("cause", &page);
+        context.insert("nav", &nav);
+        context.insert("generator", GENERATOR);
+        write(
+            &format!("causes/{}.html", file_stem(&cause.name)),
+            &templates.render("cause.html", &context)?,
+        )?;
+    }
+    for (i, fix) in model.fixes.iter().enumerate() {
+        let page = fix_page(model, FixId(i as u32));
+        let mut context = tera::Context::new();
+        context.insert("fix", &page);
+        context.insert("nav", &nav);
+        context.insert("generator", GENERATOR);
+        write(
+            &format!("fixes/{}.html", file_stem(&fix.name)),
+            &templates.render("fix.html", &context)?,
+        )?;
+    }
+    let index = search_index(model);
+    let json = serde_json::to_string(&index).map_err(|e| RenderError::Template {
+        name: "search-index.json".into(),
+        message: e.to_string(),
+    })?;
+    write("search-index.json", &format!("{json}\n"))?;
+    write("search-index.js", &format!("window.TRIAGE_SEARCH_INDEX = {json};\n"))?;
+    write("search.js", &templates.render("search.js", &tera::Context::new())?)?;
+    let mut context = tera::Context::new();
+    let symptoms: Vec<SymptomLink> = model
+        .symptoms
+        .iter()
+        .map(|s| SymptomLink {
+            name: s.name.clone(),
+            title: s.title.clone(),
+            page: format!("symptoms/{}.html", file_stem(&s.name)),
+            aliases: s.aliases.clone(),
+            cause_count: s.causes.len(),
+        })
+        .collect();
+    let causes: Vec<ItemRef> = model
+        .causes
+        .iter()
+        .map(|c| {
+            item(&c.name, &c.title, "cause", format!("causes/{}.html", file_stem(&c.name)), None)
+        })
+        .collect();
+    let fixes: Vec<ItemRef> = model
+        .fixes
+        .iter()
+        .map(|f| item(&f.name, &f.title, "fix", format!("fixes/{}.html", file_stem(&f.name)), None))
+        .collect();
+    context.insert("symptoms", &symptoms);
+    context.insert("causes", &causes);
+    context.insert("fixes", &fixes);
+    context.insert("graph", &whole_graph(model));
+    context.insert("nav", &Option::<Nav>::None);
+    context.insert("generator", GENERATOR);
+    write("index.html", &templates.render("index.html", &context)?)?;
+    written.sort();
+    Ok(SiteSummary {
+        files: written,
+        symptoms: model.symptoms.len(),
+        causes: model.causes.len(),
+        fixes: model.fixes.len(),
+    })
+}
+
+const GENERATOR: &str = concat!("triage ", env!("CARGO_PKG_VERSION"));
+
+fn item(name: &str, title: &str, kind: &str, page: String, percent: Option<String>) -> ItemRef {
+    ItemRef {
+        name: name.to_string(),
+        title: title.to_string(),
+        anchor: anchor(kind, name),
+        page: Some(page),
+        percent,
+    }
+}
+
+fn cause_page(model: &Model, id: CauseId) -> CausePage {
+    let def = model.cause(id);
+    CausePage {
+        name: def.name.clone(),
+        title: def.title.clone(),
+        description: def.description.as_deref().map(Prose::block),
+        symptoms: def
+            .explains
+            .iter()
+            .map(|&(s, prior)| {
+                let symptom = model.symptom(s);
+                item(
+                    &symptom.name,
+                    &symptom.title,
+                    "symptom",
+                    format!(
+                        "../symptoms/{}.html#{}",
+                        file_stem(&symptom.name),
+                        anchor("cause", &def.name)
+                    ),
+                    Some(percent(prior)),
+                )
+            })
+            .collect(),
+        findings: def
+            .findings
+            .iter()
+            .map(|&(f, p)| FindingView {
+                condition: model.finding(f).text.clone(),
+                frequency: frequency_phrase(p),
+            })
+            .collect(),
+        fixes: def
+            .fixes
+            .iter()
+            .map(|&f| {
+                let fix = model.fix(f);
+                item(
+                    &fix.name,
+                    &fix.title,
+                    "fix",
+                    format!("../fixes/{}.html", file_stem(&fix.name)),
+                    None,
+                )
+            })
+            .collect(),
+        sources: def.sources.iter().map(|s| LinkView::source(s)).collect(),
+    }
+}
+
+fn fix_page(model: &Model, id: FixId) -> FixPage {
+    let def = model.fix(id);
+    let mut symptoms: Vec<SymptomId> = Vec::new();
+    for &c in &def.fixes {
+        for &(s, _) in &model.cause(c).explains {
+            if !symptoms.contains(&s) {
+                symptoms.push(s);
+            }
+        }
+    }
+    symptoms.sort_unstable();
+    FixPage {
+        name: def.name.clone(),
+        title: def.title.clone(),
+        cost: crate::diagnosis::duration(def.cost_seconds),
+        risk: def.risk.map(triage_rules::ast::Risk::keyword),
+        needs: def.needs.iter().map(|n| need_words(*n)).collect(),
+        success: percent(def.success.unwrap_or(triage_engine::repair::DEFAULT_SUCCESS)),
+        description: def.description.as_deref().map(Prose::block),
+        steps: def.steps.as_deref().map(Prose::block),
+        run: scripts(&def.run),
+        verify: scripts(&def.verify),
+        undo: scripts(&def.undo),
+        causes: def
+            .fixes
+            .iter()
+            .map(|&c| {
+                let cause = model.cause(c);
+                item(
+                    &cause.name,
+                    &cause.title,
+                    "cause",
+                    format!("../causes/{}.html", file_stem(&cause.name)),
+                    None,
+                )
+            })
+            .collect(),
+        symptoms: symptoms
+            .into_iter()
+            .map(|s| {
+                let symptom = model.symptom(s);
+                item(
+                    &symptom.name,
+                    &symptom.title,
+                    "symptom",
+                    format!(
+                        "../symptoms/{}.html#{}",
+                        file_stem(&symptom.name),
+                        anchor("fix", &def.name)
+                    ),
+                    None,
+                )
+            })
+            .collect(),
+        sources: def.sources.iter().map(|s| LinkView::source(s)).collect(),
+    }
+}
+
+/// The search index: per symptom its words and the codes that identify it.
+#[must_use]
+pub fn search_index(model: &Model) -> Vec<SearchEntry> {
+    model
+        .symptoms
+        .iter()
+        .map(|s| {
+            let mut codes = BTreeSet::new();
+            collect_codes(&s.condition, &mut codes);
+            let codes = codes
+                .into_iter()
+                .flat_map(|c| {
+                    let hex = format!("{c:x}");
+                    [format!("0x{hex}"), hex, c.to_string()]
+                })
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .collect();
+            SearchEntry {
+                name: s.name.clone(),
+                title: s.title.clone(),
+                aliases: s.aliases.clone(),
+                codes,
+                url: format!("symptoms/{}.html", file_stem(&s.name)),
+                text: s
+                    .description
+                    .as_deref()
+                    .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Non-negative ints a symptom's condition requires a fact to equal: its error codes.
+fn collect_codes(condition: &Condition, codes: &mut BTreeSet<i64>) {
+    match condition {
+        Condition::All(cs) | Condition::Any(cs) => {
+            for c in cs {
+                collect_codes(c, codes);
+            }
+        }
+        Condition::Compare { op: CompareOp::Eq, value: Value::Int(code), .. } if *code >= 0 => {
+            codes.insert(*code);
+        }
+        Condition::OneOf { values, .. } => {
+            codes.extend(values.iter().filter_map(|v| match v {
+                Value::Int(code) if *code >= 0 => Some(*code),
+                _ => None,
+            }));
+        }
+        _ => {}
+    }
+}
+
+/// An edge between two boxes, each given as (column, index in the column).
+type Edge = ((usize, usize), (usize, usize));
+
+/// A box of the graph.
+struct Node {
+    kind: &'static str,
+    title: String,
+    label: Option<String>,
+    /// Where the box leads; `None` draws it without a link.
+    href: Option<String>,
+}
+
+const COLUMN_WIDTH: f64 = 250.0;
+const COLUMN_GAP: f64 = 70.0;
+const ROW: f64 = 30.0;
+const BOX_HEIGHT: f64 = 24.0;
+const TITLE_CHARS: usize = 34;
+
+/// The part of the graph one symptom page draws: the symptom, its causes, their fixes.
+/// `cause_href` and `fix_href` say where each box leads (a guide without a fix's section
+/// links to its page, or nowhere).
+pub(crate) fn symptom_graph(
+    model: &Model,
+    id: SymptomId,
+    cause_href: &dyn Fn(&str) -> Option<String>,
+    fix_href: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let symptom = model.symptom(id);
+    let symptoms = vec![Node {
+        kind: "symptom",
+        title: symptom.title.clone(),
+        label: None,
+        href: Some("#symptoms".into()),
+    }];
+    let mut causes = Vec::new();
+    let mut fixes: Vec<FixId> = Vec::new();
+    let mut edges = Vec::new();
+    for (ci, &(cause, prior)) in symptom.causes.iter().enumerate() {
+        let def = model.cause(cause);
+        causes.push(Node {
+            kind: "cause",
+            title: def.title.clone(),
+            label: Some(percent(prior)),
+            href: cause_href(&def.name),
+        });
+        edges.push(((0, 0), (1, ci)));
+        for &fix in &def.fixes {
+            let fi = fixes.iter().position(|f| *f == fix).unwrap_or_else(|| {
+                fixes.push(fix);
+                fixes.len() - 1
+            });
+            edges.push(((1, ci), (2, fi)));
+        }
+    }
+    let fixes = fixes
+        .into_iter()
+        .map(|f| {
+            let def = model.fix(f);
+            Node { kind: "fix", title: def.title.clone(), label: None, href: fix_href(&def.name) }
+        })
+        .collect();
+    draw(
+        &format!("What can cause “{}” and what fixes it", symptom.title),
+        &[symptoms, causes, fixes],
+        &edges,
+    )
+}
+
+/// The whole knowledge base: every symptom, cause and fix. Causes are ordered by the mean
+/// position of the symptoms they explain and fixes by that of the causes they repair (the
+/// barycentre heuristic), which keeps most edges short and uncrossed.
+#[allow(clippy::cast_precision_loss)] // positions are small
+fn whole_graph(model: &Model) -> String {
+    let page = |dir: &str, name: &str| format!("{dir}/{}.html", file_stem(name));
+    let barycentre = |positions: &mut dyn Iterator<Item = usize>| -> f64 {
+        let (sum, count) = positions.fold((0usize, 0usize), |(s, c), p| (s + p, c + 1));
+        if count == 0 { f64::MAX } else { sum as f64 / count as f64 }
+    };
+    let mut cause_order: Vec<usize> = (0..model.causes.len()).collect();
+    let cause_keys: Vec<f64> = model
+        .causes
+        .iter()
+        .map(|c| barycentre(&mut c.explains.iter().map(|(s, _)| s.index())))
+        .collect();
+    cause_order.sort_by(|a, b| cause_keys[*a].total_cmp(&cause_keys[*b]).then(a.cmp(b)));
+    let mut cause_position = vec![0; model.causes.len()];
+    for (position, &cause) in cause_order.iter().enumerate() {
+        cause_position[cause] = position;
+    }
+    let mut fix_order: Vec<usize> = (0..model.fixes.len()).collect();
+    let fix_keys: Vec<f64> = model
+        .fixes
+        .iter()
+        .map(|f| barycentre(&mut f.fixes.iter().map(|c| cause_position[c.index()])))
+        .collect();
+    fix_order.sort_by(|a, b| fix_keys[*a].total_cmp(&fix_keys[*b]).then(a.cmp(b)));
+    let mut fix_position = vec![0; model.fixes.len()];
+    for (position, &fix) in fix_order.iter().enumerate() {
+        fix_position[fix] = position;
+    }
+    let symptoms = model
+        .symptoms
+        .iter()
+        .map(|s| Node {
+            kind: "symptom",
+            title: s.title.clone(),
+            label: None,
+            href: Some(page("symptoms", &s.name)),
+        })
+        .collect();
+    let causes = cause_order
+        .iter()
+        .map(|&i| {
+            let c = &model.causes[i];
+            Node {
+                kind: "cause",
+                title: c.title.clone(),
+                label: None,
+                href: Some(page("causes", &c.name)),
+            }
+        })
+        .collect();
+    let fixes = fix_order
+        .iter()
+        .map(|&i| {
+            let f = &model.fixes[i];
+            Node {
+                kind: "fix",
+                title: f.title.clone(),
+                label: None,
+                href: Some(page("fixes", &f.name)),
+            }
+        })
+        .collect();
+    let mut edges = Vec::new();
+    for (ci, cause) in model.causes.iter().enumerate() {
+        for &(s, _) in &cause.explains {
+            edges.push(((0, s.index()), (1, cause_position[ci])));
+        }
+        for &f in &cause.fixes {
+            edges.push(((1, cause_position[ci]), (2, fix_position[f.index()])));
+        }
+    }
+    draw(
+        "Every symptom, the causes that explain it, and the fixes of each cause",
+        &[symptoms, causes, fixes],
+        &edges,
+    )
+}
+
+/// Three columns of linked boxes, each spread over the height of the tallest, and the edges
+/// between them as curves.
+#[allow(clippy::cast_precision_loss)] // node counts are small
+fn draw(title: &str, columns: &[Vec<Node>; 3], edges: &[Edge]) -> String {
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let height = rows as f64 * ROW + 40.0;
+    let width = 3.0 * COLUMN_WIDTH + 2.0 * COLUMN_GAP;
+    let position = |column: usize, index: usize| -> (f64, f64) {
+        let count = columns[column].len().max(1) as f64;
+        let x = column as f64 * (COLUMN_WIDTH + COLUMN_GAP);
+        let y = 30.0 + (index as f64 + 0.5) * (height - 40.0) / count;
+        (x, y)
+    };
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="graph" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="{}"><title>{}</title>"#,
+        xml(title),
+        xml(title)
+    );
+    for (i, heading) in ["Symptom", "Causes", "Fixes"].iter().enumerate() {
+        let (x, _) = position(i, 0);
+        let _ = write!(svg, r#"<text x="{x}" y="14" font-weight="bold">{heading}</text>"#);
+    }
+    for &((c1, i1), (c2, i2)) in edges {
+        if i1 >= columns[c1].len() || i2 >= columns[c2].len() {
+            continue;
+        }
+        let (x1, y1) = position(c1, i1);
+        let (x2, y2) = position(c2, i2);
+        let (x1, x2) = (x1 + COLUMN_WIDTH, x2);
+        let mid = f64::midpoint(x1, x2);
+        let _ =
+            write!(svg, r#"<path d="M{x1} {y1:.1} C{mid} {y1:.1} {mid} {y2:.1} {x2} {y2:.1}"/>"#);
+    }
+    for (column, nodes) in columns.iter().enumerate() {
+        for (index, node) in nodes.iter().enumerate() {
+            let (x, y) = position(column, index);
+            let top = y - BOX_HEIGHT / 2.0;
+            let text = match &node.label {
+                Some(label) => format!("{label} {}", node.title),
+                None => node.title.clone(),
+            };
+            let (open, close) = match &node.href {
+                Some(href) => {
+                    (format!(r#"<a href="{}" class="node {}">"#, xml(href), node.kind), "</a>")
+                }
+                None => (format!(r#"<g class="node {}">"#, node.kind), "</g>"),
+            };
+            let _ = write!(
+                svg,
+                r#"{open}<title>{}</title><rect x="{x}" y="{top:.1}" width="{COLUMN_WIDTH}" height="{BOX_HEIGHT}" rx="4"/><text x="{}" y="{:.1}">{}</text>{close}"#,
+                xml(&text),
+                x + 6.0,
+                y + 4.0,
+                xml(&shorten(&text, TITLE_CHARS))
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Text for an SVG (XML) element or attribute.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,725 @@
+//! `ask`: a diagnosis one question at a time.
+//!
+//! The engine's [`wizard::step`] is stateless; this module keeps the history (what was
+//! answered, what the person did not know) so that "back" can undo any number of answers, and
+//! drives one of two front ends through the same loop ([`Frontend`]): [`terminal`] asks with
+//! inquire prompts on a terminal, [`lines`] reads one answer per line from a file or a pipe
+//! and prints every question and ranking as plain text, so a session can be scripted and
+//! tested. Both print the ranking after each answer and the same summary at the end, and
+//! both can write what was learned as a fact file that `triage diagnose` reads back.
+//!
+//! Nothing here decides anything: the ranking, the next question and when to stop come from
+//! the engine. Answers are parsed by [`FactReader::set_from_text`], the same code that reads
+//! `--fact NAME=VALUE`.
+
+mod lines;
+mod terminal;
+
+use super::{Outcome, UsageError, emit, load_valid};
+use crate::cli::AskArgs;
+use anstyle::Style;
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, IsTerminal as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use triage_engine::explain::percent;
+use triage_engine::report::{QuestionReport, Report, ReportOptions, SymptomReport};
+use triage_engine::search::{ResolveError, SearchHit, SearchIndex};
+use triage_engine::wizard::{self, Stop, WizardSettings, WizardStep};
+use triage_engine::{Engine, FactProblem, FactReader, FactSet, FactValue, Format};
+use triage_renderers::diagnosis::{duration, printable};
+use triage_rules::model::{FactId, FactType, SymptomId};
+
+const HEADING: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// Exit code after Ctrl-C, as shells report a process ended by SIGINT.
+const INTERRUPTED: u8 = 130;
+
+/// How many causes the ranking after each answer shows.
+const RANKING_LINES: usize = 3;
+/// How many causes and fixes the summary shows.
+const SUMMARY_LINES: usize = 5;
+
+/// What the person answered to one question (or asked for instead of answering).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Input {
+    /// A value, as typed; checked against the fact's type by the wizard.
+    Value(String),
+    DontKnow,
+    /// Undo the last answer.
+    Back,
+    /// Stop asking (`stop`, Esc).
+    Stop,
+    /// Ctrl-C: leave (after offering to save).
+    Interrupted,
+}
+
+/// Reads a typed answer: the words every front end understands, else a value.
+pub(crate) fn parse_input(text: &str, ty: &FactType) -> Input {
+    let trimmed = text.trim();
+    let lower = trimmed.to_lowercase().replace(['\u{2019}', '\''], "");
+    match lower.as_str() {
+        "?" | "dont know" | "dontknow" | "do not know" | "idk" | "dunno" => Input::DontKnow,
+        "back" | "undo" => Input::Back,
+        "stop" | "quit" => Input::Stop,
+        _ => Input::Value(normalise_value(trimmed, ty)),
+    }
+}
+
+/// Accepts the spellings people use for a type's values: `Y`/`No` for bools, enum values in
+/// any case. Anything else is passed on as typed, for the fact reader to judge.
+fn normalise_value(text: &str, ty: &FactType) -> String {
+    let lower = text.to_lowercase();
+    match ty {
+        FactType::Bool => match lower.as_str() {
+            "y" | "yes" | "true" => "yes".into(),
+            "n" | "no" | "false" => "no".into(),
+            _ => text.into(),
+        },
+        FactType::Enum(values) => values
+            .iter()
+            .find(|v| v.to_lowercase() == lower)
+            .cloned()
+            .unwrap_or_else(|| text.into()),
+        FactType::Set(values) => text
+            .split(',')
+            .map(|part| {
+                let part = part.trim();
+                values
+                    .iter()
+                    .find(|v| v.to_lowercase() == part.to_lowercase())
+                    .map_or(part, String::as_str)
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => text.into(),
+    }
+}
+
+/// One entry of the history, undone by "back".
+#[derive(Debug, Clone)]
+enum Answer {
+    /// A value was set; `previous` is restored on undo. `declined` is set when the value
+    /// means "not known" in the knowledge base (`unknown not_tried`), so it is not asked again.
+    Given { fact: FactId, text: String, previous: Option<FactValue>, declined: bool },
+    /// "Don't know".
+    Declined { fact: FactId },
+}
+
+impl Answer {
+    fn fact(&self) -> FactId {
+        match self {
+            Answer::Given { fact, .. } | Answer::Declined { fact } => *fact,
+        }
+    }
+}
+
+/// A session's state: the facts so far and how they came to be.
+#[derive(Debug)]
+pub(crate) struct Wizard<'e> {
+    engine: &'e Engine,
+    reader: FactReader<'e>,
+    symptom: SymptomId,
+    facts: FactSet,
+    declined: Vec<FactId>,
+    history: Vec<Answer>,
+    settings: WizardSettings,
+}
+
+impl<'e> Wizard<'e> {
+    fn new(engine: &'e Engine, symptom: SymptomId, seed: FactSet, confidence: f64) -> Self {
+        let mut facts = seed;
+        facts.symptom = Some(symptom);
+        Wizard {
+            engine,
+            reader: FactReader::new(engine.model()),
+            symptom,
+            facts,
+            declined: Vec::new(),
+            history: Vec::new(),
+            settings: WizardSettings { confidence },
+        }
+    }
+
+    fn step(&self) -> WizardStep {
+        wizard::step(self.engine, self.symptom, &self.facts, &self.declined, self.settings)
+    }
+
+    /// How many questions were answered (a "don't know" counts).
+    fn answered(&self) -> usize {
+        self.history.len()
+    }
+
+    /// Would `text` be a valid answer for `fact`? The problem if not.
+    fn check(&self, fact: FactId, text: &str) -> Result<(), FactProblem> {
+        let mut trial = FactSet::unknown(self.engine.model());
+        self.reader.set_from_text(&mut trial, &self.engine.model().fact(fact).name, text)
+    }
+
+    fn answer(&mut self, fact: FactId, text: &str) -> Result<(), FactProblem> {
+        let previous = self.facts.get(fact).cloned();
+        let name = &self.engine.model().fact(fact).name;
+        self.reader.set_from_text(&mut self.facts, name, text)?;
+        // A value the knowledge base reads as "not known" leaves the fact unknown: without
+        // this the same question would come straight back.
+        let declined = self.facts.get(fact).is_none();
+        if declined {
+            self.declined.push(fact);
+        }
+        self.history.push(Answer::Given { fact, text: text.to_string(), previous, declined });
+        Ok(())
+    }
+
+    fn decline(&mut self, fact: FactId) {
+        self.declined.push(fact);
+        self.history.push(Answer::Declined { fact });
+    }
+
+    /// Undoes the last answer; says which question it was, `None` when there is none.
+    fn back(&mut self) -> Option<String> {
+        let last = self.history.pop()?;
+        match &last {
+            Answer::Given { fact, previous, declined, .. } => {
+                self.facts.values[fact.index()].clone_from(previous);
+                if *declined {
+                    self.declined.pop();
+                }
+            }
+            Answer::Declined { .. } => {
+                self.declined.pop();
+            }
+        }
+        Some(self.question_name(last.fact()))
+    }
+
+    fn question_name(&self, fact: FactId) -> String {
+        let def = self.engine.model().fact(fact);
+        def.title.clone().unwrap_or_else(|| def.name.clone())
+    }
+
+    /// The answers so far, one `name = value` (or `name: don't know`) each.
+    fn answers_text(&self) -> Vec<String> {
+        let model = self.engine.model();
+        self.history
+            .iter()
+            .map(|answer| match answer {
+                Answer::Given { fact, text, declined: false, .. } => {
+                    format!("{} = {}", model.fact(*fact).name, printable(text))
+                }
+                Answer::Given { fact, text, declined: true, .. } => {
+                    format!("{} = {} (not known)", model.fact(*fact).name, printable(text))
+                }
+                Answer::Declined { fact } => format!("{}: don't know", model.fact(*fact).name),
+            })
+            .collect()
+    }
+
+    /// What was learned as a fact file: the facts given and answered, the symptom, and
+    /// `null` for each question nobody could answer (so an escalation sees it was asked).
+    fn fact_file(&self) -> serde_json::Value {
+        let model = self.engine.model();
+        let mut json = self.facts.to_json(model);
+        if let serde_json::Value::Object(object) = &mut json {
+            for fact in &self.declined {
+                object.entry(model.fact(*fact).name.clone()).or_insert(serde_json::Value::Null);
+            }
+        }
+        json
+    }
+
+    fn save(&self, path: &Path) -> Result<(), UsageError> {
+        let text = serde_json::to_string_pretty(&self.fact_file())
+            .map_err(|e| UsageError::Usage(e.to_string()))?;
+        std::fs::write(path, format!("{text}\n"))
+            .map_err(|e| UsageError::Usage(format!("cannot write `{}`: {e}", path.display())))
+    }
+
+    /// Something worth saving: facts given or answers.
+    fn learned_anything(&self) -> bool {
+        !self.history.is_empty() || self.facts.values.iter().any(Option::is_some)
+    }
+
+    fn symptom_name(&self) -> &str {
+        &self.engine.model().symptom(self.symptom).name
+    }
+
+    /// The fact file name suggested when none was given.
+    fn default_save_path(&self) -> PathBuf {
+        PathBuf::from(format!("triage-{}.json", self.symptom_name()))
+    }
+}
+
+/// How the questions ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Ending {
+    /// The engine stopped: confident, nothing worth asking, nothing to ask.
+    Engine(Stop),
+    /// The person asked to stop (or the answers ran out).
+    Stopped,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// What differs between asking on a terminal and reading answers from lines.
+pub(crate) trait Frontend {
+    /// The words typed to find the symptom; `None` when there are none (end of input, Esc).
+    fn search_query(&mut self) -> Result<Option<String>, UsageError>;
+    /// One of several symptoms matching a query; `None` to search again or give up.
+    fn choose_symptom(&mut self, hits: &[SearchHit]) -> Result<Option<SymptomId>, UsageError>;
+    /// The answer to the question about `fact`.
+    fn answer(
+        &mut self,
+        wizard: &Wizard<'_>,
+        number: usize,
+        question: &QuestionReport,
+        fact: FactId,
+    ) -> Result<Input, UsageError>;
+    /// An answer the fact's type does not accept; the same question is asked again.
+    fn rejected(&mut self, problem: &FactProblem) -> Result<(), UsageError>;
+    /// The width to fit the rankings' lines to; `None` leaves them whole.
+    fn width(&self) -> Option<usize>;
+    /// After the summary: the guide, the plan, saving, leaving.
+    fn finish(
+        &mut self,
+        wizard: &Wizard<'_>,
+        ending: &Ending,
+        save: Option<&Path>,
+    ) -> Result<ExitCode, UsageError>;
+}
+
+pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
+    if !(args.confidence > 0.0 && args.confidence <= 1.0) {
+        return Err(UsageError::Usage(format!(
+            "--confidence must be above 0 and at most 1, got {}",
+            args.confidence
+        )));
+    }
+    let engine = match load_valid(kb) {
+        Ok((_, model)) => Engine::new(model),
+        Err(code) => return Ok(code),
+    };
+    let reader = FactReader::new(engine.model());
+    let seed = match &args.facts {
+        None => FactSet::unknown(engine.model()),
+        Some(path) if path == Path::new("-") => {
+            return Err(UsageError::Usage(
+                "--facts needs a file: standard input is where the answers come from".into(),
+            ));
+        }
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
+            match reader.read(&text, Format::from_path(path)) {
+                Ok(facts) => facts,
+                Err(e) => {
+                    anstream::eprintln!("{}: {e}", path.display());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    };
+    let answers_from_stdin = args.answers.as_deref().is_some_and(|p| p == Path::new("-"));
+    if args.answers.is_none() && std::io::stdin().is_terminal() {
+        let mut frontend = terminal::Terminal::new(engine.model());
+        return session(&engine, args, seed, &mut frontend);
+    }
+    let input: Box<dyn BufRead> = match &args.answers {
+        Some(path) if !answers_from_stdin => {
+            Box::new(BufReader::new(std::fs::File::open(path).map_err(|e| {
+                UsageError::Usage(format!("cannot read `{}`: {e}", path.display()))
+            })?))
+        }
+        _ => Box::new(BufReader::new(std::io::stdin())),
+    };
+    let mut frontend = lines::Lines::new(input);
+    session(&engine, args, seed, &mut frontend)
+}
+
+/// Finds the symptom, asks until the engine or the person stops, prints the summary.
+fn session(engine: &Engine, args: &AskArgs, seed: FactSet, frontend: &mut dyn Frontend) -> Outcome {
+    let Some(symptom) = find_symptom(engine, &args.query, &seed, frontend)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let mut wizard = Wizard::new(engine, symptom, seed, args.confidence);
+    let def = engine.model().symptom(symptom);
+    emit(&format!("{}{}{} ({})\n", HEADING.render(), def.title, HEADING.render_reset(), def.name))?;
+    let known = wizard.facts.values.iter().filter(|v| v.is_some()).count();
+    if known > 0 {
+        let plural = if known == 1 { "" } else { "s" };
+        emit(&format!("{known} fact{plural} known from {}\n", fact_file_name(args)))?;
+    }
+    let ending = ask_questions(&mut wizard, frontend)?;
+    if ending != Ending::Interrupted {
+        emit(&summary(&wizard, &ending, frontend.width()))?;
+    }
+    frontend.finish(&wizard, &ending, args.save.as_deref())
+}
+
+fn fact_file_name(args: &AskArgs) -> String {
+    args.facts.as_ref().map_or_else(|| "the fact file".into(), |p| format!("`{}`", p.display()))
+}
+
+/// The symptom: named or searched for on the command line, else the fact file's, else the
+/// one symptom the facts show, else whatever the person searches for.
+fn find_symptom(
+    engine: &Engine,
+    query: &[String],
+    seed: &FactSet,
+    frontend: &mut dyn Frontend,
+) -> Result<Option<SymptomId>, UsageError> {
+    let index = SearchIndex::new(engine.model());
+    let query = query.join(" ");
+    if !query.trim().is_empty() {
+        return resolve(&index, &query, frontend);
+    }
+    if let Some(symptom) = seed.symptom {
+        return Ok(Some(symptom));
+    }
+    if seed.values.iter().any(Option::is_some) {
+        let diagnosis = engine.diagnose(seed);
+        match diagnosis.symptoms.as_slice() {
+            [] => {}
+            [only] => return Ok(Some(only.symptom)),
+            several => {
+                let model = engine.model();
+                let hits: Vec<SearchHit> = several
+                    .iter()
+                    .map(|s| SearchHit {
+                        id: s.symptom,
+                        symptom: model.symptom(s.symptom).name.clone(),
+                        title: model.symptom(s.symptom).title.clone(),
+                        score: 0.0,
+                        matched: vec!["the facts show it".into()],
+                    })
+                    .collect();
+                if let Some(symptom) = frontend.choose_symptom(&hits)? {
+                    return Ok(Some(symptom));
+                }
+            }
+        }
+    }
+    loop {
+        let Some(query) = frontend.search_query()? else {
+            anstream::eprintln!("no symptom chosen: nothing to ask");
+            return Ok(None);
+        };
+        if query.trim().is_empty() {
+            continue;
+        }
+        match index.resolve(&query) {
+            Ok(symptom) => return Ok(Some(symptom)),
+            Err(ResolveError::NoMatch { .. }) => {
+                emit(&format!(
+                    "Nothing matches `{}`; try an error code or other words.\n",
+                    printable(&query)
+                ))?;
+            }
+            Err(ResolveError::Ambiguous { hits, .. }) => {
+                if let Some(symptom) = frontend.choose_symptom(&hits)? {
+                    return Ok(Some(symptom));
+                }
+            }
+        }
+    }
+}
+
+/// A query from the command line: one symptom, a choice among several, or exit 1.
+fn resolve(
+    index: &SearchIndex,
+    query: &str,
+    frontend: &mut dyn Frontend,
+) -> Result<Option<SymptomId>, UsageError> {
+    match index.resolve(query) {
+        Ok(symptom) => Ok(Some(symptom)),
+        Err(e @ ResolveError::NoMatch { .. }) => {
+            anstream::eprintln!("{e}");
+            Ok(None)
+        }
+        Err(ResolveError::Ambiguous { hits, .. }) => {
+            let chosen = frontend.choose_symptom(&hits)?;
+            if chosen.is_none() {
+                anstream::eprintln!("no symptom chosen: nothing to ask");
+            }
+            Ok(chosen)
+        }
+    }
+}
+
+/// Asks until the engine stops or the person does; prints the ranking before each question.
+fn ask_questions(
+    wizard: &mut Wizard<'_>,
+    frontend: &mut dyn Frontend,
+) -> Result<Ending, UsageError> {
+    loop {
+        let step = wizard.step();
+        emit(&ranking(&step.ranking, wizard.answered(), frontend.width()))?;
+        let (Some(question), Some(fact)) = (&step.question, step.question_fact) else {
+            return Ok(step.stop.map_or(Ending::Stopped, Ending::Engine));
+        };
+        let number = wizard.answered() + 1;
+        loop {
+            match frontend.answer(wizard, number, question, fact)? {
+                Input::Value(text) => match wizard.answer(fact, &text) {
+                    Ok(()) => break,
+                    Err(problem) => frontend.rejected(&problem)?,
+                },
+                Input::DontKnow => {
+                    wizard.decline(fact);
+                    break;
+                }
+                Input::Back => match wizard.back() {
+                    Some(undone) => {
+                        emit(&format!("Undone: {undone}\n"))?;
+                        break;
+                    }
+                    None => emit("Nothing to undo: this is the first question.\n")?,
+                },
+                Input::Stop => return Ok(Ending::Stopped),
+                Input::Interrupted => return Ok(Ending::Interrupted),
+            }
+        }
+    }
+}
+
+/// The top causes, one line each: percentage, title, the reason in a few words.
+fn ranking(report: &SymptomReport, answered: usize, width: Option<usize>) -> String {
+    let mut out = String::new();
+    let heading = match answered {
+        0 => "Likely causes now:".to_string(),
+        1 => "Likely causes after 1 answer:".to_string(),
+        n => format!("Likely causes after {n} answers:"),
+    };
+    let _ = writeln!(out, "\n{}{heading}{}", DIM.render(), DIM.render_reset());
+    ranking_lines(&mut out, report, RANKING_LINES, width);
+    out
+}
+
+/// One line per cause; with a `width`, the reason (then the title) is cut to fit it.
+fn ranking_lines(out: &mut String, report: &SymptomReport, count: usize, width: Option<usize>) {
+    let mut shown = 0;
+    for cause in report.causes.iter().filter(|c| !c.ruled_out).take(count) {
+        let lead = format!("  {:>5}  {}", percent(cause.posterior), cause.title);
+        let reason =
+            cause.reason.as_deref().map(|r| format!(" — {}", plain(r))).unwrap_or_default();
+        let (lead, reason) = match width {
+            Some(width) => {
+                let lead = cut(&lead, width.saturating_sub(1));
+                let room = width.saturating_sub(1).saturating_sub(lead.chars().count());
+                let reason = if room > 8 { cut(&reason, room) } else { String::new() };
+                (lead, reason)
+            }
+            None => (lead, reason),
+        };
+        let _ = writeln!(out, "{lead}{}{reason}{}", DIM.render(), DIM.render_reset());
+        shown += 1;
+    }
+    if report.unlisted >= 0.05 || shown == 0 {
+        let _ = writeln!(
+            out,
+            "  {:>5}  a cause the knowledge base does not list",
+            percent(report.unlisted)
+        );
+    }
+}
+
+/// The ending, the ranking, the repair order and the answers.
+fn summary(wizard: &Wizard<'_>, ending: &Ending, width: Option<usize>) -> String {
+    let mut out = String::new();
+    let why = match ending {
+        Ending::Engine(stop) => stop.describe(),
+        Ending::Stopped => "stopped asking".into(),
+        Ending::Interrupted => "interrupted".into(),
+    };
+    let _ = writeln!(out, "\n{}Done:{} {why}.", HEADING.render(), HEADING.render_reset());
+    let engine = wizard.engine;
+    let diagnosis = engine.diagnose(&wizard.facts);
+    let report = Report::new(engine, &wizard.facts, &diagnosis, ReportOptions::FULL);
+    let Some(symptom) = report.symptoms.iter().find(|s| s.symptom == wizard.symptom_name()) else {
+        return out;
+    };
+    let _ = writeln!(out, "\nMost likely causes:");
+    ranking_lines(&mut out, symptom, SUMMARY_LINES, width);
+    if let Some(repair) = &symptom.repair
+        && !repair.steps.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "\nRepair order (expected time to resolution {}, fixes it {} of the time):",
+            duration(repair.expected_seconds),
+            percent(repair.coverage)
+        );
+        for (i, step) in repair.steps.iter().take(SUMMARY_LINES).enumerate() {
+            let _ = writeln!(
+                out,
+                "  {:>2}. {} ({}) — {}, {} chance it is the fix",
+                i + 1,
+                step.title,
+                step.fix,
+                duration(step.cost_seconds),
+                percent(step.probability)
+            );
+        }
+        if repair.steps.len() > SUMMARY_LINES {
+            let _ = writeln!(out, "      … {} more", repair.steps.len() - SUMMARY_LINES);
+        }
+    }
+    let answers = wizard.answers_text();
+    if !answers.is_empty() {
+        let _ = writeln!(out, "\nAnswers: {}", answers.join("; "));
+    }
+    out
+}
+
+/// The commands that take the case further, with the saved fact file.
+fn next_commands(wizard: &Wizard<'_>, saved: &Path) -> String {
+    let symptom = wizard.symptom_name();
+    let file = saved.display();
+    format!(
+        "  triage guide {symptom} --facts {file}    the repair guide for this case\n  \
+         triage plan {file} --symptom {symptom}    the repair plan as a PowerShell script\n  \
+         triage diagnose {file} --explain    the whole diagnosis, every finding\n"
+    )
+}
+
+/// The repair guide for the case so far, in Markdown (which reads as plain text).
+fn guide(wizard: &Wizard<'_>) -> Result<String, String> {
+    use triage_renderers::guide::{Format as PageFormat, Guide, Links, Templates};
+    let templates = Templates::builtin().map_err(|e| e.to_string())?;
+    Guide::new(wizard.engine, &wizard.facts, wizard.symptom, Links::Anchors)
+        .render(PageFormat::Markdown, &templates)
+        .map_err(|e| e.to_string())
+}
+
+/// The repair plan for the case so far, as a PowerShell script.
+fn plan(wizard: &Wizard<'_>) -> Result<String, String> {
+    use triage_renderers::plan::{RepairPlan, powershell};
+    RepairPlan::new(wizard.engine, &wizard.facts, Some(wizard.symptom_name()))
+        .and_then(|p| powershell::render(&p))
+        .map_err(|e| e.to_string())
+}
+
+/// The type of answer a question expects, in words.
+fn expected(ty: &FactType) -> String {
+    match ty {
+        FactType::Bool => "yes or no".into(),
+        FactType::Int => "a whole number, hex (0x904) or decimal".into(),
+        FactType::Number => "a number".into(),
+        FactType::String => "text".into(),
+        FactType::Version => "a version such as 10.0.26100".into(),
+        FactType::Enum(values) => format!("one of: {}", values.join(", ")),
+        FactType::Set(values) => {
+            format!("any of, separated by commas: {}", values.join(", "))
+        }
+    }
+}
+
+/// `text` cut to `width` characters, ending in `…` when it was longer.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `text` in lines of at most `width` characters (longer words stay whole), each after
+/// `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
+/// Where the fact is found and what it costs to find, for the question's heading.
+fn question_context(question: &QuestionReport) -> String {
+    let mut parts = Vec::new();
+    if !question.places.is_empty() {
+        let places: Vec<&str> =
+            question.places.iter().map(|p| triage_renderers::guide::place_words(*p)).collect();
+        parts.push(places.join(" or "));
+    }
+    parts.push(format!("about {}", duration(question.cost_seconds)));
+    parts.join(", ")
+}
+
+/// Author-written Markdown (ask texts, titles, reasons) as plain text for a terminal or a
+/// prompt line: emphasis markers dropped, code kept between backticks, paragraphs and list
+/// items on their own lines, control characters escaped.
+fn plain(markdown: &str) -> String {
+    let mut out = String::new();
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(text) | Event::Html(text) | Event::InlineHtml(text) => {
+                // Lines of a code block stay lines; every other control character is escaped.
+                let lines: Vec<String> = text.split('\n').map(printable).collect();
+                out.push_str(&lines.join("\n"));
+            }
+            Event::Code(code) => {
+                let _ = write!(out, "`{}`", printable(&code));
+            }
+            Event::SoftBreak => out.push(' '),
+            Event::Start(Tag::Item) => out.push_str("- "),
+            Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::Heading(_),
+            ) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_in_ask_texts_is_stripped_for_plain_output() {
+        assert_eq!(
+            plain("In the error window click *Show details*. What is the **Error code**?"),
+            "In the error window click Show details. What is the Error code?"
+        );
+        assert_eq!(plain("Does `ping <name>` answer?"), "Does `ping <name>` answer?");
+        assert_eq!(plain("- one\n- two"), "- one\n- two");
+        assert_eq!(plain("run:\n\n    ping a\n    ping b\n"), "run:\nping a\nping b");
+        assert_eq!(plain("a \u{1b}[2J b"), "a \\u{1b}[2J b", "no escape reaches the terminal");
+    }
+
+    #[test]
+    fn answers_words_and_spellings() {
+        assert_eq!(parse_input(" ? ", &FactType::Bool), Input::DontKnow);
+        assert_eq!(parse_input("Don't know", &FactType::Int), Input::DontKnow);
+        assert_eq!(parse_input("BACK", &FactType::Int), Input::Back);
+        assert_eq!(parse_input("stop", &FactType::Int), Input::Stop);
+        assert_eq!(parse_input("Y", &FactType::Bool), Input::Value("yes".into()));
+        let ty = FactType::Enum(vec!["internal_error".into(), "other".into()]);
+        assert_eq!(parse_input("Internal_Error", &ty), Input::Value("internal_error".into()));
+        let set = FactType::Set(vec!["update".into(), "vpn".into()]);
+        assert_eq!(parse_input("Update, VPN", &set), Input::Value("update,vpn".into()));
+        assert_eq!(parse_input("0x904", &FactType::Int), Input::Value("0x904".into()));
+    }
+
+    #[test]
+    fn long_lines_are_cut_to_the_width() {
+        assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abcdefg", 6), "abcde…");
+        assert_eq!(wrap("aa bb cc", 5, "> "), "> aa bb\n> cc\n");
+    }
+}

@@ -1,0 +1,369 @@
+//! `ask` on a terminal: inquire prompts (drawn on stderr), the transcript on stdout.
+//!
+//! A bool or enum question is a `Select` of its answers (with how likely the engine thinks
+//! each is) plus Don't know, Back and Stop asking; other types are a `Text` prompt whose
+//! validator is the fact reader itself, so a bad value is refused in place with the reason.
+//! Esc stops asking; Ctrl-C (inquire's `OperationInterrupted`, the terminal already restored)
+//! leaves after offering to save what was learned.
+
+use super::{
+    Ending, Frontend, INTERRUPTED, Input, Wizard, expected, guide, next_commands, parse_input,
+    plain, plan, question_context,
+};
+use crate::commands::{UsageError, emit};
+use inquire::error::{CustomUserError, InquireError};
+use inquire::validator::Validation;
+use inquire::{Confirm, Select, Text};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use triage_engine::FactProblem;
+use triage_engine::explain::percent;
+use triage_engine::report::QuestionReport;
+use triage_engine::search::SearchHit;
+use triage_rules::model::{FactId, FactType, Model, SymptomId};
+
+const SELECT_HELP: &str =
+    "↑↓ move, Enter answers, type to filter · Esc stops asking · Ctrl-C quits";
+/// The most options a list shows at once.
+const PAGE: usize = 16;
+
+/// One line of a list: what it shows and what choosing it means.
+#[derive(Debug, Clone)]
+struct Choice<T> {
+    label: String,
+    value: T,
+}
+
+/// What a list shows once answered: the choice without its percentage.
+#[allow(clippy::needless_pass_by_value)] // the signature inquire's formatters have
+fn answered<T>(option: inquire::list_option::ListOption<&Choice<T>>) -> String {
+    option.value.label.split("  ").next().unwrap_or_default().to_string()
+}
+
+impl<T> fmt::Display for Choice<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Terminal<'m> {
+    model: &'m Model,
+}
+
+impl<'m> Terminal<'m> {
+    pub(crate) fn new(model: &'m Model) -> Self {
+        Terminal { model }
+    }
+
+    fn select_answer(
+        question: &QuestionReport,
+        message: &str,
+        ty: &FactType,
+    ) -> Result<Input, InquireError> {
+        let likely = |label: &str| {
+            question
+                .answers
+                .iter()
+                .find(|a| a.answer == label)
+                .map(|a| format!("  {}", percent(a.probability)))
+                .unwrap_or_default()
+        };
+        let mut choices: Vec<Choice<Input>> = match ty {
+            FactType::Bool => vec![
+                Choice {
+                    label: format!("Yes{}", likely("yes")),
+                    value: Input::Value("yes".into()),
+                },
+                Choice { label: format!("No{}", likely("no")), value: Input::Value("no".into()) },
+            ],
+            FactType::Enum(values) => values
+                .iter()
+                .map(|v| Choice {
+                    label: format!("{v}{}", likely(v)),
+                    value: Input::Value(v.clone()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        choices.push(Choice { label: "Don't know".into(), value: Input::DontKnow });
+        choices.push(Choice { label: "Back (undo the last answer)".into(), value: Input::Back });
+        choices.push(Choice { label: "Stop asking".into(), value: Input::Stop });
+        let page = choices.len().min(PAGE);
+        Select::new(message, choices)
+            .with_help_message(SELECT_HELP)
+            .with_page_size(page)
+            .with_formatter(&answered)
+            .prompt()
+            .map(|c| c.value)
+    }
+
+    fn text_answer(
+        wizard: &Wizard<'_>,
+        message: &str,
+        fact: FactId,
+        ty: &FactType,
+    ) -> Result<Input, InquireError> {
+        let help = format!("{} · ? don't know · back · Esc stops asking", expected(ty));
+        let validator = move |text: &str| -> Result<Validation, CustomUserError> {
+            Ok(match parse_input(text, ty) {
+                Input::Value(value) if value.is_empty() => {
+                    Validation::Invalid("type an answer, or ? if you don't know".into())
+                }
+                Input::Value(value) => match wizard.check(fact, &value) {
+                    Ok(()) => Validation::Valid,
+                    Err(problem) => Validation::Invalid(problem.to_string().into()),
+                },
+                _ => Validation::Valid,
+            })
+        };
+        Text::new(message)
+            .with_help_message(&help)
+            .with_validator(validator)
+            .prompt()
+            .map(|text| parse_input(&text, ty))
+    }
+
+    /// Asks for a file name and writes the facts there; `None` when the person declined.
+    fn save_prompt(wizard: &Wizard<'_>, suggested: &Path) -> Result<Option<PathBuf>, UsageError> {
+        let initial = suggested.display().to_string();
+        let answer = Text::new("Save to:")
+            .with_initial_value(&initial)
+            .with_help_message("a fact file (JSON) that triage diagnose reads · Esc: don't save")
+            .with_validator(|text: &str| -> Result<Validation, CustomUserError> {
+                Ok(if text.trim().is_empty() {
+                    Validation::Invalid("type a file name".into())
+                } else {
+                    Validation::Valid
+                })
+            })
+            .prompt();
+        match answer {
+            Ok(path) => {
+                let path = PathBuf::from(path.trim());
+                match wizard.save(&path) {
+                    Ok(()) => {
+                        emit(&format!("Saved what was learned to {}.\n", path.display()))?;
+                        Ok(Some(path))
+                    }
+                    Err(e) => {
+                        emit(&format!("Not saved: {e}\n"))?;
+                        Ok(None)
+                    }
+                }
+            }
+            Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => Ok(None),
+            Err(e) => Err(prompt_error(e)),
+        }
+    }
+}
+
+impl Terminal<'_> {
+    /// After Ctrl-C: offers to save what was learned, then leaves with exit code 130.
+    fn leave(wizard: &Wizard<'_>, suggested: &Path) -> Result<ExitCode, UsageError> {
+        emit("\nInterrupted.\n")?;
+        if wizard.learned_anything() {
+            match Confirm::new("Save what was learned to a fact file before leaving?")
+                .with_default(true)
+                .with_help_message("y saves, n or Esc leaves without saving")
+                .prompt()
+            {
+                Ok(true) => {
+                    Self::save_prompt(wizard, suggested)?;
+                }
+                Ok(false)
+                | Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => {}
+                Err(e) => return Err(prompt_error(e)),
+            }
+        }
+        Ok(ExitCode::from(INTERRUPTED))
+    }
+
+    /// Asks for a file name and writes `text` there; `None` when the person declined.
+    fn write_prompt(text: &str, suggested: &Path) -> Result<Option<PathBuf>, UsageError> {
+        let initial = suggested.display().to_string();
+        match Text::new("Write to:")
+            .with_initial_value(&initial)
+            .with_help_message("Esc: don't write")
+            .prompt()
+        {
+            Ok(path) if !path.trim().is_empty() => {
+                let path = PathBuf::from(path.trim());
+                match std::fs::write(&path, text) {
+                    Ok(()) => Ok(Some(path)),
+                    Err(e) => {
+                        emit(&format!("Not written: cannot write `{}`: {e}\n", path.display()))?;
+                        Ok(None)
+                    }
+                }
+            }
+            Ok(_) | Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => {
+                Ok(None)
+            }
+            Err(e) => Err(prompt_error(e)),
+        }
+    }
+}
+
+/// A prompt that failed for another reason than Esc or Ctrl-C (the terminal went away).
+fn prompt_error(e: InquireError) -> UsageError {
+    match e {
+        InquireError::IO(e) => UsageError::Io(e),
+        other => UsageError::Usage(format!("the terminal prompt failed: {other}")),
+    }
+}
+
+impl Frontend for Terminal<'_> {
+    fn search_query(&mut self) -> Result<Option<String>, UsageError> {
+        match Text::new("What do you see? (an error code such as 0x904, or words of the message)")
+            .with_help_message("Enter searches · Esc or Ctrl-C leaves")
+            .prompt()
+        {
+            Ok(query) => Ok(Some(query)),
+            Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => Ok(None),
+            Err(e) => Err(prompt_error(e)),
+        }
+    }
+
+    fn choose_symptom(&mut self, hits: &[SearchHit]) -> Result<Option<SymptomId>, UsageError> {
+        let mut choices: Vec<Choice<Option<SymptomId>>> = hits
+            .iter()
+            .map(|hit| Choice {
+                label: format!("{} ({})", hit.title, hit.matched.join(", ")),
+                value: Some(hit.id),
+            })
+            .collect();
+        choices.push(Choice { label: "None of these".into(), value: None });
+        let page = choices.len().min(PAGE);
+        match Select::new("Several symptoms match. Which one do you see?", choices)
+            .with_help_message("↑↓ move, Enter chooses, type to filter · Esc: none of these")
+            .with_page_size(page)
+            .prompt()
+        {
+            Ok(choice) => Ok(choice.value),
+            Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => Ok(None),
+            Err(e) => Err(prompt_error(e)),
+        }
+    }
+
+    fn answer(
+        &mut self,
+        wizard: &Wizard<'_>,
+        number: usize,
+        question: &QuestionReport,
+        fact: FactId,
+    ) -> Result<Input, UsageError> {
+        let def = self.model.fact(fact);
+        let title = def.title.as_deref().map_or_else(|| def.name.clone(), plain);
+        emit(&format!("\nQuestion {number} · {title} · {}\n", question_context(question)))?;
+        let message = def.ask.as_deref().map_or_else(|| format!("{title}?"), plain);
+        let answer = match &def.ty {
+            ty @ (FactType::Bool | FactType::Enum(_)) => {
+                Self::select_answer(question, &message, ty)
+            }
+            ty => Self::text_answer(wizard, &message, fact, ty),
+        };
+        match answer {
+            Ok(input) => Ok(input),
+            Err(InquireError::OperationCanceled) => Ok(Input::Stop),
+            Err(InquireError::OperationInterrupted) => Ok(Input::Interrupted),
+            Err(e) => Err(prompt_error(e)),
+        }
+    }
+
+    fn rejected(&mut self, problem: &FactProblem) -> Result<(), UsageError> {
+        emit(&format!("Not accepted: {problem}\n"))
+    }
+
+    fn width(&self) -> Option<usize> {
+        crossterm::terminal::size()
+            .ok()
+            .map(|(columns, _)| usize::from(columns))
+            .filter(|w| *w >= 40)
+    }
+
+    fn finish(
+        &mut self,
+        wizard: &Wizard<'_>,
+        ending: &Ending,
+        save: Option<&Path>,
+    ) -> Result<ExitCode, UsageError> {
+        let suggested = save.map_or_else(|| wizard.default_save_path(), Path::to_path_buf);
+        if *ending == Ending::Interrupted {
+            return Self::leave(wizard, &suggested);
+        }
+        let mut saved: Option<PathBuf> = None;
+        if let Some(path) = save {
+            wizard.save(path)?;
+            emit(&format!("\nSaved what was learned to {}.\n", path.display()))?;
+            saved = Some(path.to_path_buf());
+        }
+        loop {
+            let choices = vec![
+                Choice { label: "Show the repair guide for this case".into(), value: Next::Guide },
+                Choice {
+                    label: "Write the repair plan (a PowerShell script) to a file".into(),
+                    value: Next::Plan,
+                },
+                Choice { label: "Save what was learned to a fact file".into(), value: Next::Save },
+                Choice { label: "Quit".into(), value: Next::Quit },
+            ];
+            let choice = match Select::new("What next?", choices)
+                .with_help_message("↑↓ move, Enter chooses · Esc quits")
+                .prompt()
+            {
+                Ok(choice) => choice.value,
+                Err(InquireError::OperationCanceled) => Next::Quit,
+                Err(InquireError::OperationInterrupted) if saved.is_none() => {
+                    return Self::leave(wizard, &suggested);
+                }
+                Err(InquireError::OperationInterrupted) => return Ok(ExitCode::from(INTERRUPTED)),
+                Err(e) => return Err(prompt_error(e)),
+            };
+            match choice {
+                Next::Quit => {
+                    if let Some(path) = &saved {
+                        emit(&format!(
+                            "\nLater, with the saved facts:\n{}",
+                            next_commands(wizard, path)
+                        ))?;
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Next::Save => {
+                    if let Some(path) = Self::save_prompt(wizard, &suggested)? {
+                        saved = Some(path);
+                    }
+                }
+                Next::Guide => match guide(wizard) {
+                    Ok(page) => emit(&format!("\n{page}\n"))?,
+                    Err(e) => emit(&format!("No guide: {e}\n"))?,
+                },
+                Next::Plan => match plan(wizard) {
+                    Ok(script) => {
+                        let suggested =
+                            PathBuf::from(format!("triage-plan-{}.ps1", wizard.symptom_name()));
+                        if let Some(path) = Self::write_prompt(&script, &suggested)? {
+                            emit(&format!(
+                                "Wrote the plan to {}. It is a dry run unless given -Apply:\n  \
+                                 powershell -File {} [-Apply]\n",
+                                path.display(),
+                                path.display()
+                            ))?;
+                        }
+                    }
+                    Err(e) => emit(&format!("No plan: {e}\n"))?,
+                },
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Next {
+    Guide,
+    Plan,
+    Save,
+    Quit,
+}

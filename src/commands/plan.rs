@@ -1,0 +1,109 @@
+//! `plan` and `collect`: read facts (plan), call the renderers, write the script.
+
+use super::{Outcome, UsageError, emit, load_valid};
+use crate::cli::{CollectArgs, CollectShell, PlanArgs, PlanShell};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use triage_engine::{Engine, FactReader, Format};
+use triage_renderers::collect;
+use triage_renderers::plan::{self, RepairPlan};
+use triage_rules::ast::Shell;
+
+pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
+    if args.schema {
+        let schema = serde_json::to_string_pretty(&plan::json::schema())
+            .map_err(|e| UsageError::Usage(e.to_string()))?;
+        write_output(args.output.as_deref(), &format!("{schema}\n"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(path) = &args.facts else {
+        return Err(UsageError::Usage("no fact file given (or - for standard input)".into()));
+    };
+    let engine = match load_valid(kb) {
+        Ok((_, model)) => Engine::new(model),
+        Err(code) => return Ok(code),
+    };
+    let (text, format) = read_fact_file(path)?;
+    let facts = match FactReader::new(engine.model()).read(&text, format) {
+        Ok(facts) => facts,
+        Err(e) => {
+            anstream::eprintln!("{}: {e}", path.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let rendered =
+        RepairPlan::new(&engine, &facts, args.symptom.as_deref()).and_then(|p| match args.shell {
+            PlanShell::Powershell => plan::powershell::render(&p),
+            PlanShell::Bash => plan::bash::render(&p),
+            PlanShell::Json => Ok(plan::json::render(&p)),
+        });
+    match rendered {
+        Ok(script) => {
+            write_output(args.output.as_deref(), &script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ plan::PlanError::UnknownSymptom { .. }) => Err(UsageError::Usage(e.to_string())),
+        Err(e) => {
+            anstream::eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+pub fn collect(kb: Option<PathBuf>, args: &CollectArgs) -> Outcome {
+    let model = match load_valid(kb) {
+        Ok((_, model)) => model,
+        Err(code) => return Ok(code),
+    };
+    let shell = match args.shell {
+        CollectShell::Powershell => Shell::Powershell,
+        CollectShell::Bash => Shell::Bash,
+    };
+    let facts = match &args.symptom {
+        None => collect::all_facts(&model),
+        Some(name) => {
+            collect::facts_of_symptom(&model, name).map_err(|e| UsageError::Usage(e.to_string()))?
+        }
+    };
+    match collect::render(&model, &facts, shell) {
+        Ok(script) => {
+            write_output(args.output.as_deref(), &script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            anstream::eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<(), UsageError> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| UsageError::Usage(format!("cannot write `{}`: {e}", path.display()))),
+        None => emit(text),
+    }
+}
+
+/// The text of a fact file and its format (from the extension; sniffed for stdin).
+fn read_fact_file(path: &Path) -> Result<(String, Format), UsageError> {
+    let stdin = path == Path::new("-");
+    let bytes = if stdin {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        bytes
+    } else {
+        std::fs::read(path)
+            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        UsageError::Usage(format!(
+            "`{}` is not UTF-8 (bad byte at {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let format = if stdin { Format::sniff(&text) } else { Format::from_path(path) };
+    Ok((text, format))
+}

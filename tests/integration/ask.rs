@@ -1,0 +1,295 @@
+//! `ask` without a terminal, on the embedded Remote Desktop knowledge base: answers one per
+//! line on stdin or from `--answers`, every question and ranking printed as plain text. The
+//! terminal front end is driven by `tests/tmux/ask.sh` (run by the last test when tmux is
+//! installed).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+/// The 0x904 story: an internal error, default `MachineKeys` permissions, TLS 1.2 off on the server.
+/// The engine is then sure enough of disabled TLS versions / cipher suites to stop.
+const STORY: &str = "internal_error\nyes\nno\n";
+const CONFIDENT: &str = "Done: tls_protocol_or_cipher_disabled is";
+
+fn triage() -> Command {
+    let mut cmd = Command::cargo_bin("triage").unwrap();
+    cmd.env_remove("TRIAGE_KB").env("NO_COLOR", "1");
+    cmd
+}
+
+fn ask(args: &[&str], stdin: &str) -> (String, String, Option<i32>) {
+    let output = triage().arg("ask").args(args).write_stdin(stdin).output().unwrap();
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+        output.status.code(),
+    )
+}
+
+/// The facts asked about, in order, from the `Question N: title (fact)` lines.
+fn questions(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("Question "))
+        .filter_map(|l| l.rsplit_once('(').map(|(_, fact)| fact.trim_end_matches(')').to_string()))
+        .collect()
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
+    let (stdout, stderr, code) = ask(&["0x904"], STORY);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
+    assert_eq!(
+        questions(&stdout),
+        ["error_message", "machinekeys_acl_default", "tls12_server_enabled"],
+        "{stdout}"
+    );
+    // The ask text's Markdown is stripped; the question says where and how long.
+    assert!(stdout.contains("  Which message do you see? (pick the closest)\n"), "{stdout}");
+    assert!(stdout.contains("on the client, about 10s"), "{stdout}");
+    // A ranking after every answer, each line a percentage, a title and the reason.
+    assert!(stdout.contains("Likely causes after 3 answers:"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "TLS versions or cipher suites disabled by hardening — `tls12_server_enabled == false` holds"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains(CONFIDENT), "{stdout}");
+    assert!(stdout.contains("Repair order (expected time to resolution"), "{stdout}");
+    assert!(
+        stdout.contains("1. Re-enable TLS 1.2 on the server (enable_tls12_server)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "Answers: error_message = internal_error; machinekeys_acl_default = yes; tls12_server_enabled = no"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn back_undoes_answers_and_dont_knows_any_number_of_times() {
+    let (stdout, stderr, code) = ask(&["rdp_0x904_0x7"], "internal_error\n?\nback\nback\nback\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    let asked = questions(&stdout);
+    assert_eq!(asked.len(), 6, "{stdout}");
+    assert_eq!(asked[0], "error_message");
+    assert_eq!(asked[1], "machinekeys_acl_default");
+    assert_ne!(asked[2], "machinekeys_acl_default", "a don't know is not asked again");
+    assert_eq!(asked[3], "machinekeys_acl_default", "back undoes the don't know");
+    assert_eq!(asked[4], "error_message", "back again undoes the first answer");
+    assert_eq!(asked[5], "error_message", "nothing left to undo: the same question again");
+    assert!(
+        stdout.contains(
+            "Undone: The MachineKeys folder and the RDP key file have their default permissions"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Nothing to undo: this is the first question."), "{stdout}");
+    assert!(stdout.contains("Done: stopped asking."), "{stdout}");
+    assert!(!stdout.contains("\nAnswers:"), "everything was undone: {stdout}");
+}
+
+#[test]
+fn dont_know_moves_on_and_is_saved_as_unknown() {
+    let scratch = tempfile::tempdir().unwrap();
+    let save = scratch.path().join("case.json");
+    let (stdout, stderr, code) =
+        ask(&["0x904", "--save", save.to_str().unwrap()], "internal_error\ndont know\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    let asked = questions(&stdout);
+    assert_eq!(asked.len(), 3, "{stdout}");
+    assert!(
+        stdout.contains(
+            "Answers: error_message = internal_error; machinekeys_acl_default: don't know"
+        ),
+        "{stdout}"
+    );
+    let facts = read_json(&save);
+    assert_eq!(facts["symptom"], "rdp_0x904_0x7");
+    assert_eq!(facts["error_message"], "internal_error");
+    assert!(facts["machinekeys_acl_default"].is_null(), "asked, not known: {facts}");
+    assert!(facts.get(&asked[2]).is_none(), "the question stopped at is not in the file: {facts}");
+}
+
+#[test]
+fn an_invalid_answer_is_reported_and_the_same_question_asked_again() {
+    let (stdout, stderr, code) = ask(&["0x904"], "internal_error\nmaybe\nyes\nno\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("line 2: `machinekeys_acl_default`: expected true or false, found \"maybe\"; reading the next line for the same question"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("  not accepted: `machinekeys_acl_default`"), "{stdout}");
+    assert_eq!(
+        questions(&stdout),
+        [
+            "error_message",
+            "machinekeys_acl_default",
+            "machinekeys_acl_default",
+            "tls12_server_enabled"
+        ]
+    );
+    assert!(stdout.contains(CONFIDENT), "{stdout}");
+}
+
+#[test]
+fn an_undeclared_enum_value_names_the_expected_ones() {
+    let (stdout, stderr, code) = ask(&["0x904"], "internal eror\ninternal_error\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("line 1: `error_message`: expected"), "{stderr}");
+    assert_eq!(questions(&stdout)[..2], ["error_message", "error_message"]);
+}
+
+#[test]
+fn control_characters_in_answers_never_reach_the_terminal() {
+    let (stdout, stderr, code) = ask(&["0x904"], "\u{1b}[2J\u{7}\ninternal_error\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}'), "{stderr:?}");
+    assert!(stdout.contains("> \\u{1b}[2J\\u{7}"), "{stdout}");
+    assert_eq!(questions(&stdout)[..2], ["error_message", "error_message"]);
+}
+
+#[test]
+fn the_saved_fact_file_gives_diagnose_the_same_top_cause() {
+    let scratch = tempfile::tempdir().unwrap();
+    let save = scratch.path().join("case.json");
+    let (stdout, stderr, code) = ask(&["0x904", "--save", save.to_str().unwrap()], STORY);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains(&format!("Saved what was learned to {}", save.display())), "{stdout}");
+    assert!(stdout.contains("triage diagnose"), "{stdout}");
+    let output = triage()
+        .args(["diagnose", save.to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let symptom = report["symptoms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["symptom"] == "rdp_0x904_0x7")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(symptom["causes"][0]["cause"], "tls_protocol_or_cipher_disabled");
+    assert!(symptom["causes"][0]["posterior"].as_f64().unwrap() >= 0.8);
+}
+
+#[test]
+fn answers_come_from_a_file_with_comments_and_the_end_of_it_stops() {
+    let scratch = tempfile::tempdir().unwrap();
+    let answers = scratch.path().join("answers.txt");
+    std::fs::write(&answers, "# the message in the dialog\ninternal_error\n\n").unwrap();
+    let (stdout, stderr, code) = ask(&["0x904", "--answers", answers.to_str().unwrap()], "");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(questions(&stdout), ["error_message", "machinekeys_acl_default"]);
+    assert!(stdout.contains("> (end of the answers)"), "{stdout}");
+    assert!(stdout.contains("Done: stopped asking."), "{stdout}");
+    assert!(stdout.contains("Run again with --save FILE"), "{stdout}");
+}
+
+#[test]
+fn a_fact_file_seeds_the_session_and_names_the_symptom() {
+    let scratch = tempfile::tempdir().unwrap();
+    let facts = scratch.path().join("facts.yaml");
+    std::fs::write(
+        &facts,
+        "error_code: \"0x904\"\nextended_error_code: 7\nerror_message: internal_error\n",
+    )
+    .unwrap();
+    let (stdout, stderr, code) = ask(&["--facts", facts.to_str().unwrap()], "yes\nno\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
+    assert!(stdout.contains("3 facts known from"), "{stdout}");
+    assert_eq!(questions(&stdout), ["machinekeys_acl_default", "tls12_server_enabled"]);
+    assert!(stdout.contains(CONFIDENT), "{stdout}");
+}
+
+#[test]
+fn an_invalid_fact_file_is_refused_with_every_problem() {
+    let scratch = tempfile::tempdir().unwrap();
+    let facts = scratch.path().join("facts.json");
+    std::fs::write(&facts, r#"{"error_code": "soon", "eror_message": "x"}"#).unwrap();
+    let (_, stderr, code) = ask(&["0x904", "--facts", facts.to_str().unwrap()], "");
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("`error_code`") && stderr.contains("`eror_message`"), "{stderr}");
+}
+
+#[test]
+fn without_a_query_the_first_line_searches() {
+    let (stdout, stderr, code) = ask(&[], "zzqqxx\nsocket closed\ninternal_error\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("Nothing matches `zzqqxx`"), "{stdout}");
+    assert!(stdout.contains("Remote Desktop fails with error code 0x904"), "{stdout}");
+    assert_eq!(questions(&stdout)[0], "error_message");
+}
+
+#[test]
+fn an_ambiguous_query_offers_the_matches() {
+    let (stdout, stderr, code) = ask(&["remote", "desktop"], "nonsense\nrdp_0x904_0x7\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("Several symptoms match:\n  1. "), "{stdout}");
+    assert!(stderr.contains("`nonsense` is not one of the symptoms listed"), "{stderr}");
+    assert!(stdout.contains("\nRemote Desktop fails with error code 0x904"), "{stdout}");
+}
+
+#[test]
+fn no_matching_symptom_and_bad_arguments_fail() {
+    let (_, stderr, code) = ask(&["zzqqxx"], "");
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("no symptom matches `zzqqxx`"), "{stderr}");
+    triage()
+        .args(["ask", "0x904", "--confidence", "1.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--confidence must be above 0 and at most 1"));
+}
+
+#[test]
+fn a_lower_confidence_stops_sooner() {
+    let (stdout, stderr, code) = ask(&["0x904", "--confidence", "0.4"], "internal_error\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(questions(&stdout), ["error_message"]);
+    assert!(stdout.contains("Done: machinekeys_permissions_broken is"), "{stdout}");
+}
+
+/// The terminal front end, driven like a person would with tmux (`tests/tmux/ask.sh`).
+#[test]
+fn the_terminal_wizard_in_tmux() {
+    let tmux_present =
+        std::process::Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !tmux_present {
+        // CI sets TRIAGE_REQUIRE_TMUX=1 so that a missing tmux fails instead of skipping.
+        assert!(
+            std::env::var_os("TRIAGE_REQUIRE_TMUX").is_none(),
+            "TRIAGE_REQUIRE_TMUX is set but tmux is not installed"
+        );
+        eprintln!("skipped: tmux is not installed (apt-get install tmux to run this test)");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let binary = assert_cmd::cargo::cargo_bin("triage");
+    let scratch = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("bash")
+        .arg(root.join("tests/tmux/ask.sh"))
+        .env("TRIAGE_BIN", &binary)
+        .env("ASK_WORKDIR", scratch.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "tests/tmux/ask.sh failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,0 +1,103 @@
+//! `guide` and `site` end to end: the embedded Remote Desktop knowledge base without `--kb`,
+//! tailoring from a fact file, files written with `-o`, and the errors people run into.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn triage() -> Command {
+    let mut cmd = Command::cargo_bin("triage").unwrap();
+    cmd.env_remove("TRIAGE_KB").env("NO_COLOR", "1");
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn guide_for_an_error_code_with_the_embedded_knowledge_base() {
+    let md = stdout_of(triage().args(["guide", "0x904"]));
+    assert!(
+        md.starts_with("# Remote Desktop fails with error code 0x904, extended error code 0x7\n")
+    );
+    assert!(md.contains("**Expected time to resolution: "));
+    assert!(md.contains("### Fix 1: "));
+    // Words of the message, spread over several arguments, find it too.
+    let by_words = stdout_of(triage().args(["guide", "socket", "closed"]));
+    assert_eq!(by_words, md);
+}
+
+#[test]
+fn guide_tailored_to_a_fact_file_as_html_into_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.yaml");
+    std::fs::write(&facts, "host: rdp-01\nerror_code: '0x904'\nrdp_cert_days_to_expiry: -3\nrdp_listener_listening: true\n").unwrap();
+    let out = dir.path().join("guide.html");
+    let printed = stdout_of(
+        triage()
+            .args(["guide", "rdp_0x904_0x7", "--format", "html", "-o"])
+            .arg(&out)
+            .arg("--facts")
+            .arg(&facts),
+    );
+    assert!(printed.is_empty(), "-o writes the file, not standard output: {printed}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("tailored to the facts of <strong>rdp-01</strong>"));
+    assert!(html.contains("Ruled out by the facts"));
+    assert!(
+        !html.contains("id=\"question-rdp_cert_days_to_expiry\""),
+        "a known answer is asked again"
+    );
+}
+
+#[test]
+fn guide_errors_name_the_problem() {
+    triage()
+        .args(["guide", "printer", "jam"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no symptom matches `printer jam`"));
+    triage().args(["guide", "remote", "desktop"]).assert().code(2).stderr(
+        predicate::str::contains("matches several symptoms")
+            .and(predicate::str::contains("triage guide rdp_0x904_0x7")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.json");
+    std::fs::write(&facts, r#"{"error_code": "not a number", "no_such_fact": 1}"#).unwrap();
+    triage().args(["guide", "0x904", "--facts"]).arg(&facts).assert().code(1).stderr(
+        predicate::str::contains("error_code").and(predicate::str::contains("no_such_fact")),
+    );
+    std::fs::write(dir.path().join("guide.md"), "{% if %}").unwrap();
+    triage()
+        .args(["guide", "0x904", "--templates"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("guide.md"));
+}
+
+#[test]
+fn site_writes_every_page_and_its_search_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let printed = stdout_of(triage().args(["site", "-o"]).arg(&out));
+    assert!(printed.starts_with("wrote "), "{printed}");
+    for file in [
+        "index.html",
+        "search.js",
+        "search-index.js",
+        "search-index.json",
+        "symptoms/rdp_0x904_0x7.html",
+        "causes/rdp_selfsigned_cert_expired.html",
+        "fixes/renew_selfsigned_certificate.html",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains(r#"<a href="symptoms/rdp_0x904_0x7.html">"#));
+    // A file where the folder should be is a usage error.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    triage().args(["site", "-o"]).arg(&file).assert().code(2);
+}

@@ -1,0 +1,146 @@
+//! What can go wrong with a request, and the status each problem gets.
+//!
+//! Every problem a client can cause is a 4xx with a message that says what to change; the
+//! message is data here and is rendered at the edge, as an HTML page for the pages and as JSON
+//! for `/api/`. A 500 is only ever a bug in triage (a template that fails to render) and never
+//! carries internal details.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use triage_engine::{FactFileError, FactProblem};
+
+/// A problem with a request.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("there is no page at `{0}`")]
+    NotFound(String),
+    #[error("this address does not accept a {0} request")]
+    MethodNotAllowed(String),
+    #[error("unknown symptom `{name}`{}", hint_suffix(.hint.as_deref()))]
+    UnknownSymptom { name: String, hint: Option<String> },
+    #[error("unknown {kind} `{name}`{}", hint_suffix(.hint.as_deref()))]
+    UnknownItem { kind: &'static str, name: String, hint: Option<String> },
+    #[error("{0}")]
+    BadFact(FactProblem),
+    #[error("missing `{0}` in the address")]
+    Missing(&'static str),
+    #[error("choose an answer, or “Don't know”")]
+    NoAnswer,
+    #[error("the address has more than {max} fields")]
+    TooManyFields { max: usize },
+    #[error("the field `{field}` is longer than {max} bytes")]
+    FieldTooLong { field: String, max: usize },
+    #[error("the address is longer than {max} bytes")]
+    QueryTooLong { max: usize },
+    #[error("{0}")]
+    FactFile(FactFileError),
+    #[error("the request body is not UTF-8 text")]
+    NotUtf8,
+    #[error("the request body is larger than {max} bytes")]
+    BodyTooLarge { max: usize },
+    #[error("the request body could not be read: {0}")]
+    Body(String),
+    #[error("the request took longer than {millis} ms")]
+    Timeout { millis: u128 },
+    #[error("no plan: {0}")]
+    Plan(String),
+    #[error("the page could not be rendered; this is a bug in triage")]
+    Internal,
+}
+
+fn hint_suffix(hint: Option<&str>) -> String {
+    hint.map(|h| format!(" ({h})")).unwrap_or_default()
+}
+
+impl WebError {
+    /// The HTTP status of the problem.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound(_)
+            | WebError::UnknownSymptom { .. }
+            | WebError::UnknownItem { .. } => StatusCode::NOT_FOUND,
+            WebError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            WebError::BadFact(_)
+            | WebError::Missing(_)
+            | WebError::TooManyFields { .. }
+            | WebError::FieldTooLong { .. }
+            | WebError::NotUtf8
+            | WebError::Body(_) => StatusCode::BAD_REQUEST,
+            WebError::NoAnswer | WebError::FactFile(_) | WebError::Plan(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            WebError::QueryTooLong { .. } => StatusCode::URI_TOO_LONG,
+            WebError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short title for the error page.
+    #[must_use]
+    pub fn title(&self) -> &'static str {
+        match self.status() {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "That did not work",
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::URI_TOO_LONG => "Too much input",
+            StatusCode::REQUEST_TIMEOUT => "Too slow",
+            StatusCode::METHOD_NOT_ALLOWED => "Not allowed",
+            _ => "Something went wrong",
+        }
+    }
+
+    /// The problems as data: one per fact-file key, or the message alone.
+    #[must_use]
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            WebError::FactFile(FactFileError::Invalid(problems)) => {
+                problems.iter().map(Problem::from).collect()
+            }
+            WebError::BadFact(problem) => vec![Problem::from(problem)],
+            other => vec![Problem { message: other.to_string(), ..Problem::default() }],
+        }
+    }
+
+    /// The JSON body of an API error: `{"error": …, "problems": [...]}`.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let summary = match self {
+            WebError::FactFile(FactFileError::Invalid(problems)) => format!(
+                "{} problem{} in the facts",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            ),
+            other => other.to_string(),
+        };
+        serde_json::json!({ "error": summary, "problems": self.problems() })
+    }
+}
+
+/// One problem, for JSON and for the error page.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Problem {
+    /// The fact-file key, when the problem is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The problem in a sentence.
+    pub message: String,
+}
+
+impl From<&FactProblem> for Problem {
+    fn from(problem: &FactProblem) -> Self {
+        Problem {
+            key: Some(problem.key.clone()),
+            found: Some(problem.found.clone()),
+            expected: Some(problem.expected.clone()),
+            hint: problem.hint.clone(),
+            message: problem.to_string(),
+        }
+    }
+}

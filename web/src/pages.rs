@@ -1,0 +1,596 @@
+//! The wizard's pages: search, one question per page, the result, and the downloads.
+
+use crate::App;
+use crate::error::WebError;
+use crate::session::{self, Entry, Pending, Session};
+use crate::view::{self, RankingView};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use triage_engine::explain::percent;
+use triage_engine::repair::repair_sequence;
+use triage_engine::report::{Report, ReportOptions};
+use triage_engine::wizard;
+use triage_engine::{FactReader, FactSet};
+use triage_renderers::diagnosis::duration;
+use triage_renderers::guide::{Format as GuideFormat, Guide, Links};
+use triage_renderers::plan::{PlanError, RepairPlan};
+use triage_rules::model::{FactId, FactType, SymptomId};
+
+/// Renders a template, or a bare 500 page when the template itself fails (a bug, logged).
+pub(crate) fn render(
+    app: &App,
+    template: &str,
+    context: &tera::Context,
+    status: StatusCode,
+) -> Response {
+    match render_html(app, template, context) {
+        Ok(html) => html_response(status, html),
+        Err(RenderFailed) => failed_page(),
+    }
+}
+
+/// A template failed to render: a bug in triage, logged on standard error.
+struct RenderFailed;
+
+fn render_html(app: &App, template: &str, context: &tera::Context) -> Result<String, RenderFailed> {
+    app.inner.tera.render(template, context).map_err(|e| {
+        eprintln!("triage serve: template `{template}`: {}", view::describe_tera(&e));
+        RenderFailed
+    })
+}
+
+/// The page for [`RenderFailed`]: no details, they are in the server's log.
+fn failed_page() -> Response {
+    html_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "<!doctype html><html lang=\"en\"><title>Error</title><main><h1>Something went wrong</h1>\
+         <p>The page could not be rendered; this is a bug in triage.</p></main></html>",
+    )
+}
+
+fn html_response(status: StatusCode, html: impl Into<axum::body::Body>) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html.into()).into_response()
+}
+
+/// A problem with a request as a page: what went wrong and where to go from here.
+pub(crate) fn error_page(app: &App, error: &WebError) -> Response {
+    let mut context = tera::Context::new();
+    context.insert("title", error.title());
+    context.insert("status", &error.status().as_u16());
+    context.insert("message", &error.to_string());
+    context.insert("problems", &error.problems());
+    render(app, "error.html", &context, error.status())
+}
+
+pub(crate) async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        view::STYLESHEET,
+    )
+        .into_response()
+}
+
+#[derive(Serialize)]
+struct HitView {
+    symptom: String,
+    title: String,
+    matched: Vec<String>,
+    start: String,
+}
+
+/// The start page: the search box and every symptom.
+pub(crate) async fn home(State(app): State<App>) -> Response {
+    search_page(&app, "", false)
+}
+
+/// Search results for `q`, each with why it matched and a link that starts the wizard.
+pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    let fields = match session::fields(query.as_deref()) {
+        Ok(fields) => fields,
+        Err(e) => return error_page(&app, &e),
+    };
+    let q = fields.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v).unwrap_or_default();
+    search_page(&app, q.trim(), true)
+}
+
+fn search_page(app: &App, query: &str, searched: bool) -> Response {
+    let model = app.engine().model();
+    let hits: Vec<HitView> = if query.is_empty() {
+        Vec::new()
+    } else {
+        app.inner
+            .search
+            .search(query)
+            .into_iter()
+            .map(|hit| HitView {
+                start: wizard_url(&hit.symptom),
+                symptom: hit.symptom,
+                title: hit.title,
+                matched: hit.matched,
+            })
+            .collect()
+    };
+    let mut context = tera::Context::new();
+    context.insert(
+        "title",
+        &if searched && !query.is_empty() {
+            format!("“{query}” — triage")
+        } else {
+            "triage — find the cause of an error".to_string()
+        },
+    );
+    context.insert("query", query);
+    context.insert("searched", &(searched && !query.is_empty()));
+    context.insert("hits", &hits);
+    let symptoms: Vec<HitView> = view::symptom_list(model)
+        .into_iter()
+        .map(|(name, title)| HitView {
+            start: wizard_url(&name),
+            symptom: name,
+            title,
+            matched: vec![],
+        })
+        .collect();
+    context.insert("symptoms", &symptoms);
+    render(app, "home.html", &context, StatusCode::OK)
+}
+
+fn wizard_url(symptom: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("symptom", symptom);
+    format!("/wizard?{}", query.finish())
+}
+
+/// One control of an answer form.
+#[derive(Serialize)]
+struct OptionView {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Serialize)]
+struct QuestionView {
+    fact: String,
+    title: String,
+    ask_html: Option<String>,
+    places: Vec<&'static str>,
+    cost: String,
+    /// `radio` (bool, enum), `checkbox` (set) or `text` (the other types).
+    control: &'static str,
+    options: Vec<OptionView>,
+    /// What to type, for a text answer.
+    hint: Option<String>,
+    inputmode: &'static str,
+    value: String,
+}
+
+/// The wizard: applies a submitted answer (then redirects to the address of the new state),
+/// or shows the next question, or the result.
+pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    let model = app.engine().model();
+    let reader = FactReader::new(model);
+    let mut session = match Session::parse(&reader, query.as_deref()) {
+        Ok(session) => session,
+        Err(e) => return error_page(&app, &e),
+    };
+    let mut input_error = None;
+    if session.pending.is_some() {
+        match session.apply_pending(&reader) {
+            Ok(()) => {
+                return Redirect::to(&format!("/wizard?{}", session.query(model))).into_response();
+            }
+            Err(e) => input_error = Some(e),
+        }
+    }
+    // Without an answer to redo, the page is a function of the canonical address alone.
+    let key = input_error.is_none().then(|| session.query(model));
+    if let Some(page) = key.as_deref().and_then(|k| app.inner.pages.get(k)) {
+        return html_response(StatusCode::OK, page);
+    }
+    let facts = match session.facts(&reader) {
+        Ok(facts) => facts,
+        Err(e) => return error_page(&app, &e),
+    };
+    let step = wizard::step(
+        app.engine(),
+        session.symptom,
+        &facts,
+        &session.declined(),
+        app.inner.settings,
+    );
+    let page = match (&step.question, step.question_fact) {
+        (Some(_), Some(fact)) if !session.end => {
+            question_page(&app, &session, &step, fact, input_error.as_ref())
+        }
+        _ => result_page(&app, &session, &facts, &step),
+    };
+    match (page, key) {
+        (Ok(html), Some(key)) => {
+            let html = axum::body::Bytes::from(html);
+            app.inner.pages.put(key, html.clone());
+            html_response(StatusCode::OK, html)
+        }
+        (Ok(html), None) => html_response(StatusCode::UNPROCESSABLE_ENTITY, html),
+        (Err(RenderFailed), _) => failed_page(),
+    }
+}
+
+fn common_context(app: &App, session: &Session, step_ranking: &RankingView) -> tera::Context {
+    let model = app.engine().model();
+    let symptom = model.symptom(session.symptom);
+    let mut context = tera::Context::new();
+    context.insert("symptom", &serde_json::json!({ "name": symptom.name, "title": symptom.title }));
+    context.insert("ranking", step_ranking);
+    context.insert(
+        "back_url",
+        &session.back_query(model).map_or_else(|| "/".to_string(), |q| format!("/wizard?{q}")),
+    );
+    let answered = session.history.iter().filter(|e| matches!(e, Entry::Answer { .. })).count();
+    context.insert("answered", &answered);
+    context.insert("skipped", &(session.history.len() - answered));
+    context
+}
+
+fn question_page(
+    app: &App,
+    session: &Session,
+    step: &wizard::WizardStep,
+    fact: FactId,
+    error: Option<&WebError>,
+) -> Result<String, RenderFailed> {
+    let model = app.engine().model();
+    let def = model.fact(fact);
+    let ranking = RankingView::new(&step.ranking);
+    let mut context = common_context(app, session, &ranking);
+    // The answer just refused, to show it again beside the message.
+    let refused: Vec<String> = session
+        .pending
+        .as_ref()
+        .filter(|p| p.fact == fact)
+        .map(|p: &Pending| p.values.clone())
+        .unwrap_or_default();
+    let option = |value: &str, label: String| OptionView {
+        checked: refused.iter().any(|r| r == value),
+        value: value.to_string(),
+        label,
+    };
+    let (control, options, hint, inputmode) = match &def.ty {
+        FactType::Bool => {
+            ("radio", vec![option("yes", "Yes".into()), option("no", "No".into())], None, "text")
+        }
+        FactType::Enum(values) => (
+            "radio",
+            values.iter().map(|v| option(v, view::value_label(v))).collect(),
+            None,
+            "text",
+        ),
+        FactType::Set(values) => (
+            "checkbox",
+            values.iter().map(|v| option(v, view::value_label(v))).collect(),
+            None,
+            "text",
+        ),
+        FactType::Int => {
+            ("text", vec![], Some("A whole number, in decimal or hex (0x904)".to_string()), "text")
+        }
+        FactType::Number => ("text", vec![], Some("A number, such as 0.25".to_string()), "decimal"),
+        FactType::Version => {
+            ("text", vec![], Some("A version, such as 10.0.26100".to_string()), "decimal")
+        }
+        FactType::String => ("text", vec![], None, "text"),
+    };
+    let question = QuestionView {
+        fact: def.name.clone(),
+        title: view::fact_label(def),
+        ask_html: def.ask.as_deref().map(view::markdown_inline),
+        places: view::places(def),
+        cost: duration(def.cost_seconds.unwrap_or(triage_engine::question::DEFAULT_QUESTION_COST)),
+        control,
+        options,
+        hint,
+        inputmode,
+        value: if control == "text" {
+            refused.last().cloned().unwrap_or_default()
+        } else {
+            String::new()
+        },
+    };
+    context.insert("title", &format!("{} — triage", question.title));
+    context.insert("question", &question);
+    context.insert("error", &error.map(ToString::to_string));
+    context.insert("hidden", &hidden_fields(app, session));
+    context.insert("end_url", &format!("/wizard?{}", session.end_query(model)));
+    render_html(app, "question.html", &context)
+}
+
+/// The session as hidden form fields, in history order, for the answer form.
+fn hidden_fields(app: &App, session: &Session) -> Vec<(String, String)> {
+    form_urlencoded::parse(session.query(app.engine().model()).as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct AnswerView {
+    fact: String,
+    title: String,
+    value: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RepairStepView {
+    fix: String,
+    title: String,
+    chance: String,
+    cost: String,
+    reached: String,
+    risk: Option<&'static str>,
+    needs: Vec<&'static str>,
+    steps_html: Option<String>,
+}
+
+/// The result: why the questions stopped, the ranking, the fixes in repair order with their
+/// steps, the downloads. The repair order is the engine's [`repair_sequence`] of the step's
+/// ranking; the decision tree of the full report is not computed here (it is the costly part of
+/// a report, and the guide and the JSON downloads have it).
+fn result_page(
+    app: &App,
+    session: &Session,
+    facts: &FactSet,
+    step: &wizard::WizardStep,
+) -> Result<String, RenderFailed> {
+    let engine = app.engine();
+    let model = engine.model();
+    let ranking = RankingView::new(&step.ranking);
+    let mut context = common_context(app, session, &ranking);
+    let reason = match &step.stop {
+        None => "you asked for the result before the questions ran out".to_string(),
+        // The engine names the cause; people read its title.
+        Some(wizard::Stop::Confident { cause, posterior }) => {
+            let title = model.cause_id(cause).map_or(cause.as_str(), |id| &model.cause(id).title);
+            format!("“{title}” is {} likely: enough to act on", percent(*posterior))
+        }
+        Some(other) => other.describe(),
+    };
+    context.insert("title", &format!("{} — result — triage", model.symptom(session.symptom).title));
+    context.insert("stop_reason", &reason);
+    let leader = step.ranking.causes.first().filter(|c| !c.ruled_out).map(|c| {
+        serde_json::json!({
+            "name": c.cause,
+            "title": c.title,
+            "percent": percent(c.posterior),
+            "reason_html": c.reason.as_deref().map(view::markdown_inline),
+        })
+    });
+    context.insert("leader", &leader);
+    let repair = repair_sequence(engine, &step.diagnosis);
+    let steps: Vec<RepairStepView> = repair
+        .steps
+        .iter()
+        .map(|s| {
+            let def = model.fix(s.fix);
+            RepairStepView {
+                fix: def.name.clone(),
+                title: def.title.clone(),
+                chance: percent(s.probability * s.success),
+                cost: duration(s.cost_seconds),
+                reached: percent(s.reached),
+                risk: def.risk.map(triage_rules::ast::Risk::keyword),
+                needs: def.needs.iter().map(|n| n.keyword()).collect(),
+                steps_html: def.steps.as_deref().map(view::markdown),
+            }
+        })
+        .collect();
+    context.insert("repair_steps", &steps);
+    context.insert("expected", &(!steps.is_empty()).then(|| duration(repair.expected_seconds)));
+    let answers: Vec<AnswerView> = session
+        .history
+        .iter()
+        .map(|entry| match entry {
+            Entry::Answer { fact, .. } => {
+                let def = model.fact(*fact);
+                AnswerView {
+                    fact: def.name.clone(),
+                    title: view::fact_label(def),
+                    value: facts.get(*fact).map(|v| v.display(&def.ty)),
+                }
+            }
+            Entry::Skip(fact) => {
+                let def = model.fact(*fact);
+                AnswerView { fact: def.name.clone(), title: view::fact_label(def), value: None }
+            }
+        })
+        .collect();
+    context.insert("answers", &answers);
+    let query = session.query(model);
+    context.insert("facts_url", &format!("/wizard/facts.json?{query}"));
+    context.insert("report_url", &format!("/wizard/report.json?{query}"));
+    context.insert("plans", &plan_downloads(&query));
+    context.insert("guide_url", &format!("/wizard/guide?{query}"));
+    render_html(app, "result.html", &context)
+}
+
+/// The full report (as `triage diagnose --format json` prints it) of the session's symptom.
+fn symptom_report(app: &App, facts: &FactSet, symptom: SymptomId) -> Report {
+    let engine = app.engine();
+    let mut diagnosis = engine.diagnose(facts);
+    diagnosis.symptoms.retain(|s| s.symptom == symptom);
+    Report::new(engine, facts, &diagnosis, ReportOptions::FULL)
+}
+
+/// The session's facts and symptom, checked.
+fn session_facts(app: &App, query: Option<&str>) -> Result<(Session, FactSet), WebError> {
+    let reader = FactReader::new(app.engine().model());
+    let session = Session::parse(&reader, query)?;
+    let facts = session.facts(&reader)?;
+    Ok((session, facts))
+}
+
+fn attachment(content_type: &'static str, file_name: &str, body: String) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    let disposition = HeaderValue::from_str(&disposition)
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A name safe in a `Content-Disposition` file name.
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .collect()
+}
+
+/// The answers as a fact file: `triage diagnose` reads it back as is.
+pub(crate) async fn download_facts(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    match session_facts(&app, query.as_deref()) {
+        Ok((session, facts)) => {
+            let model = app.engine().model();
+            let json = serde_json::to_string_pretty(&facts.to_json(model)).unwrap_or_default();
+            let name = format!("facts-{}.json", file_stem(&model.symptom(session.symptom).name));
+            attachment("application/json", &name, json + "\n")
+        }
+        Err(e) => error_page(&app, &e),
+    }
+}
+
+/// The diagnosis of the answers, as `triage diagnose --format json` prints it.
+pub(crate) async fn download_report(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    match session_facts(&app, query.as_deref()) {
+        Ok((session, facts)) => {
+            let report = symptom_report(&app, &facts, session.symptom);
+            let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+            let name = format!(
+                "diagnosis-{}.json",
+                file_stem(&app.engine().model().symptom(session.symptom).name)
+            );
+            attachment("application/json", &name, json + "\n")
+        }
+        Err(e) => error_page(&app, &e),
+    }
+}
+
+#[derive(Serialize)]
+struct DownloadView {
+    url: String,
+    label: &'static str,
+}
+
+/// The guide and the plans offered for download.
+fn plan_downloads(query: &str) -> Vec<DownloadView> {
+    vec![
+        DownloadView {
+            url: format!("/wizard/plan.ps1?{query}"),
+            label: "The repair plan as a PowerShell script (dry run unless -Apply)",
+        },
+        DownloadView {
+            url: format!("/wizard/plan.json?{query}"),
+            label: "The repair plan as JSON, for orchestrators",
+        },
+        DownloadView {
+            url: format!("/wizard/guide.md?{query}"),
+            label: "The guide for these answers (Markdown)",
+        },
+    ]
+}
+
+/// The guide renderer's guide for the session: ruled-out causes dropped, answered questions
+/// not asked again.
+fn session_guide(app: &App, query: Option<&str>) -> Result<(Session, Guide), WebError> {
+    let (session, facts) = session_facts(app, query)?;
+    let guide = Guide::new(app.engine(), &facts, session.symptom, Links::Anchors);
+    Ok((session, guide))
+}
+
+/// The tailored guide as its own self-contained page (its stylesheet is inline, so the page
+/// gets a policy that allows inline styles and still no script).
+pub(crate) async fn guide(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    let rendered = session_guide(&app, query.as_deref()).and_then(|(_, guide)| {
+        guide.render(GuideFormat::Html, &app.inner.guides).map_err(|e| {
+            eprintln!("triage serve: guide: {e}");
+            WebError::Internal
+        })
+    });
+    match rendered {
+        Ok(html) => {
+            let mut response = html_response(StatusCode::OK, html);
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+                     form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+                ),
+            );
+            response
+        }
+        Err(e) => error_page(&app, &e),
+    }
+}
+
+/// The tailored guide as Markdown, to download.
+pub(crate) async fn guide_markdown(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    let rendered = session_guide(&app, query.as_deref()).and_then(|(session, guide)| {
+        let markdown = guide.render(GuideFormat::Markdown, &app.inner.guides).map_err(|e| {
+            eprintln!("triage serve: guide: {e}");
+            WebError::Internal
+        })?;
+        Ok((session, markdown))
+    });
+    match rendered {
+        Ok((session, markdown)) => {
+            let name = app.engine().model().symptom(session.symptom).name.clone();
+            attachment(
+                "text/markdown; charset=utf-8",
+                &format!("guide-{}.md", file_stem(&name)),
+                markdown,
+            )
+        }
+        Err(e) => error_page(&app, &e),
+    }
+}
+
+/// The plan renderer's plan for the session's facts, in one of its formats.
+fn session_plan(
+    app: &App,
+    query: Option<&str>,
+    render: impl Fn(&RepairPlan<'_>) -> Result<String, PlanError>,
+) -> Result<(String, String), WebError> {
+    let (session, facts) = session_facts(app, query)?;
+    let name = app.engine().model().symptom(session.symptom).name.clone();
+    let plan = RepairPlan::new(app.engine(), &facts, Some(&name))
+        .and_then(|plan| render(&plan))
+        .map_err(|e| WebError::Plan(e.to_string()))?;
+    Ok((file_stem(&name), plan))
+}
+
+/// The repair plan as a PowerShell script.
+pub(crate) async fn plan_powershell(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    match session_plan(&app, query.as_deref(), triage_renderers::plan::powershell::render) {
+        Ok((stem, script)) => {
+            attachment("text/plain; charset=utf-8", &format!("plan-{stem}.ps1"), script)
+        }
+        Err(e) => error_page(&app, &e),
+    }
+}
+
+/// The repair plan as JSON.
+pub(crate) async fn plan_json(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    match session_plan(&app, query.as_deref(), |plan| {
+        Ok(triage_renderers::plan::json::render(plan))
+    }) {
+        Ok((stem, json)) => attachment("application/json", &format!("plan-{stem}.json"), json),
+        Err(e) => error_page(&app, &e),
+    }
+}

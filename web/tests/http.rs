@@ -1,0 +1,587 @@
+//! Every page and API route over HTTP (tower's `oneshot`, no socket): status, content type and
+//! the content a person or a client relies on, read with an HTML parser rather than grepped.
+
+// Helpers outside #[test] functions unwrap too: a panic there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use scraper::{ElementRef, Html, Selector};
+use std::sync::OnceLock;
+use tower::ServiceExt as _;
+use triage_engine::report::{Report, ReportOptions};
+use triage_engine::{Engine, FactReader, Format};
+use triage_web::App;
+
+fn engine() -> Engine {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../knowledge/rdp");
+    let kb = triage_rules::load_paths(&[path]);
+    Engine::new(kb.model.expect("the shipped knowledge base checks clean"))
+}
+
+fn app() -> &'static App {
+    static APP: OnceLock<App> = OnceLock::new();
+    APP.get_or_init(|| App::new(engine()).expect("templates compile"))
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn html(&self) -> Html {
+        let content_type = self.headers.get(header::CONTENT_TYPE).expect("a content type");
+        assert_eq!(content_type, "text/html; charset=utf-8", "{}", self.body);
+        Html::parse_document(&self.body)
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let content_type = self.headers.get(header::CONTENT_TYPE).expect("a content type");
+        assert_eq!(content_type, "application/json", "{}", self.body);
+        serde_json::from_str(&self.body).expect("valid JSON")
+    }
+
+    fn location(&self) -> String {
+        self.headers.get(header::LOCATION).expect("a redirect").to_str().expect("ASCII").to_string()
+    }
+}
+
+async fn send(request: Request<Body>) -> Reply {
+    let response = app().router().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+    Reply { status, headers, body: String::from_utf8(bytes.to_vec()).expect("UTF-8") }
+}
+
+async fn get(uri: &str) -> Reply {
+    send(Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+async fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Reply {
+    send(
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.into())
+            .expect("request"),
+    )
+    .await
+}
+
+fn select<'a>(doc: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
+    let selector = Selector::parse(css).expect("selector");
+    doc.select(&selector).collect()
+}
+
+fn text(element: &ElementRef<'_>) -> String {
+    element.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn first_text(doc: &Html, css: &str) -> String {
+    select(doc, css).first().map_or_else(|| panic!("no `{css}` in the page"), text)
+}
+
+/// Landmarks and labels every page must have.
+fn assert_accessible(doc: &Html) {
+    assert_eq!(select(doc, "html[lang=en]").len(), 1, "lang attribute");
+    assert_eq!(select(doc, "main#main").len(), 1, "one main landmark");
+    assert_eq!(select(doc, "header nav[aria-label]").len(), 1, "navigation landmark");
+    assert_eq!(select(doc, "a.skip[href='#main']").len(), 1, "skip link");
+    assert_eq!(select(doc, "h1").len(), 1, "one h1");
+    for input in select(doc, "input:not([type=hidden])") {
+        let id = input.value().attr("id").expect("every visible input has an id");
+        let label = format!("label[for='{id}']");
+        assert_eq!(select(doc, &label).len(), 1, "a label for #{id}");
+    }
+    for radio in select(doc, "input[type=radio], input[type=checkbox]") {
+        let in_fieldset = radio.ancestors().filter_map(ElementRef::wrap).any(|a| {
+            a.value().name() == "fieldset"
+                && a.children().filter_map(ElementRef::wrap).any(|c| c.value().name() == "legend")
+        });
+        assert!(in_fieldset, "radio groups sit in a fieldset with a legend");
+    }
+    assert!(select(doc, "script").is_empty(), "the pages need no script");
+}
+
+const HOSTILE: [&str; 3] =
+    ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "'><svg onload=alert(1)>"];
+
+fn assert_inert(doc: &Html) {
+    assert!(select(doc, "script").is_empty(), "a script element came back");
+    assert!(select(doc, "img").is_empty(), "an img element came back");
+    assert!(select(doc, "svg").is_empty(), "an svg element came back");
+    assert!(select(doc, "[onerror], [onload]").is_empty(), "an event handler came back");
+}
+
+#[tokio::test]
+async fn the_home_page_is_a_labelled_search_form_and_every_symptom() {
+    let reply = get("/").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.html();
+    assert_accessible(&doc);
+    assert_eq!(first_text(&doc, "label[for=q]"), "Error code, message or a few words");
+    assert_eq!(select(&doc, "form[role=search][action='/search'][method=get] input#q").len(), 1);
+    let symptoms = select(&doc, "ul.symptoms a");
+    assert_eq!(symptoms.len(), engine().model().symptoms.len());
+    let csp = reply.headers.get(header::CONTENT_SECURITY_POLICY).expect("a CSP");
+    assert!(csp.to_str().expect("ASCII").contains("default-src 'none'"));
+    assert_eq!(reply.headers.get(header::X_CONTENT_TYPE_OPTIONS).expect("nosniff"), "nosniff");
+}
+
+#[tokio::test]
+async fn searching_a_code_ranks_the_symptom_first_and_says_why() {
+    let reply = get("/search?q=0x904").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.html();
+    assert_accessible(&doc);
+    let hits = select(&doc, "ol.hits li.hit");
+    assert!(!hits.is_empty());
+    let start = select(&doc, "li.hit a.start")[0];
+    assert_eq!(start.value().attr("href"), Some("/wizard?symptom=rdp_0x904_0x7"));
+    assert!(text(&start).contains("0x904"));
+    assert!(first_text(&doc, "li.hit .why").contains("code 0x904"), "{}", reply.body);
+    assert_eq!(select(&doc, "input#q")[0].value().attr("value"), Some("0x904"));
+}
+
+#[tokio::test]
+async fn hostile_search_text_comes_back_as_text() {
+    for hostile in HOSTILE {
+        let query: String =
+            form_urlencoded::Serializer::new(String::new()).append_pair("q", hostile).finish();
+        let reply = get(&format!("/search?{query}")).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let doc = reply.html();
+        assert_inert(&doc);
+        assert_eq!(select(&doc, "input#q")[0].value().attr("value"), Some(hostile));
+        assert!(first_text(&doc, "#results-heading").contains(hostile.trim()), "{}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn hostile_answers_come_back_as_text_in_the_error_page() {
+    for hostile in HOSTILE {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("symptom", "rdp_0x904_0x7")
+            .append_pair("f.error_code", hostile)
+            .finish();
+        let reply = get(&format!("/wizard?{query}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        let doc = reply.html();
+        assert_inert(&doc);
+        let message = first_text(&doc, ".error .message");
+        assert!(message.contains("error_code") && message.contains("expected an int"), "{message}");
+        // And as a typed answer: shown again in the input, as its value.
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("symptom", "rdp_0x904_0x7")
+            .append_pair("q", "error_code")
+            .append_pair("a", hostile)
+            .finish();
+        let reply = get(&format!("/wizard?{query}")).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let doc = reply.html();
+        assert_inert(&doc);
+        assert!(!select(&doc, "[role=alert]").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_question_page_has_one_labelled_question_the_ranking_and_back() {
+    let reply = get("/wizard?symptom=rdp_0x904_0x7").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.html();
+    assert_accessible(&doc);
+    assert_eq!(select(&doc, "form.question[method=get][action='/wizard']").len(), 1);
+    assert_eq!(select(&doc, "input[type=hidden][name=symptom][value=rdp_0x904_0x7]").len(), 1);
+    assert_eq!(select(&doc, "input[type=hidden][name=q]").len(), 1);
+    // Always a way to say "Don't know" and to go back.
+    let dont_know = select(&doc, "label[for=a-unknown], button[name=unknown]");
+    assert_eq!(dont_know.len(), 1);
+    assert_eq!(text(&dont_know[0]), "Don't know");
+    let back = select(&doc, ".actions a.button");
+    assert_eq!(text(&back[0]), "Back");
+    // The ranking: percentages and the one-line reason, in a labelled side panel.
+    let causes = select(&doc, "aside[aria-labelledby=ranking-heading] li.cause");
+    assert!(causes.len() >= 3, "{}", reply.body);
+    let pct = first_text(&doc, "li.cause .pct");
+    assert!(pct.ends_with('%'), "{pct}");
+}
+
+#[tokio::test]
+async fn an_answer_redirects_to_the_address_of_the_new_state() {
+    let first = get("/wizard?symptom=rdp_0x904_0x7").await.html();
+    let fact = select(&first, "input[name=q]")[0].value().attr("value").expect("q").to_string();
+    let value = select(&first, "input[name=a]")[0].value().attr("value").unwrap_or("").to_string();
+    let value = if value.is_empty() { "1".to_string() } else { value };
+    let reply = get(&format!("/wizard?symptom=rdp_0x904_0x7&q={fact}&a={value}")).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), format!("/wizard?symptom=rdp_0x904_0x7&f.{fact}={value}"));
+    // "Don't know" is a skip, and that fact is not asked again.
+    let reply = get(&format!("/wizard?symptom=rdp_0x904_0x7&q={fact}&a=%3F")).await;
+    assert_eq!(reply.location(), format!("/wizard?symptom=rdp_0x904_0x7&skip={fact}"));
+    let next = get(&reply.location()).await.html();
+    let asked = select(&next, "input[name=q]");
+    assert!(asked.is_empty() || asked[0].value().attr("value") != Some(fact.as_str()));
+    // Back undoes exactly that skip.
+    let back = select(&next, ".actions a.button")[0].value().attr("href").expect("href");
+    assert_eq!(back, "/wizard?symptom=rdp_0x904_0x7");
+}
+
+#[tokio::test]
+async fn a_malformed_typed_answer_is_refused_with_the_reason_and_kept() {
+    let reply = get("/wizard?symptom=rdp_0x904_0x7&q=error_code&a=banana").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let doc = reply.html();
+    assert_accessible(&doc);
+    let alert = first_text(&doc, "[role=alert]");
+    assert!(alert.contains("expected an int") && alert.contains("banana"), "{alert}");
+    // Nothing was chosen at all: asked to choose.
+    let reply = get("/wizard?symptom=rdp_0x904_0x7&q=error_code").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(first_text(&reply.html(), "[role=alert]").contains("choose an answer"));
+}
+
+#[tokio::test]
+async fn bad_wizard_addresses_are_4xx_pages_that_say_what_is_wrong() {
+    let cases = [
+        ("/wizard", StatusCode::BAD_REQUEST, "missing `symptom`"),
+        ("/wizard?symptom=rdp_0x904_0x8", StatusCode::NOT_FOUND, "did you mean `rdp_0x904_0x7`?"),
+        ("/wizard?symptom=rdp_0x904_0x7&f.eror_code=1", StatusCode::BAD_REQUEST, "error_code"),
+        ("/wizard?symptom=rdp_0x904_0x7&skip=nope", StatusCode::BAD_REQUEST, "unknown key"),
+        ("/kb/causes/nope", StatusCode::NOT_FOUND, "unknown cause `nope`"),
+        ("/kb/symptoms/rdp_0x904_0x6", StatusCode::NOT_FOUND, "did you mean"),
+        ("/no/such/page", StatusCode::NOT_FOUND, "there is no page at `/no/such/page`"),
+    ];
+    for (uri, status, says) in cases {
+        let reply = get(uri).await;
+        assert_eq!(reply.status, status, "{uri}");
+        let doc = reply.html();
+        assert_accessible(&doc);
+        let message = first_text(&doc, "[role=alert]");
+        assert!(message.contains(says), "{uri}: {message}");
+    }
+    let reply = post("/wizard", "text/plain", "x").await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(first_text(&reply.html(), "[role=alert]").contains("POST"));
+}
+
+#[tokio::test]
+async fn oversized_addresses_are_refused() {
+    let many = "&skip=error_code".repeat(300);
+    let reply = get(&format!("/wizard?symptom=rdp_0x904_0x7{many}")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(first_text(&reply.html(), "[role=alert]").contains("more than 256 fields"));
+    let long = "9".repeat(2000);
+    let reply = get(&format!("/wizard?symptom=rdp_0x904_0x7&f.error_code={long}")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let huge = "x".repeat(20_000);
+    let reply = get(&format!("/search?q={huge}")).await;
+    assert_eq!(reply.status, StatusCode::URI_TOO_LONG);
+}
+
+/// Fills a question form the way a person would: the first choice, or a typed value of the
+/// fact's type. Returns the address the browser would submit to.
+fn submit(doc: &Html, model: &triage_rules::Model) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for hidden in select(doc, "form.question input[type=hidden]") {
+        let name = hidden.value().attr("name").expect("name");
+        query.append_pair(name, hidden.value().attr("value").unwrap_or(""));
+    }
+    let choices =
+        select(doc, "form.question input[type=radio], form.question input[type=checkbox]");
+    if let Some(choice) = choices.first() {
+        query.append_pair("a", choice.value().attr("value").expect("value"));
+    } else {
+        let fact = select(doc, "input[name=q]")[0].value().attr("value").expect("q");
+        let id = model.fact_id(fact).expect("a fact");
+        let value = match model.fact(id).ty {
+            triage_rules::model::FactType::Version => "10.0.26100",
+            triage_rules::model::FactType::String => "rdp.example.com",
+            _ => "0x7",
+        };
+        query.append_pair("a", value);
+    }
+    format!("/wizard?{}", query.finish())
+}
+
+#[tokio::test]
+async fn a_whole_session_from_search_to_the_result_and_its_downloads() {
+    let engine = engine();
+    let model = engine.model();
+    let search = get("/search?q=0x904").await.html();
+    let mut address =
+        select(&search, "li.hit a.start")[0].value().attr("href").expect("href").to_string();
+    let mut questions = Vec::new();
+    let result = loop {
+        let reply = get(&address).await;
+        assert_eq!(reply.status, StatusCode::OK, "{address}: {}", reply.body);
+        let doc = reply.html();
+        assert_accessible(&doc);
+        if select(&doc, "form.question").is_empty() {
+            break doc;
+        }
+        questions.push(first_text(&doc, "h1"));
+        assert!(questions.len() < 60, "the wizard never stops: {questions:?}");
+        let answered = get(&submit(&doc, model)).await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+        address = answered.location();
+    };
+    assert!(!questions.is_empty(), "at least one question was asked");
+    assert!(first_text(&result, "#stop-reason").starts_with("Stopped asking — "));
+    let h1 = first_text(&result, "h1");
+    assert!(h1.starts_with("Most likely: ") || h1 == "No known cause fits", "{h1}");
+    assert!(!select(&result, "ol.repair li.fix h3 a").is_empty(), "the repair order is listed");
+    assert_eq!(select(&result, "dl.answers dt").len(), questions.len());
+    // The fact file: an attachment that `triage diagnose` reads back to the same answers.
+    let facts_url = select(&result, "a[download]")
+        .into_iter()
+        .find(|a| a.value().attr("href").is_some_and(|h| h.starts_with("/wizard/facts.json")))
+        .expect("a fact file download")
+        .value()
+        .attr("href")
+        .expect("href")
+        .to_string();
+    let download = get(&facts_url).await;
+    assert_eq!(download.status, StatusCode::OK);
+    let disposition = download.headers.get(header::CONTENT_DISPOSITION).expect("disposition");
+    assert_eq!(disposition, "attachment; filename=\"facts-rdp_0x904_0x7.json\"");
+    let facts = FactReader::new(model).read(&download.body, Format::Json).expect("valid facts");
+    assert_eq!(facts.symptom, model.symptom_id("rdp_0x904_0x7"));
+    let answered = facts.values.iter().filter(|v| v.is_some()).count();
+    assert!(answered <= questions.len());
+    // The diagnosis of the same facts over the API is the report the result page shows.
+    let api = post("/api/diagnose", "application/json", download.body.clone()).await.json();
+    let first_cause = &api["symptoms"][0]["causes"][0]["title"];
+    if let Some(leader) = h1.strip_prefix("Most likely: ") {
+        assert_eq!(first_cause.as_str(), Some(leader));
+    }
+}
+
+#[tokio::test]
+async fn the_guide_and_the_plans_of_a_session() {
+    let state = "symptom=rdp_0x904_0x7&f.error_message=internal_error&f.tls12_server_enabled=no";
+    let result = get(&format!("/wizard?{state}&end=1")).await.html();
+    let guide_link = select(&result, "a[href^='/wizard/guide?']");
+    assert_eq!(guide_link.len(), 1, "the result links to the full guide");
+    let reply = get(guide_link[0].value().attr("href").expect("href")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let csp =
+        reply.headers.get(header::CONTENT_SECURITY_POLICY).expect("CSP").to_str().expect("ASCII");
+    assert!(csp.contains("style-src 'unsafe-inline'") && !csp.contains("script"), "{csp}");
+    let guide = reply.html();
+    assert!(select(&guide, "script").is_empty());
+    let title = engine()
+        .model()
+        .symptom(engine().model().symptom_id("rdp_0x904_0x7").expect("symptom"))
+        .title
+        .clone();
+    assert!(first_text(&guide, "h1").contains(&title), "{}", first_text(&guide, "h1"));
+    let downloads: Vec<String> = select(&result, "ul.downloads a[download]")
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    let ps1 = downloads.iter().find(|h| h.starts_with("/wizard/plan.ps1?")).expect("a ps1 link");
+    let reply = get(ps1).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.headers.get(header::CONTENT_DISPOSITION).expect("attachment"),
+        "attachment; filename=\"plan-rdp_0x904_0x7.ps1\""
+    );
+    assert!(reply.body.contains("$Apply"), "a dry run unless -Apply");
+    let json = downloads.iter().find(|h| h.starts_with("/wizard/plan.json?")).expect("a JSON plan");
+    let reply = get(json).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let plan: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+    assert!(plan.is_object());
+    let md = downloads.iter().find(|h| h.starts_with("/wizard/guide.md?")).expect("Markdown guide");
+    let reply = get(md).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains(&title));
+}
+
+#[tokio::test]
+async fn the_api_diagnoses_a_fact_file_exactly_as_the_cli_report() {
+    let body =
+        r#"{"error_code": "0x904", "extended_error_code": 7, "target_platform": "azure_vm"}"#;
+    let reply = post("/api/diagnose", "application/json", body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let engine = engine();
+    let facts = FactReader::new(engine.model()).read(body, Format::Json).expect("valid");
+    let expected = Report::new(&engine, &facts, &engine.diagnose(&facts), ReportOptions::FULL);
+    let expected = serde_json::to_string_pretty(&expected).expect("serialises") + "\n";
+    assert_eq!(reply.body, expected);
+    assert_eq!(reply.json()["symptoms"][0]["symptom"], "rdp_0x904_0x7");
+    // YAML when the client says so.
+    let yaml = "error_code: 0x904\nextended_error_code: 7\ntarget_platform: azure_vm\n";
+    let reply = post("/api/diagnose", "application/yaml", yaml).await;
+    assert_eq!(reply.body, expected);
+}
+
+#[tokio::test]
+async fn a_bad_fact_file_is_a_422_listing_every_problem() {
+    let body = r#"{"eror_code": 1, "extended_error_code": "seven", "error_code": "<script>"}"#;
+    let reply = post("/api/diagnose", "application/json", body).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json = reply.json();
+    assert_eq!(json["error"], "3 problems in the facts");
+    let problems = json["problems"].as_array().expect("a list");
+    let keys: Vec<&str> = problems.iter().filter_map(|p| p["key"].as_str()).collect();
+    assert_eq!(keys, ["eror_code", "extended_error_code", "error_code"]);
+    assert_eq!(problems[0]["hint"], "did you mean `error_code`?");
+    let reply = post("/api/diagnose", "application/json", "{not json").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.json()["error"].as_str().expect("text").starts_with("not valid JSON"));
+    let reply = post("/api/diagnose", "application/json", vec![0xff_u8, 0xfe]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["error"], "the request body is not UTF-8 text");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413() {
+    // No declared length (as a chunked upload): the limit stops the reading.
+    let big = format!("{{\"host\": \"{}\"}}", "x".repeat(triage_web::MAX_BODY_BYTES));
+    let reply = post("/api/diagnose", "application/json", big).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.json()["error"], "the request body is larger than 262144 bytes");
+    // A declared length over the limit is refused before reading anything.
+    let declared = Request::post("/api/diagnose")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "10000000")
+        .body(Body::from("{}"))
+        .expect("request");
+    let reply = send(declared).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Just under the limit is fine.
+    let fits = format!("{{\"host\": \"{}\"}}", "x".repeat(triage_web::MAX_BODY_BYTES - 20));
+    let reply = post("/api/diagnose", "application/json", fits).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", &reply.body[..200.min(reply.body.len())]);
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_a_408() {
+    let app = App::with_limits(engine(), 0, std::time::Duration::from_millis(200))
+        .expect("templates compile");
+    // A client that sends the headers and then nothing: the body never completes.
+    let (sender, body) =
+        http_body_util::channel::Channel::<axum::body::Bytes, std::io::Error>::new(1);
+    let request = Request::post("/api/diagnose")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::new(body))
+        .expect("request");
+    let response =
+        tokio::time::timeout(std::time::Duration::from_secs(5), app.router().oneshot(request))
+            .await
+            .expect("answered long before 5 s")
+            .expect("infallible");
+    assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+    let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(json["error"], "the request took longer than 200 ms");
+    drop(sender);
+}
+
+#[tokio::test]
+async fn the_search_api_ranks_with_reasons() {
+    let reply = get("/api/search?q=0x904").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json = reply.json();
+    assert_eq!(json["query"], "0x904");
+    assert_eq!(json["hits"][0]["symptom"], "rdp_0x904_0x7");
+    assert!(
+        json["hits"][0]["matched"].as_array().expect("reasons").iter().any(|m| m == "code 0x904")
+    );
+    let reply = get("/api/search").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["error"], "missing `q` in the address");
+    let reply = get("/api/nothing-here").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.json()["error"], "there is no page at `/api/nothing-here`");
+}
+
+#[tokio::test]
+async fn every_knowledge_base_page_links_to_pages_that_exist() {
+    let reply = get("/kb").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let index = reply.html();
+    assert_accessible(&index);
+    let model = engine().model().clone();
+    let links: Vec<String> = select(&index, "ul.items a")
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    let total = model.symptoms.len() + model.causes.len() + model.fixes.len() + model.facts.len();
+    assert_eq!(links.len(), total);
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = 0;
+    for link in &links {
+        let reply = get(link).await;
+        assert_eq!(reply.status, StatusCode::OK, "{link}");
+        let doc = reply.html();
+        assert_accessible(&doc);
+        pages += 1;
+        for a in select(&doc, "main a[href^='/kb/']") {
+            let href = a.value().attr("href").expect("href").to_string();
+            if seen.insert(href.clone()) {
+                assert_eq!(get(&href).await.status, StatusCode::OK, "{link} links to {href}");
+            }
+        }
+    }
+    assert_eq!(pages, total);
+}
+
+#[tokio::test]
+async fn a_fix_page_renders_its_steps_and_scripts() {
+    let model = engine().model().clone();
+    let fix = model.fixes.iter().find(|f| f.steps.is_some() && !f.run.is_empty()).expect("a fix");
+    let reply = get(&format!("/kb/fixes/{}", fix.name)).await;
+    let doc = reply.html();
+    assert_eq!(first_text(&doc, "h1"), fix.title);
+    assert!(!select(&doc, ".steps ol li, .steps ul li, .steps p").is_empty(), "steps as HTML");
+    let script = first_text(&doc, "pre.script code");
+    let first_line = fix.run[0].code.split_whitespace().next().expect("code");
+    assert!(script.contains(first_line), "{script}");
+    for cause in &fix.fixes {
+        let name = &model.cause(*cause).name;
+        assert_eq!(select(&doc, &format!("a[href='/kb/causes/{name}']")).len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_cached_page_is_the_page_computed_afresh() {
+    let uncached = App::with_cache(engine(), 0).expect("templates compile");
+    let address = "/wizard?symptom=rdp_0x904_0x7&f.error_message=internal_error";
+    let mut bodies = Vec::new();
+    for _ in 0..2 {
+        let response = uncached
+            .router()
+            .oneshot(Request::get(address).body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        bodies.push(String::from_utf8(bytes.to_vec()).expect("UTF-8"));
+    }
+    let first = get(address).await;
+    let second = get(address).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body, bodies[0]);
+    assert_eq!(second.body, bodies[1]);
+    assert_eq!(uncached.cache_stats().pages, 0);
+    assert!(app().cache_stats().hits >= 1);
+}
+
+#[tokio::test]
+async fn the_stylesheet_is_served() {
+    let reply = get("/static/style.css").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers.get(header::CONTENT_TYPE).expect("type"), "text/css; charset=utf-8");
+    assert!(reply.body.contains(":focus-visible"), "visible focus");
+}
+
+#[tokio::test]
+async fn the_search_api_answer_for_0x904_is_stable() {
+    let json = get("/api/search?q=0x904").await.json();
+    insta::assert_json_snapshot!("api_search_0x904", json, {
+        ".hits[].score" => insta::rounded_redaction(3),
+    });
+}
