@@ -315,3 +315,37 @@ fn kb_export(dir: &Path) -> Outcome {
     emit(&format!("\nnext: triage check --kb {}\n", dir.display()))?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Reads and checks a fact file (`-` is standard input, its format sniffed; otherwise the
+/// extension says JSON or YAML). Problems with the facts are printed, every one of them, and
+/// come back as exit code 1; a file that cannot be read is a usage error.
+pub(crate) fn read_facts(
+    reader: &triage_engine::FactReader<'_>,
+    path: &Path,
+) -> Result<Result<triage_engine::FactSet, ExitCode>, UsageError> {
+    let stdin = path == Path::new("-");
+    let bytes = if stdin {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        bytes
+    } else {
+        std::fs::read(path)
+            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        UsageError::Usage(format!(
+            "`{}` is not UTF-8 (bad byte at {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let format = if stdin {
+        triage_engine::Format::sniff(&text)
+    } else {
+        triage_engine::Format::from_path(path)
+    };
+    Ok(reader.read(&text, format).map_err(|e| {
+        anstream::eprintln!("{}: {e}", path.display());
+        ExitCode::FAILURE
+    }))
+}

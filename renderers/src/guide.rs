@@ -70,7 +70,13 @@ pub struct Templates {
 }
 
 fn template_error(name: &str, error: &tera::Error) -> RenderError {
-    // tera's message is in the chain of sources: "Failed to render" → the real reason.
+    RenderError::Template { name: name.to_string(), message: describe_tera(error) }
+}
+
+/// A tera error with its causes: tera's own message is "Failed to render …", the real reason
+/// is in the chain of sources.
+#[must_use]
+pub fn describe_tera(error: &tera::Error) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
@@ -78,7 +84,7 @@ fn template_error(name: &str, error: &tera::Error) -> RenderError {
         message.push_str(&inner.to_string());
         source = inner.source();
     }
-    RenderError::Template { name: name.to_string(), message }
+    message
 }
 
 impl Templates {

@@ -15,7 +15,7 @@
 mod lines;
 mod terminal;
 
-use super::{Outcome, UsageError, emit, load_valid};
+use super::{Outcome, UsageError, emit, load_valid, read_facts};
 use crate::cli::AskArgs;
 use anstyle::Style;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -27,7 +27,7 @@ use triage_engine::explain::percent;
 use triage_engine::report::{QuestionReport, Report, ReportOptions, SymptomReport};
 use triage_engine::search::{ResolveError, SearchHit, SearchIndex};
 use triage_engine::wizard::{self, Stop, WizardSettings, WizardStep};
-use triage_engine::{Engine, FactProblem, FactReader, FactSet, FactValue, Format};
+use triage_engine::{Engine, FactProblem, FactReader, FactSet, FactValue};
 use triage_renderers::diagnosis::{duration, printable};
 use triage_rules::model::{FactId, FactType, SymptomId};
 
@@ -309,17 +309,10 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
                 "--facts needs a file: standard input is where the answers come from".into(),
             ));
         }
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
-            match reader.read(&text, Format::from_path(path)) {
-                Ok(facts) => facts,
-                Err(e) => {
-                    anstream::eprintln!("{}: {e}", path.display());
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
+        Some(path) => match read_facts(&reader, path)? {
+            Ok(facts) => facts,
+            Err(code) => return Ok(code),
+        },
     };
     let answers_from_stdin = args.answers.as_deref().is_some_and(|p| p == Path::new("-"));
     if args.answers.is_none() && std::io::stdin().is_terminal() {

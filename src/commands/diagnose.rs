@@ -1,12 +1,12 @@
 //! `diagnose`, `batch` and `schema`: read facts, call the engine, print.
 
-use super::{Outcome, UsageError, emit, load_valid};
+use super::{Outcome, UsageError, emit, load_valid, read_facts};
 use crate::cli::{BatchArgs, DiagnoseArgs, OutputFormat};
-use std::io::{BufReader, IsTerminal as _, Read as _};
+use std::io::{BufReader, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::report::{Report, ReportOptions};
-use triage_engine::{Engine, FactReader, FactSet, Format};
+use triage_engine::{Engine, FactReader, FactSet};
 
 /// Loads and compiles the knowledge base, or prints its errors (exit 1).
 fn engine(kb: Option<PathBuf>) -> Result<Engine, ExitCode> {
@@ -28,16 +28,10 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
             ));
         }
         None => FactSet::unknown(engine.model()),
-        Some(path) => {
-            let (text, format) = read_fact_file(path)?;
-            match reader.read(&text, format) {
-                Ok(facts) => facts,
-                Err(e) => {
-                    anstream::eprintln!("{}: {e}", path.display());
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
+        Some(path) => match read_facts(&reader, path)? {
+            Ok(facts) => facts,
+            Err(code) => return Ok(code),
+        },
     };
     let mut problems = Vec::new();
     for assignment in &args.facts_set {
@@ -65,28 +59,6 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
         OutputFormat::Text => emit(&triage_renderers::diagnosis::render(&report, args.explain))?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The text of a fact file and its format (from the extension; sniffed for stdin).
-fn read_fact_file(path: &Path) -> Result<(String, Format), UsageError> {
-    let bytes = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        bytes
-    } else {
-        std::fs::read(path)
-            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
-    };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        UsageError::Usage(format!(
-            "`{}` is not UTF-8 (bad byte at {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let format =
-        if path == Path::new("-") { Format::sniff(&text) } else { Format::from_path(path) };
-    Ok((text, format))
 }
 
 pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {

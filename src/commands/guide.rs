@@ -1,12 +1,12 @@
 //! `guide` and `site`: find the symptom, read the facts, render pages.
 
-use super::{Outcome, UsageError, emit, load_valid};
+use super::{Outcome, UsageError, emit, load_valid, read_facts};
 use crate::cli::{GuideArgs, GuideFormat, SiteArgs};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::search::ResolveError;
-use triage_engine::{Engine, FactReader, FactSet, Format};
+use triage_engine::{Engine, FactReader, FactSet};
 use triage_renderers::guide::{Format as PageFormat, Guide, Links, RenderError, Templates};
 
 fn templates(dir: Option<&Path>) -> Result<Templates, UsageError> {
@@ -48,18 +48,10 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
     let engine = Engine::new(model);
     let facts = match &args.facts {
         None => FactSet::unknown(engine.model()),
-        Some(path) => {
-            let text = read_text(path)?;
-            let format =
-                if path == Path::new("-") { Format::sniff(&text) } else { Format::from_path(path) };
-            match FactReader::new(engine.model()).read(&text, format) {
-                Ok(facts) => facts,
-                Err(e) => {
-                    anstream::eprintln!("{}: {e}", path.display());
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
+        Some(path) => match read_facts(&FactReader::new(engine.model()), path)? {
+            Ok(facts) => facts,
+            Err(code) => return Ok(code),
+        },
     };
     let guide = Guide::new(&engine, &facts, symptom, Links::Anchors);
     let format = match args.format {
@@ -100,18 +92,4 @@ pub fn site(kb: Option<PathBuf>, args: &SiteArgs) -> Outcome {
         args.output.join("index.html").display()
     ))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A fact file's text (`-` is standard input).
-fn read_text(path: &Path) -> Result<String, UsageError> {
-    let bytes = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
-        bytes
-    } else {
-        std::fs::read(path)
-            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
-    };
-    String::from_utf8(bytes)
-        .map_err(|_| UsageError::Usage(format!("`{}` is not UTF-8", path.display())))
 }

@@ -1,11 +1,10 @@
 //! `plan` and `collect`: read facts (plan), call the renderers, write the script.
 
-use super::{Outcome, UsageError, emit, load_valid};
+use super::{Outcome, UsageError, emit, load_valid, read_facts};
 use crate::cli::{CollectArgs, CollectShell, PlanArgs, PlanShell};
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use triage_engine::{Engine, FactReader, Format};
+use triage_engine::{Engine, FactReader};
 use triage_renderers::collect;
 use triage_renderers::plan::{self, RepairPlan};
 use triage_rules::ast::Shell;
@@ -24,13 +23,9 @@ pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
         Ok((_, model)) => Engine::new(model),
         Err(code) => return Ok(code),
     };
-    let (text, format) = read_fact_file(path)?;
-    let facts = match FactReader::new(engine.model()).read(&text, format) {
+    let facts = match read_facts(&FactReader::new(engine.model()), path)? {
         Ok(facts) => facts,
-        Err(e) => {
-            anstream::eprintln!("{}: {e}", path.display());
-            return Ok(ExitCode::FAILURE);
-        }
+        Err(code) => return Ok(code),
     };
     let rendered =
         RepairPlan::new(&engine, &facts, args.symptom.as_deref()).and_then(|p| match args.shell {
@@ -84,26 +79,4 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), UsageError> {
             .map_err(|e| UsageError::Usage(format!("cannot write `{}`: {e}", path.display()))),
         None => emit(text),
     }
-}
-
-/// The text of a fact file and its format (from the extension; sniffed for stdin).
-fn read_fact_file(path: &Path) -> Result<(String, Format), UsageError> {
-    let stdin = path == Path::new("-");
-    let bytes = if stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        bytes
-    } else {
-        std::fs::read(path)
-            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
-    };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        UsageError::Usage(format!(
-            "`{}` is not UTF-8 (bad byte at {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let format = if stdin { Format::sniff(&text) } else { Format::from_path(path) };
-    Ok((text, format))
 }

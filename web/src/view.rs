@@ -35,17 +35,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
     Ok(tera)
 }
 
-/// A tera error with its causes (tera puts the real reason in the source chain).
-pub fn describe_tera(error: &tera::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(inner) = source {
-        message.push_str(": ");
-        message.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    message
-}
+pub use triage_renderers::guide::describe_tera;
 
 /// Author Markdown as sanitised HTML.
 pub fn markdown(text: &str) -> String {
