@@ -309,4 +309,53 @@ fix f { title "F" fixes c cost 1m }
         assert!(matches!(Session::parse(&reader, Some(&huge)), Err(WebError::QueryTooLong { .. })));
         assert!(matches!(Session::parse(&reader, Some("")), Err(WebError::Missing("symptom"))));
     }
+
+    use proptest::strategy::Strategy as _;
+
+    /// One field of an address the wizard could have written (or a stranger appended).
+    fn field() -> impl proptest::strategy::Strategy<Value = (String, String)> {
+        let fact = proptest::sample::select(vec!["error_code", "port_open", "changes"]);
+        proptest::prop_oneof![
+            (fact.clone(), "\\PC{0,12}").prop_map(|(f, v)| (format!("f.{f}"), v)),
+            fact.clone().prop_map(|f| ("skip".to_string(), f.to_string())),
+            fact.prop_map(|f| ("q".to_string(), f.to_string())),
+            "\\PC{0,8}".prop_map(|v| ("a".to_string(), v)),
+            proptest::strategy::Just(("unknown".to_string(), "1".to_string())),
+            proptest::strategy::Just(("end".to_string(), "1".to_string())),
+            "\\PC{0,8}".prop_map(|v| ("utm_source".to_string(), v)),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any address — the wizard's own fields with hostile values, or plain noise — is
+        /// either refused with a reason or read into a session whose address reads back the
+        /// same; nothing panics.
+        #[test]
+        fn any_address_is_refused_or_round_trips(
+            fields in proptest::collection::vec(field(), 0..12),
+            noise in "\\PC{0,40}",
+        ) {
+            let model = model();
+            let reader = FactReader::new(&model);
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            query.append_pair("symptom", "fails");
+            for (key, value) in &fields {
+                query.append_pair(key, value);
+            }
+            let written = query.finish();
+            let mut session = Session::parse(&reader, Some(&written))
+                .expect("known symptom and facts always parse");
+            let _ = session.facts(&reader);
+            let _ = session.apply_pending(&reader);
+            let again = Session::parse(&reader, Some(&session.query(&model)))
+                .expect("an address the wizard wrote reads back");
+            proptest::prop_assert_eq!(&again.history, &session.history);
+            proptest::prop_assert_eq!(again.symptom, session.symptom);
+            proptest::prop_assert_eq!(again.end, session.end);
+            if let Ok(mut stranger) = Session::parse(&reader, Some(&noise)) {
+                let _ = stranger.facts(&reader);
+                let _ = stranger.apply_pending(&reader);
+            }
+        }
+    }
 }
