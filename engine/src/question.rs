@@ -300,10 +300,19 @@ pub(crate) fn evaluate_question(
     // Answers the knowledge base can tell apart, and each cause's likelihood of each.
     let mut answers: Vec<Answer> = Vec::new();
     let mut labels: Vec<Vec<String>> = Vec::new();
+    let mut members: Vec<Vec<i64>> = Vec::new();
+    let candidates = candidate_values(engine, fact);
+    let mut ints: Vec<i64> = candidates
+        .iter()
+        .filter_map(|(v, _)| if let FactValue::Int(i) = v { Some(*i) } else { None })
+        .collect();
+    ints.sort_unstable();
+    ints.dedup();
     let mut signatures: Vec<Vec<Option<bool>>> = Vec::new();
     // likelihood[a][i]: cause i (the last index is the unlisted cause) given answer a.
     let mut likelihood: Vec<Vec<f64>> = Vec::new();
-    for (value, label) in candidate_values(engine, fact) {
+    for (value, label) in candidates {
+        let int = if let FactValue::Int(i) = value { Some(i) } else { None };
         let mut changes = known.to_vec();
         changes.push((fact, Some(value.clone())));
         let derived = engine.derive(base, &changes);
@@ -312,6 +321,7 @@ pub(crate) fn evaluate_question(
             findings.iter().map(|f| evaluate(&model.finding(*f).condition, &view)).collect();
         if let Some(same) = signatures.iter().position(|s| *s == signature) {
             labels[same].push(label);
+            members[same].extend(int);
             continue;
         }
         let mut ln_background = 0.0;
@@ -338,6 +348,7 @@ pub(crate) fn evaluate_question(
         row.push(ln_background.exp());
         signatures.push(signature);
         labels.push(vec![label]);
+        members.push(int.into_iter().collect());
         likelihood.push(row);
         answers.push(Answer { value, label: String::new(), probability: 0.0, after });
     }
@@ -352,11 +363,13 @@ pub(crate) fn evaluate_question(
         }
     }
     let mut expected_entropy = 0.0;
-    for ((answer, row), names) in answers.iter_mut().zip(&likelihood).zip(&labels) {
+    for (((answer, row), names), group) in
+        answers.iter_mut().zip(&likelihood).zip(&labels).zip(&members)
+    {
         let joint: Vec<f64> = before.iter().zip(row).map(|(p, l)| p * l).collect();
         let probability: f64 = joint.iter().sum();
         answer.probability = probability;
-        answer.label = label_of(names);
+        answer.label = int_range_label(&ints, group).unwrap_or_else(|| label_of(names));
         if probability > 0.0 {
             // The ranking after this answer, with the consistent posteriors.
             for ranked in &mut answer.after.causes {
@@ -392,6 +405,33 @@ fn score_of(diagnosis: &SymptomDiagnosis, ranked: &crate::infer::RankedCause) ->
     diagnosis.evidence_of(ranked).iter().map(|e| e.contribution).sum()
 }
 
+/// A range label for int answers the knowledge base cannot tell apart, when they are a run of
+/// the sorted candidates: "0 to 30", "31 or more" (the run reaches the value above every
+/// named one), "-1 or less" (it starts below the smallest). `None` when they are not a run
+/// (0x903 and 0x905 around 0x904) or one inner value, which keep their own labels.
+fn int_range_label(all: &[i64], group: &[i64]) -> Option<String> {
+    let mut positions: Vec<usize> =
+        group.iter().filter_map(|v| all.iter().position(|a| a == v)).collect();
+    positions.sort_unstable();
+    positions.dedup();
+    let (&first, &last) = (positions.first()?, positions.last()?);
+    if last - first + 1 != positions.len() {
+        return None;
+    }
+    let open_below = first == 0;
+    let open_above = last + 1 == all.len();
+    let (lo, hi) = (all[first], all[last]);
+    match (open_below, open_above) {
+        (true, true) => Some("any value".into()),
+        (true, false) => Some(format!("{} or less", int_label(hi))),
+        // One inner value keeps its own label; the value above every named one alone stands
+        // for "something else".
+        _ if first == last => None,
+        (false, true) => Some(format!("{} or more", int_label(lo))),
+        (false, false) => Some(format!("{} to {}", int_label(lo), int_label(hi))),
+    }
+}
+
 /// One label for answers the knowledge base cannot tell apart.
 fn label_of(names: &[String]) -> String {
     if names.iter().any(|n| n == "another value") {
@@ -401,5 +441,24 @@ fn label_of(names: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
         [] => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::int_range_label;
+
+    #[test]
+    fn int_answers_read_as_ranges_when_they_are_a_run() {
+        let sentinel = 1_000_033;
+        let days = [-1, 0, 1, 29, 30, 31, sentinel];
+        assert_eq!(int_range_label(&days, &[0, 1, 29, 30]).as_deref(), Some("0 to 30"));
+        assert_eq!(int_range_label(&days, &[31, sentinel]).as_deref(), Some("31 or more"));
+        assert_eq!(int_range_label(&days, &[-1]).as_deref(), Some("-1 or less"));
+        assert_eq!(int_range_label(&days, &[sentinel]), None, "keeps 'another value'");
+        assert_eq!(int_range_label(&days, &days).as_deref(), Some("any value"));
+        let codes = [0x903, 0x904, 0x905, sentinel];
+        assert_eq!(int_range_label(&codes, &[0x903, 0x905, sentinel]), None, "not a run");
+        assert_eq!(int_range_label(&codes, &[0x904]), None, "one inner value");
     }
 }

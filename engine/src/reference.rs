@@ -6,7 +6,7 @@
 //! application, symptom matching, likelihoods, normalisation and ECR are written again.
 
 use crate::infer::{BACKGROUND_RANGE, DEFAULT_BACKGROUND};
-use crate::repair::{DEFAULT_SUCCESS, MIN_SOLVE_CHANCE};
+use crate::repair::{DEFAULT_SUCCESS, ESCALATION_SECONDS, MIN_SOLVE_CHANCE};
 use crate::value::{FactValue, evaluate};
 use triage_rules::model::{CauseId, FindingId, FixId, Model, SymptomId, Value};
 
@@ -110,7 +110,9 @@ pub fn posteriors(
 /// The repair order and its expected cost Σₖ cₖ · P(still broken before k): at each step the
 /// fix with the largest p·q/c, where p is the mass its causes still have after the fixes
 /// before it failed (each failed fix leaves its causes (1 − q) of their mass); steps that
-/// would solve it with a chance below `MIN_SOLVE_CHANCE` are left out.
+/// would solve it with a chance below `MIN_SOLVE_CHANCE` are left out, and the fixes stop where
+/// escalating (`ESCALATION_SECONDS`, solving all that is left) has the better ratio; the hand-over
+/// of what is left is part of the expected cost.
 #[must_use]
 pub fn repair_order(model: &Model, posteriors: &[(CauseId, f64)]) -> (Vec<FixId>, f64) {
     let mut left: Vec<(CauseId, f64)> = posteriors.to_vec();
@@ -131,7 +133,10 @@ pub fn repair_order(model: &Model, posteriors: &[(CauseId, f64)]) -> (Vec<FixId>
                 best = Some((k, ratio));
             }
         }
-        let Some((k, _)) = best else { break };
+        let Some((k, ratio)) = best else { break };
+        if ratio < (1.0 - solved) / ESCALATION_SECONDS {
+            break;
+        }
         pending.retain(|&x| x != k);
         let fix = &model.fixes[k];
         let q = fix.success.unwrap_or(DEFAULT_SUCCESS);
@@ -144,5 +149,6 @@ pub fn repair_order(model: &Model, posteriors: &[(CauseId, f64)]) -> (Vec<FixId>
         }
         order.push(FixId(k as u32));
     }
+    expected += ESCALATION_SECONDS * (1.0_f64 - solved).max(0.0);
     (order, expected)
 }

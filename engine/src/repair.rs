@@ -39,11 +39,17 @@ pub struct RepairStep {
 #[derive(Debug, Clone, Serialize)]
 pub struct RepairSequence {
     pub steps: Vec<RepairStep>,
-    /// ECR in seconds.
+    /// ECR in seconds, the hand-over for what the fixes leave included.
     pub expected_seconds: f64,
     /// Chance the sequence fixes the problem (Σ p·q); the rest needs escalation.
     pub coverage: f64,
 }
+
+/// What handing the problem over costs (to the next support tier, the vendor), in seconds.
+/// Escalating is the last step of every sequence: it settles whatever the fixes leave, so a
+/// fix is tried only while its chance per second beats escalating's, and the expected time
+/// counts the hand-over for the share no fix solves (causes nobody listed included).
+pub const ESCALATION_SECONDS: f64 = 2.0 * 3600.0;
 
 /// A step whose chance of being the one that solves the problem is below this is left out: a
 /// plan would never get there in practice, and a guide would bury the useful fixes.
@@ -59,7 +65,8 @@ struct Candidate {
 
 /// The repair order for one ranking.
 ///
-/// Greedy by the chance to solve it now per second, p·q/c, where p is the mass of the fix's
+/// Greedy by the chance to solve it now per second, p·q/c, until escalating (see
+/// [`ESCALATION_SECONDS`]) beats the best fix left; p is the mass of the fix's
 /// causes that is still unexplained: after a fix for a cause fails, that cause keeps only
 /// (1 − q) of its mass, so a second fix for the same cause is weighed by what the first left,
 /// and the chances of all steps add up to at most the listed causes' share. Without shared
@@ -104,6 +111,9 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
         }) else {
             break;
         };
+        if ratio(&candidates[best]) < (1.0 - solved).max(0.0) / ESCALATION_SECONDS {
+            break;
+        }
         let chosen = candidates.swap_remove(best);
         let probability = mass(&chosen, &remaining);
         let reached = (1.0 - solved).max(0.0);
@@ -120,6 +130,7 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
             reached,
         });
     }
+    expected += ESCALATION_SECONDS * (1.0 - solved).max(0.0);
     RepairSequence { steps, expected_seconds: expected, coverage: solved.min(1.0) }
 }
 

@@ -241,7 +241,7 @@ fn render_repair(out: &mut String, repair: &RepairReport) {
             styled(
                 DIM,
                 &format!(
-                    "— {}, {} chance it is the fix",
+                    "— {}, {} that its cause is to blame",
                     duration(step.cost_seconds),
                     percent(step.probability * step.success)
                 )

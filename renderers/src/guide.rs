@@ -402,6 +402,9 @@ pub struct CauseView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FixView {
     pub rank: usize,
+    /// The first fix past the point where escalating is the better bet: the repair order
+    /// stops before it, the guide still lists it for when escalating is not an option.
+    pub first_beyond_escalation: bool,
     pub name: String,
     pub title: String,
     pub anchor: String,
@@ -742,6 +745,7 @@ fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView
             });
         }
     }
+    let in_order = repair.steps.len();
     steps
         .iter()
         .enumerate()
@@ -765,6 +769,7 @@ fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView
                 .collect();
             Some(FixView {
                 rank: i + 1,
+                first_beyond_escalation: i == in_order && i > 0,
                 name: def.name.clone(),
                 title: def.title.clone(),
                 anchor: anchor("fix", &def.name),

@@ -547,7 +547,7 @@ fn summary(wizard: &Wizard<'_>, ending: &Ending, width: Option<usize>) -> String
         for (i, step) in repair.steps.iter().take(SUMMARY_LINES).enumerate() {
             let _ = writeln!(
                 out,
-                "  {:>2}. {} ({}) — {}, {} chance it is the fix",
+                "  {:>2}. {} ({}) — {}, {} that its cause is to blame",
                 i + 1,
                 step.title,
                 step.fix,

@@ -7,9 +7,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
 
-/// The 0x904 story: an internal error, default `MachineKeys` permissions, TLS 1.2 off on the server.
+/// The 0x904 story: an internal error, a certificate valid for 200 more days, Schannel event 36871.
 /// The engine is then sure enough of disabled TLS versions / cipher suites to stop.
-const STORY: &str = "internal_error\nyes\nno\n";
+const STORY: &str = "internal_error\n200\nyes\n";
 const CONFIDENT: &str = "Done: tls_protocol_or_cipher_disabled is";
 
 fn triage() -> Command {
@@ -47,7 +47,7 @@ fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
     assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
     assert_eq!(
         questions(&stdout),
-        ["error_message", "machinekeys_acl_default", "tls12_server_enabled"],
+        ["error_message", "rdp_cert_days_to_expiry", "event_schannel_36871"],
         "{stdout}"
     );
     // The ask text's Markdown is stripped; the question says where and how long.
@@ -57,7 +57,7 @@ fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
     assert!(stdout.contains("Likely causes after 3 answers:"), "{stdout}");
     assert!(
         stdout.contains(
-            "TLS versions or cipher suites disabled by hardening — `tls12_server_enabled == false` holds"
+            "TLS versions or cipher suites disabled by hardening — `event_schannel_36871 == true` holds"
         ),
         "{stdout}"
     );
@@ -69,7 +69,7 @@ fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
     );
     assert!(
         stdout.contains(
-            "Answers: error_message = internal_error; machinekeys_acl_default = yes; tls12_server_enabled = no"
+            "Answers: error_message = internal_error; rdp_cert_days_to_expiry = 200; event_schannel_36871 = yes"
         ),
         "{stdout}"
     );
@@ -82,17 +82,11 @@ fn back_undoes_answers_and_dont_knows_any_number_of_times() {
     let asked = questions(&stdout);
     assert_eq!(asked.len(), 6, "{stdout}");
     assert_eq!(asked[0], "error_message");
-    assert_eq!(asked[1], "machinekeys_acl_default");
-    assert_ne!(asked[2], "machinekeys_acl_default", "a don't know is not asked again");
-    assert_eq!(asked[3], "machinekeys_acl_default", "back undoes the don't know");
+    assert_ne!(asked[2], asked[1], "a don't know is not asked again");
+    assert_eq!(asked[3], asked[1], "back undoes the don't know");
     assert_eq!(asked[4], "error_message", "back again undoes the first answer");
     assert_eq!(asked[5], "error_message", "nothing left to undo: the same question again");
-    assert!(
-        stdout.contains(
-            "Undone: The MachineKeys folder and the RDP key file have their default permissions"
-        ),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Undone: Message shown by the Remote Desktop client"), "{stdout}");
     assert!(stdout.contains("Nothing to undo: this is the first question."), "{stdout}");
     assert!(stdout.contains("Done: stopped asking."), "{stdout}");
     assert!(!stdout.contains("\nAnswers:"), "everything was undone: {stdout}");
@@ -108,34 +102,36 @@ fn dont_know_moves_on_and_is_saved_as_unknown() {
     let asked = questions(&stdout);
     assert_eq!(asked.len(), 3, "{stdout}");
     assert!(
-        stdout.contains(
-            "Answers: error_message = internal_error; machinekeys_acl_default: don't know"
-        ),
+        stdout.contains(&format!(
+            "Answers: error_message = internal_error; {}: don't know",
+            asked[1]
+        )),
         "{stdout}"
     );
     let facts = read_json(&save);
     assert_eq!(facts["symptom"], "rdp_0x904_0x7");
     assert_eq!(facts["error_message"], "internal_error");
-    assert!(facts["machinekeys_acl_default"].is_null(), "asked, not known: {facts}");
+    assert!(facts[&asked[1]].is_null(), "asked, not known: {facts}");
     assert!(facts.get(&asked[2]).is_none(), "the question stopped at is not in the file: {facts}");
 }
 
 #[test]
 fn an_invalid_answer_is_reported_and_the_same_question_asked_again() {
-    let (stdout, stderr, code) = ask(&["0x904"], "internal_error\nmaybe\nyes\nno\n");
+    let (stdout, stderr, code) = ask(&["0x904"], "internal_error\nmaybe\n200\nyes\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        stderr.contains("line 2: `machinekeys_acl_default`: expected true or false, found \"maybe\"; reading the next line for the same question"),
+        stderr.contains("line 2: `rdp_cert_days_to_expiry`: expected an int")
+            && stderr.contains("found \"maybe\"; reading the next line for the same question"),
         "{stderr}"
     );
-    assert!(stdout.contains("  not accepted: `machinekeys_acl_default`"), "{stdout}");
+    assert!(stdout.contains("  not accepted: `rdp_cert_days_to_expiry`"), "{stdout}");
     assert_eq!(
         questions(&stdout),
         [
             "error_message",
-            "machinekeys_acl_default",
-            "machinekeys_acl_default",
-            "tls12_server_enabled"
+            "rdp_cert_days_to_expiry",
+            "rdp_cert_days_to_expiry",
+            "event_schannel_36871"
         ]
     );
     assert!(stdout.contains(CONFIDENT), "{stdout}");
@@ -192,7 +188,9 @@ fn answers_come_from_a_file_with_comments_and_the_end_of_it_stops() {
     std::fs::write(&answers, "# the message in the dialog\ninternal_error\n\n").unwrap();
     let (stdout, stderr, code) = ask(&["0x904", "--answers", answers.to_str().unwrap()], "");
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(questions(&stdout), ["error_message", "machinekeys_acl_default"]);
+    let asked = questions(&stdout);
+    assert_eq!(asked.len(), 2, "{stdout}");
+    assert_eq!(asked[0], "error_message");
     assert!(stdout.contains("> (end of the answers)"), "{stdout}");
     assert!(stdout.contains("Done: stopped asking."), "{stdout}");
     assert!(stdout.contains("Run again with --save FILE"), "{stdout}");
@@ -207,11 +205,11 @@ fn a_fact_file_seeds_the_session_and_names_the_symptom() {
         "error_code: \"0x904\"\nextended_error_code: 7\nerror_message: internal_error\n",
     )
     .unwrap();
-    let (stdout, stderr, code) = ask(&["--facts", facts.to_str().unwrap()], "yes\nno\n");
+    let (stdout, stderr, code) = ask(&["--facts", facts.to_str().unwrap()], "200\nyes\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
     assert!(stdout.contains("3 facts known from"), "{stdout}");
-    assert_eq!(questions(&stdout), ["machinekeys_acl_default", "tls12_server_enabled"]);
+    assert_eq!(questions(&stdout), ["rdp_cert_days_to_expiry", "event_schannel_36871"]);
     assert!(stdout.contains(CONFIDENT), "{stdout}");
 }
 

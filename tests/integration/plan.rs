@@ -368,11 +368,9 @@ fn plan_prints_a_powershell_dry_run_plan_for_the_rdp_example() {
     assert!(script.contains("#Requires -RunAsAdministrator\n[CmdletBinding()]"));
     assert!(script.contains("$env:TRIAGE_HOST = 'PC-HELPDESK-07'"));
     assert!(script.contains("  1. Start the key services"), "the most likely cheap fix first");
-    assert!(
-        script.contains(
-            "Left out, the facts rule their causes out or leave them under a 0.1 % chance:"
-        )
-    );
+    assert!(script.contains(
+        "Left out (the facts rule their causes out, or they help less per minute than escalating):"
+    ));
     assert!(script.contains("  30  an undo step failed"));
 }
 

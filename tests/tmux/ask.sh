@@ -111,69 +111,67 @@ expect "> internal_error"
 step "typed to filter the list"
 keys Enter
 wait_for "Likely causes after 1 answer:"
-wait_for "Question 2 · The MachineKeys folder and the RDP key file have their default permissions"
-wait_for "> Yes"
-step "question 2: a yes/no list"
-
-keys Down Down
-wait_for "> Don't know"
-keys Enter
-wait_for "Likely causes after 2 answers:"
-wait_for "Question 3 · Days until the Remote Desktop certificate expires"
+wait_for "Question 2 · Days until the Remote Desktop certificate expires"
 wait_for "a whole number, hex (0x904) or decimal · ? don't know · back · Esc stops asking"
 expect "what is the Expiration Date?"
 expect_not "*Expiration Date*"
-step "don't know: the next question is an int, typed"
+step "question 2: an int, typed"
 
 type_text "soon"
 keys Enter
 wait_for 'expected an integer such as 2308'
 step "a value that is not a number is refused in place"
 keys BSpace BSpace BSpace BSpace
-type_text "-3"
+type_text "200"
+keys Enter
+wait_for "Likely causes after 2 answers:"
+wait_for "Question 3 · Schannel could not create a TLS server credential"
+wait_for "> Yes"
+step "question 3: a yes/no list"
+
+keys Down Down
+wait_for "> Don't know"
 keys Enter
 wait_for "Likely causes after 3 answers:"
 wait_for "Question 4 ·"
-expect "self-signed certificate expired and was not renewed — \`rdp_cert_days_t"
-step "question 4 after a typed answer"
+step "don't know: the next question"
+
+type_text "back"
+wait_for "> Back (undo the last answer)"
+keys Enter
+wait_for "Undone: Schannel could not create a TLS server credential"
+wait_for "Question 3 · Schannel could not create a TLS server credential"
+wait_for "> Yes"
+step "back undoes the don't know"
 
 type_text "back"
 wait_for "> Back (undo the last answer)"
 keys Enter
 wait_for "Undone: Days until the Remote Desktop certificate expires"
-wait_for "Question 3 · Days until the Remote Desktop certificate expires"
+wait_for "Question 2 · Days until the Remote Desktop certificate expires"
 wait_for "? don't know · back · Esc stops asking"
 step "back undoes the typed answer"
 
 type_text "back"
 keys Enter
-wait_for "Undone: The MachineKeys folder and the RDP key file have their default permissions"
-wait_for "Question 2 · The MachineKeys folder"
-wait_for "> Yes"
-step "back in a text prompt undoes the don't know"
-
-type_text "back"
-wait_for "> Back (undo the last answer)"
-keys Enter
 wait_for "Undone: Message shown by the Remote Desktop client"
-step "back undoes the first answer"
+step "back in a text prompt undoes the first answer"
 
 wait_for "> cant_connect_generic"
 type_text "internal"
 wait_for "> internal_error"
 keys Enter
-wait_for "Question 2 · The MachineKeys folder and the RDP key file have their default permissions"
-wait_for "> Yes"
+wait_for "Question 2 · Days until the Remote Desktop certificate expires"
+wait_for "? don't know · back · Esc stops asking"
+type_text "200"
 keys Enter
-wait_for "Question 3 · TLS 1.2 is enabled for the server side of Schannel"
+wait_for "Question 3 · Schannel could not create a TLS server credential"
 wait_for "> Yes"
-keys Down
-wait_for "> No"
 keys Enter
 wait_for "Done: tls_protocol_or_cipher_disabled is"
 wait_for "What next?"
 expect "Repair order (expected time to resolution"
-expect "Answers: error_message = internal_error; machinekeys_acl_default = yes; tls12_server_enabled = no"
+expect "Answers: error_message = internal_error; rdp_cert_days_to_expiry = 200; event_schannel_36871 = yes"
 step "confident: the summary and what next"
 
 keys Enter

@@ -34,8 +34,8 @@ pub struct JsonPlan {
     pub coverage: f64,
     /// The fixes in the order to try them.
     pub steps: Vec<JsonStep>,
-    /// Fixes of the symptom's causes left out: the facts rule those causes out or make them
-    /// too unlikely (under 0.1 % chance of being the fix).
+    /// Fixes of the symptom's causes left out: the facts rule those causes out or make them so
+    /// unlikely that escalating is quicker than trying them.
     pub left_out: Vec<String>,
     /// The ranking the plan comes from.
     pub causes: Vec<JsonCause>,

@@ -141,7 +141,7 @@ pub struct RepairPlan<'m> {
     pub variables: Vec<PlanVariable>,
     pub steps: Vec<PlanStep<'m>>,
     /// Fixes of the symptom's causes that are not in the plan: the facts rule their causes
-    /// out, or leave them less than `MIN_SOLVE_CHANCE` of being the fix.
+    /// out, or leave them so unlikely that escalating is quicker (see `repair_sequence`).
     pub left_out: Vec<&'m FixDef>,
     /// The diagnosis of the symptom: ranking, repair order and decision tree.
     pub report: SymptomReport,
@@ -156,8 +156,8 @@ impl<'m> RepairPlan<'m> {
         }
         let names: Vec<&str> = self.left_out.iter().map(|f| f.name.as_str()).collect();
         Some(format!(
-            "Left out, the facts rule their causes out or leave them under a {} % chance: {}",
-            triage_engine::repair::MIN_SOLVE_CHANCE * 100.0,
+            "Left out (the facts rule their causes out, or they help less per minute than \
+             escalating): {}",
             names.join(", ")
         ))
     }
@@ -326,13 +326,13 @@ pub(crate) fn duration(seconds: f64) -> String {
     parts.join(" ")
 }
 
-/// `1. Restart the web service (restart_service) - 2m, 41% chance it is the fix`: one line
+/// `1. Restart the web service (restart_service) - 2m, 41% that its cause is to blame`: one line
 /// per fix for the scripts' help, with what the fix needs and whether it can be automated.
 pub(crate) fn summary_lines(plan: &RepairPlan<'_>, shell: Shell) -> Vec<String> {
     let mut lines = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         let mut line = format!(
-            "{}. {} ({}) - {}, {} chance it is the fix",
+            "{}. {} ({}) - {}, {} that its cause is to blame",
             i + 1,
             quote::comment(&step.fix.title),
             step.fix.name,
