@@ -472,39 +472,21 @@ fn whole_graph(model: &Model) -> String {
     for (position, &fix) in fix_order.iter().enumerate() {
         fix_position[fix] = position;
     }
-    let symptoms = model
-        .symptoms
-        .iter()
-        .map(|s| Node {
-            kind: "symptom",
-            title: s.title.clone(),
-            label: None,
-            href: Some(page("symptoms", &s.name)),
-        })
-        .collect();
+    let node = |kind: &'static str, folder: &str, title: &str, name: &str| Node {
+        kind,
+        title: title.to_string(),
+        label: None,
+        href: Some(page(folder, name)),
+    };
+    let symptoms =
+        model.symptoms.iter().map(|s| node("symptom", "symptoms", &s.title, &s.name)).collect();
     let causes = cause_order
         .iter()
-        .map(|&i| {
-            let c = &model.causes[i];
-            Node {
-                kind: "cause",
-                title: c.title.clone(),
-                label: None,
-                href: Some(page("causes", &c.name)),
-            }
-        })
+        .map(|&i| node("cause", "causes", &model.causes[i].title, &model.causes[i].name))
         .collect();
     let fixes = fix_order
         .iter()
-        .map(|&i| {
-            let f = &model.fixes[i];
-            Node {
-                kind: "fix",
-                title: f.title.clone(),
-                label: None,
-                href: Some(page("fixes", &f.name)),
-            }
-        })
+        .map(|&i| node("fix", "fixes", &model.fixes[i].title, &model.fixes[i].name))
         .collect();
     let mut edges = Vec::new();
     for (ci, cause) in model.causes.iter().enumerate() {
