@@ -426,4 +426,30 @@ cause c {
         assert!(matches!(resolve(&model, "remote desktop"), Err(ResolveError::Ambiguous { .. })));
         assert_eq!(resolve(&model, "rdp_cert").ok(), Some(SymptomId(2)));
     }
+
+    proptest::proptest! {
+        /// Whatever is typed — codes, words, punctuation, any script — search answers without
+        /// panicking, best first, and `resolve` names the best hit or says why it cannot.
+        #[test]
+        fn any_query_is_answered_best_first(query in "(0x[0-9a-fA-F]{1,8}|[0-9]{1,6}|\\PC{0,24}| ){0,6}") {
+            let model = model();
+            let index = SearchIndex::new(&model);
+            let hits = index.search(&query);
+            for pair in hits.windows(2) {
+                proptest::prop_assert!(pair[0].score >= pair[1].score);
+            }
+            for hit in &hits {
+                proptest::prop_assert!(hit.score > 0.0 && !hit.matched.is_empty());
+            }
+            match index.resolve(&query) {
+                Ok(id) => proptest::prop_assert!(
+                    model.symptom(id).name == query.trim() || hits.first().map(|h| h.id) == Some(id)
+                ),
+                Err(ResolveError::NoMatch { .. }) => proptest::prop_assert!(hits.is_empty()),
+                Err(ResolveError::Ambiguous { hits: listed, .. }) => {
+                    proptest::prop_assert!(listed.len() >= 2);
+                }
+            }
+        }
+    }
 }
