@@ -172,7 +172,8 @@ Exit codes of the generated script:
   20  the symptom is still there and a fix failed (run or verify) and was undone
   30  an undo failed: the plan stopped at once, the system may be half-changed
   40  a fix took but the symptom could not be re-checked: confirm by hand
-  50  stopped by the operator (interactive mode)")]
+  50  stopped by the operator (interactive mode)
+  60  a fix took that needs a restart: restart, then run the plan again")]
     Plan(PlanArgs),
     /// Write a script that collects the facts of a machine into a fact file
     #[command(after_help = "Examples:

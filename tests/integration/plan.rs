@@ -108,6 +108,11 @@ impl FakeSystem {
         self.run_plan_of(facts, &[], args, stdin)
     }
 
+    /// Like `run_plan`, with the plan made from another knowledge base.
+    fn run_plan_with_kb(&self, kb: &Path, facts: &Path, args: &[&str]) -> (i32, String) {
+        self.run_plan_from(kb, facts, &[], args, "")
+    }
+
     /// Like `run_plan`, with extra `triage plan` arguments.
     fn run_plan_of(
         &self,
@@ -116,9 +121,22 @@ impl FakeSystem {
         args: &[&str],
         stdin: &str,
     ) -> (i32, String) {
+        self.run_plan_from(&root().join(KB), facts, plan_args, args, stdin)
+    }
+
+    fn run_plan_from(
+        &self,
+        kb: &Path,
+        facts: &Path,
+        plan_args: &[&str],
+        args: &[&str],
+        stdin: &str,
+    ) -> (i32, String) {
         let plan = self.dir.path().join("plan.sh");
         triage()
-            .args(["plan", "--kb", KB, "--shell", "bash", "-o"])
+            .args(["plan", "--kb"])
+            .arg(kb)
+            .args(["--shell", "bash", "-o"])
             .arg(&plan)
             .arg(facts)
             .args(plan_args)
@@ -465,4 +483,36 @@ fn collect_for_a_symptom_keeps_only_the_facts_it_reads() {
         .code(1)
         .stderr(predicates::str::contains("has a bash collector"));
     triage().args(["collect", "--symptom", "nope"]).assert().code(2);
+}
+
+/// A fix that needs a restart ends the run when it takes: the symptom cannot be re-checked
+/// until the machine restarts, so the plan says so and exits 60 instead of trying more fixes.
+#[test]
+fn a_fix_that_needs_a_restart_stops_the_plan_with_exit_60() {
+    let kb = tempfile::tempdir().unwrap();
+    for name in ["facts.kb", "site.kb"] {
+        let text = std::fs::read_to_string(root().join(KB).join(name)).unwrap();
+        let text = text.replace(
+            "fix clean_disk {\n  title \"Delete old logs and temporary files on the data disk\"\n  fixes disk_full\n  cost 10m\n  risk medium\n  needs server",
+            "fix clean_disk {\n  title \"Delete old logs and temporary files on the data disk\"\n  fixes disk_full\n  cost 10m\n  risk medium\n  needs server, reboot",
+        );
+        std::fs::write(kb.path().join(name), text).unwrap();
+    }
+    let site = std::fs::read_to_string(kb.path().join("site.kb")).unwrap();
+    assert!(site.contains("needs server, reboot"), "the fixture changed: update this test");
+    let system = FakeSystem::new(&["disk_full"]);
+    let (dry, stdout) = system.run_plan_with_kb(kb.path(), &fixture_facts(), &[]);
+    assert_eq!(dry, 0, "{stdout}");
+    assert!(stdout.contains("it needs a restart: the plan stops there (exit 60)"), "{stdout}");
+    let (code, stdout) = system.run_plan_with_kb(kb.path(), &fixture_facts(), &["--apply"]);
+    assert_eq!(code, 60, "{stdout}");
+    let calls = system.calls();
+    assert_eq!(calls.last().map(String::as_str), Some("diskctl [has-space]"), "{calls:?}");
+    assert!(!calls.iter().any(|c| c.starts_with("deployctl")), "no fix after the restart one");
+    let transcript = std::fs::read_to_string(system.log()).unwrap();
+    assert!(
+        transcript
+            .contains("fix 2 needs a restart before it acts: restart, then run the plan again"),
+        "{transcript}"
+    );
 }

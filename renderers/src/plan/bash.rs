@@ -8,7 +8,7 @@
 
 use super::{EXIT_CODES, EXIT_STOPPED, PlanError, RepairPlan, duration, quote, summary_lines};
 use std::fmt::Write as _;
-use triage_rules::ast::Shell;
+use triage_rules::ast::{Need, Shell};
 
 /// The plan as a bash script.
 // One straight template from top to bottom: split up, the script's layout would be scattered.
@@ -113,6 +113,8 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
         );
         let steps = fix.steps.as_deref().map(str::trim_end).unwrap_or_default();
         let _ = writeln!(out, "fix_{n}_steps={}", q(steps, &format!("steps of fix {}", fix.name))?);
+        let restart = u8::from(fix.needs.contains(&Need::Reboot));
+        let _ = writeln!(out, "fix_{n}_restart={restart}");
         for (part, code) in [
             ("run", step.run(Shell::Bash)),
             ("verify", step.verify(Shell::Bash)),
@@ -184,6 +186,12 @@ fn dry_run_text(plan: &RepairPlan<'_>) -> String {
         if let Some(undo) = step.undo(Shell::Bash) {
             text.push_str("  undo, if run or verify fails:\n");
             text.push_str(&indent(undo));
+        }
+        if step.fix.needs.contains(&Need::Reboot) {
+            text.push_str(
+                "  it needs a restart: the plan stops there (exit 60); run it again after the restart.\n",
+            );
+            continue;
         }
         text.push_str("  then it checks the symptom again and stops if it is gone.\n");
     }
@@ -341,6 +349,11 @@ while [ "$n" -le "$fix_count" ]; do
     undo_failed) exit 30 ;;
     failed) failed=1 ;;
     took)
+      restart_var="fix_${n}_restart"
+      if [ "${!restart_var}" = 1 ]; then
+        say "fix $n needs a restart before it acts: restart, then run the plan again"
+        exit 60
+      fi
       check_state
       case $state in
         gone) say "the symptom is gone after fix $n"; exit 0 ;;

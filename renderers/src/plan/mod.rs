@@ -38,7 +38,7 @@ use triage_rules::diagnostic::did_you_mean;
 use triage_rules::model::{FixDef, Model, ScriptDef, SymptomDef};
 
 /// The exit codes of every generated plan script, as documented in its help.
-pub const EXIT_CODES: [(u8, &str); 7] = [
+pub const EXIT_CODES: [(u8, &str); 8] = [
     (0, "the symptom is gone (fixed, or already gone before any fix); a dry run always exits 0"),
     (2, "bad arguments to the script (bash; PowerShell reports them itself)"),
     (
@@ -54,6 +54,10 @@ pub const EXIT_CODES: [(u8, &str); 7] = [
     (
         40,
         "a fix took but the symptom could not be re-checked (no check script, or it could not tell): confirm by hand",
+    ),
+    (
+        60,
+        "a fix took that needs a restart: restart the machine, then run the plan again (it checks the symptom first)",
     ),
 ];
 

@@ -10,7 +10,7 @@
 
 use super::{EXIT_CODES, EXIT_STOPPED, PlanError, RepairPlan, duration, quote, summary_lines};
 use std::fmt::Write as _;
-use triage_rules::ast::Shell;
+use triage_rules::ast::{Need, Shell};
 
 /// The plan as a PowerShell script.
 // One straight template from top to bottom: split up, the script's layout would be scattered.
@@ -107,6 +107,8 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
         let steps = fix.steps.as_deref().map(str::trim_end).unwrap_or_default();
         let _ =
             writeln!(out, "        Steps = {}", q(steps, &format!("steps of fix {}", fix.name))?);
+        let reboot = if fix.needs.contains(&Need::Reboot) { "$true" } else { "$false" };
+        let _ = writeln!(out, "        Restart = {reboot}");
         for (field, code) in [
             ("Run", step.run(Shell::Powershell)),
             ("Verify", step.verify(Shell::Powershell)),
@@ -203,6 +205,7 @@ if (-not $Apply) {
         Write-Host (Format-PlanBlock $fix.Run)
         if ($null -ne $fix.Verify) { Write-Host '  verify (exit 0: the fix took):'; Write-Host (Format-PlanBlock $fix.Verify) }
         if ($null -ne $fix.Undo) { Write-Host '  undo, if run or verify fails:'; Write-Host (Format-PlanBlock $fix.Undo) }
+        if ($fix.Restart) { Write-Host '  it needs a restart: the plan stops there (exit 60); run it again after the restart.'; continue }
         Write-Host '  then it checks the symptom again and stops if it is gone.'
     }
     Write-Host ''
@@ -253,6 +256,10 @@ foreach ($fix in $Fixes) {
             continue
         }
         Write-PlanLog "$label took"
+        if ($fix.Restart) {
+            Write-PlanLog ('{0} needs a restart before it acts: restart, then run the plan again' -f $label)
+            exit 60
+        }
     }
     $state = Test-PlanSymptom
     if ($state -eq 'gone') { Write-PlanLog "the symptom is gone after $label"; exit 0 }
