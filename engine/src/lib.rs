@@ -14,6 +14,7 @@ pub mod batch;
 pub mod cases;
 pub mod explain;
 pub mod facts;
+pub mod fuzzing;
 pub mod infer;
 pub mod predicate;
 pub mod question;
