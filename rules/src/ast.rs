@@ -421,6 +421,9 @@ pub enum FieldKind {
     /// `unknown not_tried` (enum or set fact): values that mean "not known", e.g. a test that
     /// was not run. A fact file giving one of them leaves the fact unknown.
     Unknown(Vec<Ident>),
+    /// `label VALUE "text"` (enum or set fact): how a person reads one value, for example the
+    /// message a dialog shows. Repeated, one per value.
+    Label { value: Ident, text: Text },
     /// `when CONDITION` (symptom). Boxed, like the finding's condition: conditions are the
     /// largest field values, and keeping them out of line makes every field smaller.
     When(Box<Expr>),
@@ -468,6 +471,7 @@ impl FieldKind {
             FieldKind::Cost(_) => "cost",
             FieldKind::Where(_) => "where",
             FieldKind::Unknown(_) => "unknown",
+            FieldKind::Label { .. } => "label",
             FieldKind::When(_) | FieldKind::Finding { .. } => "when",
             FieldKind::Aliases(_) => "aliases",
             FieldKind::Check(_) => "check",

@@ -179,6 +179,7 @@ impl Checker {
             cost_seconds: None,
             places: Vec::new(),
             unknown_values: Vec::new(),
+            value_labels: Vec::new(),
             derived: false,
             span: fact.name.span,
         };
@@ -199,6 +200,9 @@ impl Checker {
                     }
                 }
                 FieldKind::Unknown(values) => self.unknown_values(&mut def, values, &index),
+                FieldKind::Label { value, text } => {
+                    self.value_label(&mut def, value, &text.value, field.span, &index);
+                }
                 _ => {}
             }
         }
@@ -240,6 +244,44 @@ impl Checker {
                 }
             }
         }
+    }
+
+    /// `label VALUE "text"`: how a person reads one value of an enum or set fact.
+    fn value_label(
+        &mut self,
+        def: &mut FactDef,
+        value: &Ident,
+        text: &str,
+        span: Span,
+        index: &HashMap<String, u32>,
+    ) {
+        let Some(&i) = index.get(&value.name) else {
+            let mut diagnostic = Diagnostic::new(
+                DiagnosticKind::UnknownEnumValue {
+                    fact: def.name.clone(),
+                    value: value.name.clone(),
+                },
+                value.span,
+            )
+            .with_label("not a declared value");
+            diagnostic = match did_you_mean(&value.name, index.keys().map(String::as_str)) {
+                Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                None if index.is_empty() => {
+                    diagnostic.with_hint("`label` names a value of an enum or set fact")
+                }
+                None => diagnostic,
+            };
+            self.error(diagnostic);
+            return;
+        };
+        if def.value_labels.iter().any(|(j, _)| *j == i) {
+            self.error(
+                Diagnostic::new(DiagnosticKind::DuplicateField { field: "label" }, span)
+                    .with_label("a second label for this value"),
+            );
+            return;
+        }
+        def.value_labels.push((i, text.to_string()));
     }
 
     /// Reports a second `title` (etc.) in one item.

@@ -155,6 +155,11 @@ fn format_field(out: &mut String, field: &Field) {
             let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
             out.push_str(&names.join(", "));
         }
+        FieldKind::Label { value, text } => {
+            out.push_str(&value.name);
+            out.push(' ');
+            push_text(out, text);
+        }
         FieldKind::Aliases(texts) => {
             for (i, t) in texts.iter().enumerate() {
                 if i > 0 {

@@ -241,10 +241,25 @@ pub struct FactDef {
     pub places: Vec<Place>,
     /// Enum or set values that mean "not known" (indexes into the declared values).
     pub unknown_values: Vec<u32>,
+    /// How a person reads some of the enum or set values (index, label).
+    pub value_labels: Vec<(u32, String)>,
     /// Set by at least one rule.
     pub derived: bool,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl FactDef {
+    /// How a person reads value `index` of this enum or set fact: its `label`, else its name.
+    #[must_use]
+    pub fn value_label(&self, index: u32) -> &str {
+        self.value_labels
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, label)| label.as_str())
+            .or_else(|| self.ty.values().get(index as usize).map(String::as_str))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1012,7 +1012,7 @@ impl ItemShape {
     pub(crate) fn fields(self) -> &'static [&'static str] {
         match self {
             ItemShape::Fact => {
-                &["title", "description", "ask", "where", "collect", "cost", "unknown"]
+                &["title", "description", "ask", "where", "collect", "cost", "unknown", "label"]
             }
             ItemShape::Symptom => &["title", "description", "when", "aliases", "unlisted", "check"],
             ItemShape::Cause => &["title", "description", "explains", "prior", "when", "source"],
@@ -1034,8 +1034,9 @@ impl ItemShape {
     }
 }
 
-const ALL_FIELDS: [&str; 22] = [
+const ALL_FIELDS: [&str; 23] = [
     "unknown",
+    "label",
     "title",
     "description",
     "ask",
@@ -1141,7 +1142,9 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
 
 fn field_list_label(shape: ItemShape) -> &'static str {
     match shape {
-        ItemShape::Fact => "a fact field (title, description, ask, where, collect, cost, unknown)",
+        ItemShape::Fact => {
+            "a fact field (title, description, ask, where, collect, cost, unknown, label)"
+        }
         ItemShape::Symptom => {
             "a symptom field (title, description, when, aliases, unlisted, check)"
         }
@@ -1177,6 +1180,11 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
         .map(|(r, v)| (r, FieldKind::Where(v))),
         "aliases" => comma_list(Some('}'), text)(input).map(|(r, v)| (r, FieldKind::Aliases(v))),
         "unknown" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::Unknown(v))),
+        "label" => {
+            let (rest, value) = ident(input)?;
+            let (rest, text) = text(skip_ws(rest))?;
+            Ok((rest, FieldKind::Label { value, text }))
+        }
         "unlisted" => probability(input).map(|(r, p)| (r, FieldKind::Unlisted(p))),
         "prior" => probability(input).map(|(r, p)| (r, FieldKind::Prior(p))),
         "explains" => {

@@ -169,6 +169,7 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
             script().prop_map(FieldKind::Collect),
             duration().prop_map(FieldKind::Cost),
             list(ident()).prop_map(FieldKind::Unknown),
+            (ident(), text()).prop_map(|(value, text)| FieldKind::Label { value, text }),
         ]
         .boxed(),
         Shape::Symptom => prop_oneof![
