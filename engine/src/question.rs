@@ -22,8 +22,11 @@ pub const DEFAULT_QUESTION_COST: f64 = 60.0;
 pub struct Answer {
     #[serde(skip)]
     pub value: FactValue,
-    /// The answer as a person reads it ("other" for "none of the values the rules name").
+    /// The answer in the fact's own terms: value names, "another value" for "none of the
+    /// values the rules name", a range of ints.
     pub label: String,
+    /// The same for a person: value labels (`label` in the knowledge base) instead of names.
+    pub text: String,
     pub probability: f64,
     /// The ranking after this answer.
     #[serde(skip)]
@@ -302,19 +305,13 @@ pub(crate) fn evaluate_question(
     let mut labels: Vec<Vec<String>> = Vec::new();
     let mut members: Vec<Vec<i64>> = Vec::new();
     let candidates = candidate_values(engine, fact);
-    let mut ints: Vec<i64> = candidates
-        .iter()
-        .filter_map(|(v, _)| if let FactValue::Int(i) = v { Some(*i) } else { None })
-        .collect();
-    ints.sort_unstable();
-    ints.dedup();
+    let ints = sorted_ints(&candidates);
     let mut signatures: Vec<Vec<Option<bool>>> = Vec::new();
     // likelihood[a][i]: cause i (the last index is the unlisted cause) given answer a.
     let mut likelihood: Vec<Vec<f64>> = Vec::new();
     for (value, label) in candidates {
         let int = if let FactValue::Int(i) = value { Some(i) } else { None };
-        let mut changes = known.to_vec();
-        changes.push((fact, Some(value.clone())));
+        let changes: Vec<_> = known.iter().cloned().chain([(fact, Some(value.clone()))]).collect();
         let derived = engine.derive(base, &changes);
         let view = Overlay { base, changes: &derived };
         let signature: Vec<Option<bool>> =
@@ -350,7 +347,13 @@ pub(crate) fn evaluate_question(
         labels.push(vec![label]);
         members.push(int.into_iter().collect());
         likelihood.push(row);
-        answers.push(Answer { value, label: String::new(), probability: 0.0, after });
+        answers.push(Answer {
+            value,
+            label: String::new(),
+            text: String::new(),
+            probability: 0.0,
+            after,
+        });
     }
     if answers.len() < 2 {
         return None;
@@ -370,6 +373,7 @@ pub(crate) fn evaluate_question(
         let probability: f64 = joint.iter().sum();
         answer.probability = probability;
         answer.label = int_range_label(&ints, group).unwrap_or_else(|| label_of(names));
+        answer.text = answer_text(model.fact(fact), names, &answer.label);
         if probability > 0.0 {
             // The ranking after this answer, with the consistent posteriors.
             for ranked in &mut answer.after.causes {
@@ -429,6 +433,37 @@ fn int_range_label(all: &[i64], group: &[i64]) -> Option<String> {
         _ if first == last => None,
         (false, true) => Some(format!("{} or more", int_label(lo))),
         (false, false) => Some(format!("{} to {}", int_label(lo), int_label(hi))),
+    }
+}
+
+/// The int candidates, sorted and distinct: what [`int_range_label`] reads runs from.
+fn sorted_ints(candidates: &[(FactValue, String)]) -> Vec<i64> {
+    let mut ints: Vec<i64> = candidates
+        .iter()
+        .filter_map(|(v, _)| if let FactValue::Int(i) = v { Some(*i) } else { None })
+        .collect();
+    ints.sort_unstable();
+    ints.dedup();
+    ints
+}
+
+/// An answer as a person reads it: for an enum or set, the values' labels (`label` in the
+/// knowledge base, else their names); otherwise the answer's own label.
+fn answer_text(def: &triage_rules::model::FactDef, names: &[String], label: &str) -> String {
+    let (FactType::Enum(values) | FactType::Set(values)) = &def.ty else {
+        return label.to_string();
+    };
+    let texts: Vec<String> = names
+        .iter()
+        .map(|name| match values.iter().position(|v| v == name) {
+            Some(i) => def.value_label(i as u32).to_string(),
+            None => name.clone(),
+        })
+        .collect();
+    // Labels are sentences that may hold commas: a semicolon keeps them apart.
+    match texts.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join("; ")),
+        _ => label_of(&texts),
     }
 }
 

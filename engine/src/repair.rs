@@ -164,6 +164,8 @@ impl Plan {
 #[derive(Debug, Clone, Serialize)]
 pub struct Branch {
     pub answer: String,
+    /// The answer as a person reads it (value labels).
+    pub text: String,
     #[serde(skip)]
     pub value: FactValue,
     pub probability: f64,
@@ -201,6 +203,7 @@ fn plan_from(
         expected += answer.probability * sub.expected_seconds();
         branches.push(Branch {
             answer: answer.label,
+            text: answer.text,
             value: answer.value,
             probability: answer.probability,
             plan: sub,

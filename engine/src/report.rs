@@ -112,6 +112,9 @@ pub struct QuestionReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct AnswerReport {
     pub answer: String,
+    /// The answer as a person reads it: value labels instead of names (same as `answer`
+    /// when the knowledge base gives none).
+    pub text: String,
     pub probability: f64,
 }
 
@@ -150,6 +153,8 @@ pub enum PlanReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct BranchReport {
     pub answer: String,
+    /// The answer as a person reads it.
+    pub text: String,
     pub probability: f64,
     pub plan: PlanReport,
 }
@@ -276,7 +281,11 @@ pub(crate) fn question_report(engine: &Engine, question: &Question) -> QuestionR
         answers: question
             .answers
             .iter()
-            .map(|a| AnswerReport { answer: a.label.clone(), probability: a.probability })
+            .map(|a| AnswerReport {
+                answer: a.label.clone(),
+                text: a.text.clone(),
+                probability: a.probability,
+            })
             .collect(),
     }
 }
@@ -315,6 +324,7 @@ fn plan_report(engine: &Engine, plan: &Plan) -> PlanReport {
                     .iter()
                     .map(|b| BranchReport {
                         answer: b.answer.clone(),
+                        text: b.text.clone(),
                         probability: b.probability,
                         plan: plan_report(engine, &b.plan),
                     })

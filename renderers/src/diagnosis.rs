@@ -168,7 +168,7 @@ fn render_plan(out: &mut String, plan: &PlanReport, indent: usize) {
                 let _ = writeln!(
                     out,
                     "{pad}  {} {}",
-                    styled(HEADING, &format!("if {}", branch.answer)),
+                    styled(HEADING, &format!("if {}", branch.text)),
                     styled(DIM, &format!("({})", percent(branch.probability)))
                 );
                 render_plan(out, &branch.plan, indent + 4);

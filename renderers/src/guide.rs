@@ -817,7 +817,7 @@ fn question_views(model: &Model, report: &SymptomReport) -> Vec<QuestionView> {
                     let answers = branches
                         .iter()
                         .map(|b| AnswerView {
-                            answer: b.answer.clone(),
+                            answer: b.text.clone(),
                             percent: percent(b.probability),
                         })
                         .collect();
@@ -844,10 +844,7 @@ fn question_views(model: &Model, report: &SymptomReport) -> Vec<QuestionView> {
                 Some(q) => q
                     .answers
                     .iter()
-                    .map(|a| AnswerView {
-                        answer: a.answer.clone(),
-                        percent: percent(a.probability),
-                    })
+                    .map(|a| AnswerView { answer: a.text.clone(), percent: percent(a.probability) })
                     .collect(),
                 None => tree_answers,
             };
@@ -881,7 +878,7 @@ fn tree_view(model: &Model, plan: &PlanReport) -> TreeView {
             branches: branches
                 .iter()
                 .map(|b| BranchView {
-                    answer: b.answer.clone(),
+                    answer: b.text.clone(),
                     percent: percent(b.probability),
                     then: tree_view(model, &b.plan),
                 })

@@ -266,13 +266,21 @@ fn question_page(
         }
         FactType::Enum(values) => (
             "radio",
-            values.iter().map(|v| option(v, view::value_label(v))).collect(),
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| option(v, view::value_text(def, i, v)))
+                .collect(),
             None,
             "text",
         ),
         FactType::Set(values) => (
             "checkbox",
-            values.iter().map(|v| option(v, view::value_label(v))).collect(),
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| option(v, view::value_text(def, i, v)))
+                .collect(),
             None,
             "text",
         ),

@@ -132,6 +132,13 @@ pub fn value_label(value: &str) -> String {
     }
 }
 
+/// How a person reads value `index` (named `value`) of an enum or set fact: the knowledge
+/// base's `label` when it gives one, else the name made readable.
+pub fn value_text(def: &FactDef, index: usize, value: &str) -> String {
+    let label = def.value_label(index as u32);
+    if label == value { value_label(value) } else { label.to_string() }
+}
+
 /// The places a fact is read, in words.
 pub fn places(def: &FactDef) -> Vec<&'static str> {
     def.places

@@ -21,7 +21,7 @@ use triage_engine::FactProblem;
 use triage_engine::explain::percent;
 use triage_engine::report::QuestionReport;
 use triage_engine::search::SearchHit;
-use triage_rules::model::{FactId, FactType, Model, SymptomId};
+use triage_rules::model::{FactDef, FactId, FactType, Model, SymptomId};
 
 const SELECT_HELP: &str =
     "↑↓ move, Enter answers, type to filter · Esc stops asking · Ctrl-C quits";
@@ -60,8 +60,9 @@ impl<'m> Terminal<'m> {
     fn select_answer(
         question: &QuestionReport,
         message: &str,
-        ty: &FactType,
+        def: &FactDef,
     ) -> Result<Input, InquireError> {
+        let ty = &def.ty;
         let likely = |label: &str| {
             question
                 .answers
@@ -80,9 +81,17 @@ impl<'m> Terminal<'m> {
             ],
             FactType::Enum(values) => values
                 .iter()
-                .map(|v| Choice {
-                    label: format!("{v}{}", likely(v)),
-                    value: Input::Value(v.clone()),
+                .enumerate()
+                .map(|(i, v)| {
+                    // The value's name is what a fact file holds; its label, when the knowledge
+                    // base gives one, is what the person sees on the screen.
+                    let text = def.value_label(i as u32);
+                    let shown =
+                        if text == v { v.clone() } else { format!("{v} — {}", plain(text)) };
+                    Choice {
+                        label: format!("{shown}{}", likely(v)),
+                        value: Input::Value(v.clone()),
+                    }
                 })
                 .collect(),
             _ => Vec::new(),
@@ -259,9 +268,7 @@ impl Frontend for Terminal<'_> {
         emit(&format!("\nQuestion {number} · {title} · {}\n", question_context(question)))?;
         let message = def.ask.as_deref().map_or_else(|| format!("{title}?"), plain);
         let answer = match &def.ty {
-            ty @ (FactType::Bool | FactType::Enum(_)) => {
-                Self::select_answer(question, &message, ty)
-            }
+            FactType::Bool | FactType::Enum(_) => Self::select_answer(question, &message, def),
             ty => Self::text_answer(wizard, &message, fact, ty),
         };
         match answer {
