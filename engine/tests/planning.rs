@@ -156,3 +156,35 @@ fix rebuild { title "Rebuild" fixes c cost 10h success 0.9 }
     let ecr = 60.0 + 600.0 * 0.6 + triage_engine::repair::ESCALATION_SECONDS * 0.24;
     assert!((sequence.expected_seconds - ecr).abs() < 1e-6, "{}", sequence.expected_seconds);
 }
+
+/// A person reads the knowledge base's labels; machines and typed answers keep the names.
+#[test]
+fn answers_carry_value_labels_for_people_and_names_for_machines() {
+    const LABELLED: &str = r#"
+fact code: int
+fact message: enum [internal_error, socket_closed] {
+  ask "Which message do you see?"
+  label internal_error "An internal error has occurred"
+}
+symptom s { title "S" when code == 1 }
+cause a { title "A" explains s: 0.5 when message == internal_error : usually }
+cause b { title "B" explains s: 0.4 when message == socket_closed : usually }
+fix fa { title "FA" fixes a cost 1m }
+fix fb { title "FB" fixes b cost 1m }
+"#;
+    let mut sources = triage_rules::SourceMap::new();
+    sources.add("kb.kb", LABELLED);
+    let kb = triage_rules::load_sources(sources);
+    let engine = Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)));
+    let mut facts = triage_engine::FactSet::unknown(engine.model());
+    FactReader::new(engine.model()).set_from_text(&mut facts, "code", "1").unwrap();
+    let diagnosis = engine.diagnose(&facts);
+    let questions = next_questions(&engine, &diagnosis.symptoms[0], &facts.values, &[], 1);
+    let answers: Vec<(&str, &str)> =
+        questions[0].answers.iter().map(|a| (a.label.as_str(), a.text.as_str())).collect();
+    assert!(answers.contains(&("internal_error", "An internal error has occurred")), "{answers:?}");
+    assert!(
+        answers.contains(&("socket_closed", "socket_closed")),
+        "no label: the name: {answers:?}"
+    );
+}
