@@ -179,6 +179,7 @@ Exit codes of the generated script:
     #[command(after_help = "Examples:
   triage collect -o collect.ps1                 every fact with a PowerShell collector
   triage collect --symptom rdp_0x904_0x7 -o collect.ps1
+  triage collect --symptom rdp_0x904_0x7 --where server -o server.ps1
   .\\collect.ps1 -Out facts.json; triage diagnose facts.json
   triage collect --kb my-kb --shell bash > collect.sh && bash collect.sh -o facts.json
 
@@ -428,9 +429,19 @@ pub struct CollectArgs {
     /// Only the facts this symptom's causes and questions read (default: every fact)
     #[arg(long, value_name = "NAME")]
     pub symptom: Option<String>,
+    /// Only the facts read on this machine (the facts' `where`): run one script on the client
+    /// and one on the server, then merge the fact files. Facts that say nothing are kept.
+    #[arg(long = "where", value_enum, value_name = "PLACE")]
+    pub place: Option<CollectPlace>,
     /// Write the script to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CollectPlace {
+    Client,
+    Server,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,7 +19,7 @@
 use crate::plan::{quote, script};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use triage_rules::ast::Shell;
+use triage_rules::ast::{Place, Shell};
 use triage_rules::diagnostic::did_you_mean;
 use triage_rules::model::{FactDef, FactId, FactType, Model};
 
@@ -38,6 +38,15 @@ pub enum CollectError {
 #[must_use]
 pub fn all_facts(model: &Model) -> Vec<FactId> {
     (0..model.facts.len()).map(|i| FactId(i as u32)).collect()
+}
+
+/// Keeps the facts read at `place` (their `where` names it) and those whose `where` says
+/// nothing; drops the facts read elsewhere, so a client script does not probe server settings.
+pub fn read_at(model: &Model, facts: &mut Vec<FactId>, place: Place) {
+    facts.retain(|&f| {
+        let places = &model.fact(f).places;
+        places.is_empty() || places.contains(&place)
+    });
 }
 
 /// The facts a symptom's diagnosis reads: its own condition, its causes' findings (the

@@ -1,13 +1,13 @@
 //! `plan` and `collect`: read facts (plan), call the renderers, write the script.
 
 use super::{Outcome, UsageError, emit, load_valid, read_facts};
-use crate::cli::{CollectArgs, CollectShell, PlanArgs, PlanShell};
+use crate::cli::{CollectArgs, CollectPlace, CollectShell, PlanArgs, PlanShell};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::{Engine, FactReader};
 use triage_renderers::collect;
 use triage_renderers::plan::{self, RepairPlan};
-use triage_rules::ast::Shell;
+use triage_rules::ast::{Place, Shell};
 
 pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
     if args.schema {
@@ -55,12 +55,19 @@ pub fn collect(kb: Option<PathBuf>, args: &CollectArgs) -> Outcome {
         CollectShell::Powershell => Shell::Powershell,
         CollectShell::Bash => Shell::Bash,
     };
-    let facts = match &args.symptom {
+    let mut facts = match &args.symptom {
         None => collect::all_facts(&model),
         Some(name) => {
             collect::facts_of_symptom(&model, name).map_err(|e| UsageError::Usage(e.to_string()))?
         }
     };
+    if let Some(place) = args.place {
+        let place = match place {
+            CollectPlace::Client => Place::Client,
+            CollectPlace::Server => Place::Server,
+        };
+        collect::read_at(&model, &mut facts, place);
+    }
     match collect::render(&model, &facts, shell) {
         Ok(script) => {
             write_output(args.output.as_deref(), &script)?;

@@ -516,3 +516,28 @@ fn a_fix_that_needs_a_restart_stops_the_plan_with_exit_60() {
         "{transcript}"
     );
 }
+
+/// `--where` splits collection between the machines: a server script does not probe the
+/// client's settings, and the reverse.
+#[test]
+fn collect_where_keeps_the_facts_read_on_that_machine() {
+    let script = |place: &str| {
+        let out = triage()
+            .args(["collect", "--symptom", "rdp_0x904_0x7", "--where", place])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let server = script("server");
+    let client = script("client");
+    assert!(server.contains("rdp_cert_days_to_expiry (int)"), "a server fact");
+    assert!(!server.contains("client_udp_disabled (bool)"), "a client fact in the server script");
+    assert!(client.contains("client_udp_disabled (bool)"), "a client fact");
+    assert!(
+        !client.contains("rdp_cert_days_to_expiry (int)"),
+        "a server fact in the client script"
+    );
+}
