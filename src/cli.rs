@@ -77,6 +77,7 @@ Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage")]
     #[command(after_help = "Examples:
   triage diagnose facts.json --kb my-kb
   triage diagnose facts.yaml --kb my-kb --explain
+  triage diagnose client.json server.json       one case from two machines' fact files
   triage diagnose --kb my-kb --fact http_status=503 --fact disk_free_ratio=0.01
   collect-facts | triage diagnose - --kb my-kb --format json
 
@@ -283,8 +284,9 @@ pub enum GraphFormat {
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
-    /// The fact file (JSON or YAML), `-` for standard input
-    pub facts: Option<PathBuf>,
+    /// Fact files (JSON or YAML), `-` for standard input; several (the client's and the
+    /// server's) make one case, and a fact they give different values is an error
+    pub facts: Vec<PathBuf>,
     /// Set a fact (repeatable); wins over the file
     #[arg(long = "fact", value_name = "NAME=VALUE")]
     pub facts_set: Vec<String>,

@@ -44,6 +44,43 @@ impl FactSet {
         self.values.get(fact.index()).and_then(Option::as_ref)
     }
 
+    /// Adds what `other` knows and this set does not: fact files collected on different
+    /// machines (the client's, the server's) make one case. A fact both know with different
+    /// values is a conflict, described for a person; this set's value is kept.
+    pub fn merge(&mut self, other: FactSet, model: &Model) -> Vec<String> {
+        let mut conflicts = Vec::new();
+        if self.values.len() < model.facts.len() {
+            self.values.resize(model.facts.len(), None);
+        }
+        for (i, value) in other.values.into_iter().enumerate().take(model.facts.len()) {
+            let Some(value) = value else { continue };
+            match &self.values[i] {
+                None => self.values[i] = Some(value),
+                Some(mine) if *mine == value => {}
+                Some(mine) => {
+                    let def = &model.facts[i];
+                    conflicts.push(format!(
+                        "`{}` is {} in one file and {} in another",
+                        def.name,
+                        mine.to_json(&def.ty),
+                        value.to_json(&def.ty)
+                    ));
+                }
+            }
+        }
+        if self.host.is_none() {
+            self.host = other.host;
+        }
+        if self.collected_at.is_none() {
+            self.collected_at = other.collected_at;
+        }
+        if self.symptom.is_none() {
+            self.symptom = other.symptom;
+        }
+        self.warnings.extend(other.warnings);
+        conflicts
+    }
+
     /// The known facts as a JSON object (a fact file `diagnose` reads back as is).
     #[must_use]
     pub fn to_json(&self, model: &Model) -> serde_json::Value {

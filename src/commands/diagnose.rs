@@ -20,19 +20,24 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
     };
     let mut reader = FactReader::new(engine.model());
     reader.lenient = args.lenient;
-    let mut facts = match &args.facts {
-        None if args.facts_set.is_empty() => {
-            return Err(UsageError::Usage(
-                "no facts given: pass a fact file (or - for standard input) or --fact NAME=VALUE"
-                    .into(),
-            ));
-        }
-        None => FactSet::unknown(engine.model()),
-        Some(path) => match read_facts(&reader, path)? {
-            Ok(facts) => facts,
+    if args.facts.is_empty() && args.facts_set.is_empty() {
+        return Err(UsageError::Usage(
+            "no facts given: pass a fact file (or - for standard input) or --fact NAME=VALUE"
+                .into(),
+        ));
+    }
+    let mut facts = FactSet::unknown(engine.model());
+    for path in &args.facts {
+        let more = match read_facts(&reader, path)? {
+            Ok(more) => more,
             Err(code) => return Ok(code),
-        },
-    };
+        };
+        let conflicts = facts.merge(more, engine.model());
+        if !conflicts.is_empty() {
+            anstream::eprintln!("{}: {}", path.display(), conflicts.join("\n"));
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     let mut problems = Vec::new();
     for assignment in &args.facts_set {
         let Some((name, value)) = assignment.split_once('=') else {

@@ -293,3 +293,35 @@ fix open_port { title "Open the port" fixes firewall cost 30m }
                 .and(predicate::str::contains("fix open_port")),
         );
 }
+
+/// Fact files from two machines make one case; a fact they disagree on is an error naming it.
+#[test]
+fn several_fact_files_make_one_case_and_disagreements_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = dir.path().join("client.json");
+    let server = dir.path().join("server.yaml");
+    std::fs::write(&client, r#"{"host": "pc-07", "http_status": 503}"#).unwrap();
+    std::fs::write(&server, "disk_free_ratio: 0.01\n").unwrap();
+    let output = triage()
+        .arg("diagnose")
+        .arg(&client)
+        .arg(&server)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&output);
+    assert_eq!(report["host"], "pc-07");
+    assert_eq!(report["symptoms"][0]["causes"][0]["cause"], "disk_full", "{report:#}");
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, r#"{"http_status": 502}"#).unwrap();
+    triage()
+        .arg("diagnose")
+        .arg(&client)
+        .arg(&other)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("`http_status` is 503 in one file and 502 in another"));
+}
