@@ -432,7 +432,8 @@ pub struct CollectArgs {
     #[arg(long, value_name = "NAME")]
     pub symptom: Option<String>,
     /// Only the facts read on this machine (the facts' `where`): run one script on the client
-    /// and one on the server, then merge the fact files. Facts that say nothing are kept.
+    /// and one on the server, then `triage diagnose client.json server.json`. Facts whose
+    /// `where` says nothing are kept.
     #[arg(long = "where", value_enum, value_name = "PLACE")]
     pub place: Option<CollectPlace>,
     /// Write the script to this file instead of standard output
