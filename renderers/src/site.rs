@@ -95,6 +95,32 @@ struct FixPage {
     sources: Vec<LinkView>,
 }
 
+/// What a page shows: a guide, a cause page or a fix page.
+trait PageValue {
+    fn insert_into(&self, context: &mut tera::Context, key: &str);
+}
+
+impl<T: Serialize> PageValue for T {
+    fn insert_into(&self, context: &mut tera::Context, key: &str) {
+        context.insert(key, self);
+    }
+}
+
+/// One page: `value` under `key`, with the navigation, rendered by `template`.
+fn render_page(
+    templates: &Templates,
+    nav: &Nav,
+    template: &str,
+    key: &str,
+    value: &dyn PageValue,
+) -> Result<String, RenderError> {
+    let mut context = tera::Context::new();
+    value.insert_into(&mut context, key);
+    context.insert("nav", nav);
+    context.insert("generator", GENERATOR);
+    templates.render(template, &context)
+}
+
 /// Builds the site for `engine`'s knowledge base into `out` (created if missing; files of
 /// the same names are replaced, others left alone).
 pub fn build(
@@ -116,38 +142,22 @@ pub fn build(
         Ok(())
     };
     let nav = Nav { index: "../index.html".into() };
+    let page = |template: &str, key: &str, value: &dyn PageValue| {
+        render_page(templates, &nav, template, key, value)
+    };
     let unknown = FactSet::unknown(model);
     for (i, symptom) in model.symptoms.iter().enumerate() {
-        let id = SymptomId(i as u32);
-        let guide = Guide::new(engine, &unknown, id, Links::Site);
-        let mut context = tera::Context::new();
-        context.insert("guide", &guide);
-        context.insert("nav", &nav);
-        context.insert("generator", GENERATOR);
-        let page = templates.render("guide.html", &context)?;
-        write(&format!("symptoms/{}.html", file_stem(&symptom.name)), &page)?;
+        let guide = Guide::new(engine, &unknown, SymptomId(i as u32), Links::Site);
+        let html = page("guide.html", "guide", &guide)?;
+        write(&format!("symptoms/{}.html", file_stem(&symptom.name)), &html)?;
     }
     for (i, cause) in model.causes.iter().enumerate() {
-        let page = cause_page(model, CauseId(i as u32));
-        let mut context = tera::Context::new();
-        context.insert("cause", &page);
-        context.insert("nav", &nav);
-        context.insert("generator", GENERATOR);
-        write(
-            &format!("causes/{}.html", file_stem(&cause.name)),
-            &templates.render("cause.html", &context)?,
-        )?;
+        let html = page("cause.html", "cause", &cause_page(model, CauseId(i as u32)))?;
+        write(&format!("causes/{}.html", file_stem(&cause.name)), &html)?;
     }
     for (i, fix) in model.fixes.iter().enumerate() {
-        let page = fix_page(model, FixId(i as u32));
-        let mut context = tera::Context::new();
-        context.insert("fix", &page);
-        context.insert("nav", &nav);
-        context.insert("generator", GENERATOR);
-        write(
-            &format!("fixes/{}.html", file_stem(&fix.name)),
-            &templates.render("fix.html", &context)?,
-        )?;
+        let html = page("fix.html", "fix", &fix_page(model, FixId(i as u32)))?;
+        write(&format!("fixes/{}.html", file_stem(&fix.name)), &html)?;
     }
     let index = search_index(model);
     let json = serde_json::to_string(&index).map_err(|e| RenderError::Template {

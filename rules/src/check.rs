@@ -224,26 +224,36 @@ impl Checker {
                         def.unknown_values.push(*i);
                     }
                 }
-                None => {
-                    let mut diagnostic = Diagnostic::new(
-                        DiagnosticKind::UnknownEnumValue {
-                            fact: def.name.clone(),
-                            value: value.name.clone(),
-                        },
-                        value.span,
-                    )
-                    .with_label("not a declared value");
-                    diagnostic = match did_you_mean(&value.name, index.keys().map(String::as_str)) {
-                        Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
-                        None if index.is_empty() => diagnostic.with_hint(
-                            "`unknown` lists values of an enum or set fact that mean \"not known\"",
-                        ),
-                        None => diagnostic,
-                    };
-                    self.error(diagnostic);
-                }
+                None => self.undeclared_value(
+                    def,
+                    value,
+                    index,
+                    "`unknown` lists values of an enum or set fact that mean \"not known\"",
+                ),
             }
         }
+    }
+
+    /// `value` is not declared by the enum or set `def`: with a "did you mean", or `hint` when
+    /// the fact has no values at all (it is not an enum or set).
+    fn undeclared_value(
+        &mut self,
+        def: &FactDef,
+        value: &Ident,
+        index: &HashMap<String, u32>,
+        hint: &str,
+    ) {
+        let diagnostic = Diagnostic::new(
+            DiagnosticKind::UnknownEnumValue { fact: def.name.clone(), value: value.name.clone() },
+            value.span,
+        )
+        .with_label("not a declared value");
+        let diagnostic = match did_you_mean(&value.name, index.keys().map(String::as_str)) {
+            Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+            None if index.is_empty() => diagnostic.with_hint(hint.to_string()),
+            None => diagnostic,
+        };
+        self.error(diagnostic);
     }
 
     /// `label VALUE "text"`: how a person reads one value of an enum or set fact.
@@ -256,22 +266,12 @@ impl Checker {
         index: &HashMap<String, u32>,
     ) {
         let Some(&i) = index.get(&value.name) else {
-            let mut diagnostic = Diagnostic::new(
-                DiagnosticKind::UnknownEnumValue {
-                    fact: def.name.clone(),
-                    value: value.name.clone(),
-                },
-                value.span,
-            )
-            .with_label("not a declared value");
-            diagnostic = match did_you_mean(&value.name, index.keys().map(String::as_str)) {
-                Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
-                None if index.is_empty() => {
-                    diagnostic.with_hint("`label` names a value of an enum or set fact")
-                }
-                None => diagnostic,
-            };
-            self.error(diagnostic);
+            self.undeclared_value(
+                def,
+                value,
+                index,
+                "`label` names a value of an enum or set fact",
+            );
             return;
         };
         if def.value_labels.iter().any(|(j, _)| *j == i) {
