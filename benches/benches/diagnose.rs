@@ -20,9 +20,7 @@ fn diagnose(c: &mut Criterion) {
         let workload =
             triage_bench::workload(n, SETS).unwrap_or_else(|e| panic!("workload N = {n}: {e}"));
         let text = std::fs::read_to_string(&workload.kb_path).unwrap_or_else(|e| panic!("{e}"));
-        let mut sources = triage_rules::SourceMap::new();
-        sources.add("kb.kb", text);
-        let model = triage_rules::load_sources(sources)
+        let model = triage_rules::load_text("kb.kb", text)
             .model
             .unwrap_or_else(|| panic!("N = {n} has errors"));
         let engine = Engine::new(model);

@@ -177,9 +177,7 @@ pub fn measure_engine(args: &[String]) -> Result<(), String> {
     let text = std::fs::read_to_string(kb).map_err(|e| format!("{kb}: {e}"))?;
 
     let start = Instant::now();
-    let mut sources = triage_rules::SourceMap::new();
-    sources.add(kb.as_str(), text);
-    let loaded = triage_rules::load_sources(sources);
+    let loaded = triage_rules::load_text(kb.as_str(), text);
     let model = loaded.model.ok_or_else(|| format!("{kb} has errors"))?;
     // The engine never needs the source text: free it before compiling.
     drop(loaded.sources);
@@ -289,9 +287,7 @@ impl Read for Repeat {
 pub fn stream() -> Result<(), String> {
     let w = triage_bench::workload(1_000, 2_000).map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(&w.kb_path).map_err(|e| e.to_string())?;
-    let mut sources = triage_rules::SourceMap::new();
-    sources.add("kb.kb", text);
-    let model = triage_rules::load_sources(sources).model.ok_or("the workload has errors")?;
+    let model = triage_rules::load_text("kb.kb", text).model.ok_or("the workload has errors")?;
     let engine = Engine::new(model);
     let reader = FactReader::new(engine.model());
     let sample_len = prefix_len(&w.facts_path, 2_000)?;
@@ -337,10 +333,9 @@ pub fn profile_diagnose(args: &[String]) -> Result<(), String> {
     };
     let seconds: f64 = seconds.parse().map_err(|_| format!("`{seconds}` is not a number"))?;
     let text = std::fs::read_to_string(kb).map_err(|e| format!("{kb}: {e}"))?;
-    let mut sources = triage_rules::SourceMap::new();
-    sources.add(kb.as_str(), text);
-    let model =
-        triage_rules::load_sources(sources).model.ok_or_else(|| format!("{kb} has errors"))?;
+    let model = triage_rules::load_text(kb.as_str(), text)
+        .model
+        .ok_or_else(|| format!("{kb} has errors"))?;
     let engine = Engine::new(model);
     let reader = FactReader::new(engine.model());
     let path = Path::new(facts);

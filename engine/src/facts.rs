@@ -757,10 +757,7 @@ mod tests {
     use super::*;
 
     fn model() -> Model {
-        let mut sources = triage_rules::SourceMap::new();
-        sources.add(
-            "t.kb",
-            r#"
+        triage_rules::load_text("t.kb", r#"
 fact error_code: int
 fact os: enum [windows10, windows11]
 fact changes: set [update, clone]
@@ -771,9 +768,7 @@ fact ok: bool
 fact cache_test: enum [not_tried, fixed, no_change] { unknown not_tried }
 symptom s { title "S" when error_code == 1 }
 cause c { title "C" explains s: 0.5 when os == windows10 and changes has clone and ratio > 0.5 and name == "x" and build > 10.0.1 and ok and cache_test == fixed : usually }
-"#,
-        );
-        triage_rules::load_sources(sources).model.expect("fixture model")
+"#).model.expect("fixture model")
     }
 
     #[test]

@@ -35,11 +35,8 @@ fix fa { title "FA" fixes a cost 5m }
 fix fb { title "FB" fixes b cost 1m success 0.5 }
 "#;
 
-static ENGINE: LazyLock<Option<Engine>> = LazyLock::new(|| {
-    let mut sources = triage_rules::SourceMap::new();
-    sources.add("fuzz.kb", KB);
-    triage_rules::load_sources(sources).model.map(Engine::new)
-});
+static ENGINE: LazyLock<Option<Engine>> =
+    LazyLock::new(|| triage_rules::load_text("fuzz.kb", KB).model.map(Engine::new));
 
 fn exercise(engine: &Engine, facts: &FactSet) {
     let diagnosis = engine.diagnose(facts);

@@ -380,9 +380,7 @@ cause c {
   explains rdp_0x904: 0.5, rdp_0x204: 0.5, rdp_cert: 0.5
 }
 "#;
-        let mut sources = triage_rules::SourceMap::new();
-        sources.add("t.kb", text);
-        let kb = triage_rules::load_sources(sources);
+        let kb = triage_rules::load_text("t.kb", text);
         assert!(kb.diagnostics.iter().all(|d| !d.is_error()), "{:?}", kb.diagnostics);
         kb.model.expect("model")
     }

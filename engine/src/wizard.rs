@@ -159,9 +159,7 @@ fix renew { title "Renew" fixes cert cost 30m }
 "#;
 
     fn engine() -> Engine {
-        let mut sources = triage_rules::SourceMap::new();
-        sources.add("kb.kb", KB);
-        let kb = triage_rules::load_sources(sources);
+        let kb = triage_rules::load_text("kb.kb", KB);
         Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)))
     }
 

@@ -35,9 +35,7 @@ rule unrelated = true when user_name == "bob" else false
 "#;
 
 fn engine() -> Engine {
-    let mut sources = triage_rules::SourceMap::new();
-    sources.add("kb.kb", KB);
-    let kb = triage_rules::load_sources(sources);
+    let kb = triage_rules::load_text("kb.kb", KB);
     Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)))
 }
 
@@ -135,9 +133,7 @@ fix quick { title "Quick" fixes c cost 1m success 0.5 }
 fix thorough { title "Thorough" fixes c cost 10m success 0.9 }
 fix rebuild { title "Rebuild" fixes c cost 10h success 0.9 }
 "#;
-    let mut sources = triage_rules::SourceMap::new();
-    sources.add("kb.kb", TWO_FIXES);
-    let kb = triage_rules::load_sources(sources);
+    let kb = triage_rules::load_text("kb.kb", TWO_FIXES);
     let engine = Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)));
     let mut facts = triage_engine::FactSet::unknown(engine.model());
     FactReader::new(engine.model()).set_from_text(&mut facts, "code", "1").unwrap();
@@ -172,9 +168,7 @@ cause b { title "B" explains s: 0.4 when message == socket_closed : usually }
 fix fa { title "FA" fixes a cost 1m }
 fix fb { title "FB" fixes b cost 1m }
 "#;
-    let mut sources = triage_rules::SourceMap::new();
-    sources.add("kb.kb", LABELLED);
-    let kb = triage_rules::load_sources(sources);
+    let kb = triage_rules::load_text("kb.kb", LABELLED);
     let engine = Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)));
     let mut facts = triage_engine::FactSet::unknown(engine.model());
     FactReader::new(engine.model()).set_from_text(&mut facts, "code", "1").unwrap();

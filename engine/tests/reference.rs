@@ -196,9 +196,7 @@ proptest! {
         })
     ) {
         let text = kb.text();
-        let mut sources = triage_rules::SourceMap::new();
-        sources.add("random.kb", text.clone());
-        let loaded = triage_rules::load_sources(sources);
+        let loaded = triage_rules::load_text("random.kb", &text);
         let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
         // Random priors can exceed 1 for a symptom; such knowledge bases are rightly refused.
         prop_assume!(errors.iter().all(|d| d.kind.code() == "priors-exceed-one"));

@@ -273,11 +273,18 @@ pub enum Links {
 
 impl Links {
     fn cause(self, name: &str) -> Option<String> {
-        (self == Links::Site).then(|| format!("../causes/{}.html", file_stem(name)))
+        (self == Links::Site).then(|| format!("../{}", site_path("causes", name)))
     }
     fn fix(self, name: &str) -> Option<String> {
-        (self == Links::Site).then(|| format!("../fixes/{}.html", file_stem(name)))
+        (self == Links::Site).then(|| format!("../{}", site_path("fixes", name)))
     }
+}
+
+/// Where an item's page is in a site made by [`crate::site`], from the site's root:
+/// `causes/NAME.html`. Pages in a folder link to each other with `../` in front.
+#[must_use]
+pub fn site_path(folder: &str, name: &str) -> String {
+    format!("{folder}/{}.html", file_stem(name))
 }
 
 /// A name as a file name: names are identifiers, but nothing breaks if one is not.

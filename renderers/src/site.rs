@@ -15,7 +15,7 @@
 
 use crate::guide::{
     Guide, ItemRef, LinkView, Links, Nav, Prose, RenderError, ScriptView, Templates, anchor,
-    file_stem, need_words, scripts,
+    need_words, scripts, site_path,
 };
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -149,15 +149,15 @@ pub fn build(
     for (i, symptom) in model.symptoms.iter().enumerate() {
         let guide = Guide::new(engine, &unknown, SymptomId(i as u32), Links::Site);
         let html = page("guide.html", "guide", &guide)?;
-        write(&format!("symptoms/{}.html", file_stem(&symptom.name)), &html)?;
+        write(&site_path("symptoms", &symptom.name), &html)?;
     }
     for (i, cause) in model.causes.iter().enumerate() {
         let html = page("cause.html", "cause", &cause_page(model, CauseId(i as u32)))?;
-        write(&format!("causes/{}.html", file_stem(&cause.name)), &html)?;
+        write(&site_path("causes", &cause.name), &html)?;
     }
     for (i, fix) in model.fixes.iter().enumerate() {
         let html = page("fix.html", "fix", &fix_page(model, FixId(i as u32)))?;
-        write(&format!("fixes/{}.html", file_stem(&fix.name)), &html)?;
+        write(&site_path("fixes", &fix.name), &html)?;
     }
     let index = search_index(model);
     let json = serde_json::to_string(&index).map_err(|e| RenderError::Template {
@@ -174,7 +174,7 @@ pub fn build(
         .map(|s| SymptomLink {
             name: s.name.clone(),
             title: s.title.clone(),
-            page: format!("symptoms/{}.html", file_stem(&s.name)),
+            page: site_path("symptoms", &s.name),
             aliases: s.aliases.clone(),
             cause_count: s.causes.len(),
         })
@@ -182,14 +182,12 @@ pub fn build(
     let causes: Vec<ItemRef> = model
         .causes
         .iter()
-        .map(|c| {
-            item(&c.name, &c.title, "cause", format!("causes/{}.html", file_stem(&c.name)), None)
-        })
+        .map(|c| item(&c.name, &c.title, "cause", site_path("causes", &c.name), None))
         .collect();
     let fixes: Vec<ItemRef> = model
         .fixes
         .iter()
-        .map(|f| item(&f.name, &f.title, "fix", format!("fixes/{}.html", file_stem(&f.name)), None))
+        .map(|f| item(&f.name, &f.title, "fix", site_path("fixes", &f.name), None))
         .collect();
     context.insert("symptoms", &symptoms);
     context.insert("causes", &causes);
@@ -235,8 +233,8 @@ fn cause_page(model: &Model, id: CauseId) -> CausePage {
                     &symptom.title,
                     "symptom",
                     format!(
-                        "../symptoms/{}.html#{}",
-                        file_stem(&symptom.name),
+                        "../{}#{}",
+                        site_path("symptoms", &symptom.name),
                         anchor("cause", &def.name)
                     ),
                     Some(percent(prior)),
@@ -260,7 +258,7 @@ fn cause_page(model: &Model, id: CauseId) -> CausePage {
                     &fix.name,
                     &fix.title,
                     "fix",
-                    format!("../fixes/{}.html", file_stem(&fix.name)),
+                    format!("../{}", site_path("fixes", &fix.name)),
                     None,
                 )
             })
@@ -301,7 +299,7 @@ fn fix_page(model: &Model, id: FixId) -> FixPage {
                     &cause.name,
                     &cause.title,
                     "cause",
-                    format!("../causes/{}.html", file_stem(&cause.name)),
+                    format!("../{}", site_path("causes", &cause.name)),
                     None,
                 )
             })
@@ -315,8 +313,8 @@ fn fix_page(model: &Model, id: FixId) -> FixPage {
                     &symptom.title,
                     "symptom",
                     format!(
-                        "../symptoms/{}.html#{}",
-                        file_stem(&symptom.name),
+                        "../{}#{}",
+                        site_path("symptoms", &symptom.name),
                         anchor("fix", &def.name)
                     ),
                     None,
@@ -350,7 +348,7 @@ pub fn search_index(model: &Model) -> Vec<SearchEntry> {
                 title: s.title.clone(),
                 aliases: s.aliases.clone(),
                 codes,
-                url: format!("symptoms/{}.html", file_stem(&s.name)),
+                url: site_path("symptoms", &s.name),
                 text: s
                     .description
                     .as_deref()
@@ -455,7 +453,6 @@ pub(crate) fn symptom_graph(
 /// barycentre heuristic), which keeps most edges short and uncrossed.
 #[allow(clippy::cast_precision_loss)] // positions are small
 fn whole_graph(model: &Model) -> String {
-    let page = |dir: &str, name: &str| format!("{dir}/{}.html", file_stem(name));
     let barycentre = |positions: &mut dyn Iterator<Item = usize>| -> f64 {
         let (sum, count) = positions.fold((0usize, 0usize), |(s, c), p| (s + p, c + 1));
         if count == 0 { f64::MAX } else { sum as f64 / count as f64 }
@@ -486,7 +483,7 @@ fn whole_graph(model: &Model) -> String {
         kind,
         title: title.to_string(),
         label: None,
-        href: Some(page(folder, name)),
+        href: Some(site_path(folder, name)),
     };
     let symptoms =
         model.symptoms.iter().map(|s| node("symptom", "symptoms", &s.title, &s.name)).collect();

@@ -19,6 +19,6 @@ pub mod parse;
 pub mod source;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
-pub use load::{KnowledgeBase, load_paths, load_sources};
+pub use load::{KnowledgeBase, load_paths, load_sources, load_text};
 pub use model::Model;
 pub use source::{FileId, SourceMap, Span};

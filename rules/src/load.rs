@@ -34,6 +34,15 @@ impl KnowledgeBase {
     }
 }
 
+/// Checks one knowledge base given as text (`name` is what its diagnostics call the file):
+/// tests, examples and benchmarks that build a knowledge base in memory.
+#[must_use]
+pub fn load_text(name: &str, text: impl Into<String>) -> KnowledgeBase {
+    let mut sources = SourceMap::new();
+    sources.add(name, text);
+    load_sources(sources)
+}
+
 /// Reads and checks the `.kb` files at `paths` (files or folders).
 #[must_use]
 pub fn load_paths(paths: &[PathBuf]) -> KnowledgeBase {

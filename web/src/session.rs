@@ -240,9 +240,7 @@ symptom fails { title "It fails" when error_code == 0x904 }
 cause c { title "C" explains fails: 0.5 when port_open : never when changes has gpo : often }
 fix f { title "F" fixes c cost 1m }
 "#;
-        let mut sources = triage_rules::SourceMap::new();
-        sources.add("t.kb", text);
-        triage_rules::load_sources(sources).model.expect("model")
+        triage_rules::load_text("t.kb", text).model.expect("model")
     }
 
     #[test]
