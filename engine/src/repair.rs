@@ -224,12 +224,35 @@ pub fn worthwhile_question(
     repair: &RepairSequence,
     skip: &[FactId],
 ) -> Option<Question> {
-    let mut best: Option<(f64, Question)> = None;
-    for question in next_questions(engine, diagnosis, base, known, QUESTIONS_WEIGHED + skip.len())
+    best_question(engine, repair, candidate_questions(engine, diagnosis, base, known, skip))
+}
+
+/// The best few questions to weigh, leaving out the facts in `skip`.
+#[must_use]
+pub fn candidate_questions(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    base: &FactValues,
+    known: &[(FactId, Option<FactValue>)],
+    skip: &[FactId],
+) -> Vec<Question> {
+    next_questions(engine, diagnosis, base, known, QUESTIONS_WEIGHED + skip.len())
         .into_iter()
         .filter(|q| !skip.contains(&q.fact))
         .take(QUESTIONS_WEIGHED)
-    {
+        .collect()
+}
+
+/// Among `candidates`, the question whose cost plus the expected repair time after its
+/// answer is lowest, if that beats repairing now (`repair`).
+#[must_use]
+pub fn best_question(
+    engine: &Engine,
+    repair: &RepairSequence,
+    candidates: Vec<Question>,
+) -> Option<Question> {
+    let mut best: Option<(f64, Question)> = None;
+    for question in candidates {
         let after: f64 = question
             .answers
             .iter()

@@ -11,7 +11,7 @@
 
 use crate::facts::FactSet;
 use crate::infer::{Engine, MatchedBy, SymptomDiagnosis};
-use crate::repair::{repair_sequence, worthwhile_question};
+use crate::repair::{best_question, candidate_questions, repair_sequence};
 use crate::report::{
     QuestionReport, ReportOptions, SymptomReport, question_report, symptom_report,
 };
@@ -105,20 +105,13 @@ pub fn step(
         (None, Some(Stop::Confident { cause, posterior: leader.posterior }))
     } else {
         let repair = repair_sequence(engine, &diagnosis);
-        match worthwhile_question(engine, &diagnosis, &facts.values, &[], &repair, declined) {
+        // The candidates are computed once: they decide both the question and, when none is
+        // worth asking, whether anything was left to ask at all.
+        let candidates = candidate_questions(engine, &diagnosis, &facts.values, &[], declined);
+        let anything = !candidates.is_empty();
+        match best_question(engine, &repair, candidates) {
             Some(question) => (Some(question), None),
-            None => {
-                let anything = crate::question::next_questions(
-                    engine,
-                    &diagnosis,
-                    &facts.values,
-                    &[],
-                    declined.len() + 1,
-                )
-                .iter()
-                .any(|q| !declined.contains(&q.fact));
-                (None, Some(if anything { Stop::NotWorthAsking } else { Stop::NothingToAsk }))
-            }
+            None => (None, Some(if anything { Stop::NotWorthAsking } else { Stop::NothingToAsk })),
         }
     };
     WizardStep {
