@@ -217,6 +217,11 @@ fn item(name: &str, title: &str, kind: &str, page: String, percent: Option<Strin
     }
 }
 
+/// A link from one item page to another (`../FOLDER/NAME.html`).
+fn sibling(kind: &str, folder: &str, name: &str, title: &str) -> ItemRef {
+    item(name, title, kind, format!("../{}", site_path(folder, name)), None)
+}
+
 fn cause_page(model: &Model, id: CauseId) -> CausePage {
     let def = model.cause(id);
     CausePage {
@@ -252,16 +257,7 @@ fn cause_page(model: &Model, id: CauseId) -> CausePage {
         fixes: def
             .fixes
             .iter()
-            .map(|&f| {
-                let fix = model.fix(f);
-                item(
-                    &fix.name,
-                    &fix.title,
-                    "fix",
-                    format!("../{}", site_path("fixes", &fix.name)),
-                    None,
-                )
-            })
+            .map(|&f| sibling("fix", "fixes", &model.fix(f).name, &model.fix(f).title))
             .collect(),
         sources: def.sources.iter().map(|s| LinkView::source(s)).collect(),
     }
@@ -293,16 +289,7 @@ fn fix_page(model: &Model, id: FixId) -> FixPage {
         causes: def
             .fixes
             .iter()
-            .map(|&c| {
-                let cause = model.cause(c);
-                item(
-                    &cause.name,
-                    &cause.title,
-                    "cause",
-                    format!("../{}", site_path("causes", &cause.name)),
-                    None,
-                )
-            })
+            .map(|&c| sibling("cause", "causes", &model.cause(c).name, &model.cause(c).title))
             .collect(),
         symptoms: symptoms
             .into_iter()
