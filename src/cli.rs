@@ -8,7 +8,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  problems in the input: errors in a knowledge base, files that need formatting
-  2  usage error: bad arguments, a path that cannot be read";
+  2  usage error: bad arguments, a path that cannot be read
+  3  the facts rule out every symptom of the knowledge base (diagnose, guide, ask, plan)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -83,7 +84,10 @@ Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage")]
 
 A fact file is a JSON or YAML object of fact name -> value (null = unknown), plus optional
 host, collected_at and symptom keys. Ints may be written \"0x904\".
-Exit codes: 0 diagnosed, 1 the facts are invalid (every problem is listed), 2 usage")]
+When no symptom's condition holds, the causes are ranked over every symptom the facts leave
+possible, weighed by how common it is and how well the facts fit it.
+Exit codes: 0 diagnosed, 1 the facts are invalid (every problem is listed), 2 usage,
+3 the facts rule out every symptom")]
     Diagnose(DiagnoseArgs),
     /// Diagnose many fact sets (JSON Lines) in parallel, one result line per input line
     #[command(after_help = "Examples:
@@ -162,8 +166,8 @@ out. Fact values reach the scripts only as quoted TRIAGE_<FACT> environment vari
 (values holding a NUL character are refused). A fix without a script for the shell is
 printed as manual steps; when no fix has one, nothing can be automated: exit 1.
 
-Exit codes of triage plan: 0 written, 1 the facts are invalid, match no symptom, or
-nothing can be automated, 2 usage.
+Exit codes of triage plan: 0 written, 1 the facts are invalid or nothing can be automated,
+2 usage, 3 the facts rule out every symptom.
 Exit codes of the generated script:
    0  the symptom is gone (fixed, or already gone); a dry run always exits 0
    2  bad arguments (bash)

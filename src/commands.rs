@@ -63,6 +63,10 @@ pub(crate) fn emit(text: &str) -> Result<(), UsageError> {
 
 pub(crate) type Outcome = Result<ExitCode, UsageError>;
 
+/// Exit code when the facts rule out every symptom of the knowledge base (contradictory facts,
+/// or a knowledge base with no symptom that could fit): the same in every command.
+pub(crate) const EXIT_NO_SYMPTOM: u8 = 3;
+
 pub fn run(cli: Cli) -> Outcome {
     let kb = cli.global.kb;
     match cli.command {

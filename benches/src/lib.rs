@@ -15,7 +15,9 @@
 //! - every cause `explains` the symptom of its `error_code == X` condition with prior
 //!   `prior / (sum of the priors of that symptom's causes) × 0.9`, written with nine decimals
 //!   and rounded down, so a symptom's priors never add up to more than 0.9;
-//! - every other condition becomes a finding `when CONDITION : usually`.
+//! - every other condition becomes a finding `when CONDITION : usually`; the conditions of
+//!   one cause on one fact are one finding joined with `and` (evidence is one distribution per
+//!   fact).
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -275,9 +277,23 @@ pub fn kb_json_to_kb(json: &str) -> Result<String, ConvertError> {
             quote(&format!("Cause {}", cause.name)),
             prior_text(share)
         );
+        // Evidence is one distribution per fact: the conditions a cause puts on one fact are
+        // one finding, all of them holding.
+        let mut by_fact: Vec<(&str, Vec<&CondJson>)> = Vec::new();
         for cond in cause.conds.iter().filter(|c| c.fact != ERROR_CODE) {
+            match by_fact.iter_mut().find(|(f, _)| *f == cond.fact) {
+                Some((_, conds)) => conds.push(cond),
+                None => by_fact.push((cond.fact.as_str(), vec![cond])),
+            }
+        }
+        for (_, conds) in by_fact {
             out.push_str("  when ");
-            write_condition(&mut out, &cause.name, cond, &facts)?;
+            for (i, cond) in conds.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" and ");
+                }
+                write_condition(&mut out, &cause.name, cond, &facts)?;
+            }
             out.push_str(" : usually\n");
         }
         out.push_str("}\n\n");
@@ -686,8 +702,9 @@ mod tests {
         assert_eq!(model.causes.len(), 3);
         assert_eq!(model.symptoms.len(), 2);
         assert_eq!(model.facts.len(), 6);
-        // c0 has 3 findings, c1 and c2 two each; none is shared.
-        assert_eq!(model.findings.len(), 7);
+        // c0 has 3 findings, c1 two and c2 one (its two conditions on f1 are one); none is
+        // shared.
+        assert_eq!(model.findings.len(), 6);
         let compiled = compile(&text);
         assert_eq!(compiled.error_count(), 0);
         assert!(compiled.graph.is_some());
@@ -714,16 +731,15 @@ mod tests {
             "  when component == comp1 : usually\n",
             "  when os in [bsd, linux] : usually\n",
             "  when f0 != true : usually\n",
-            "  when f1 < 4 : usually\n",
-            "  when f1 in [1, 2, 3] : usually\n",
+            "  when f1 < 4 and f1 in [1, 2, 3] : usually\n",
             "  when f2 in [v0, v2] : usually\n",
             "  when f1 >= 18 : usually\n",
         ] {
             assert!(text.contains(line), "missing {line:?} in\n{text}");
         }
         let finding_lines = text.lines().filter(|l| l.trim_start().starts_with("when ")).count();
-        // 7 findings + 2 symptom conditions.
-        assert_eq!(finding_lines, 9);
+        // 6 findings + 2 symptom conditions.
+        assert_eq!(finding_lines, 8);
         assert!(!text.contains("when error_code == E00000 :"));
         let model = load(&text).model.unwrap();
         for cause in &model.causes {

@@ -10,6 +10,10 @@
 //!     expected_top: machinekeys_permissions_broken   # or null: no known cause should lead
 //!     acceptable_top3: [machinekeys_permissions_broken, rdp_selfsigned_cert_expired]
 //!     rationale: "why a senior engineer ranks it so"
+//!     source: "https://…"        # optional: where the report came from
+//!     tags: [real, thin]         # optional
+//!     opening: { error_code: 0x904 }   # optional: the facts known at first contact
+//!     notes: "what fixed it"     # optional
 //! ```
 //!
 //! A case passes when the top of the ranking (the unlisted cause included) is `expected_top`;
@@ -36,6 +40,18 @@ pub struct Case {
     pub id: String,
     #[serde(default)]
     pub story: Option<String>,
+    /// Where the report came from (a thread, an article, `record ID`).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Free labels (`real`, `thin`, …) a run can be filtered and summarised by.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The facts known at first contact (what the reporter said first): a subset of `facts`,
+    /// where an interview starts.
+    #[serde(default)]
+    pub opening: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    pub notes: Option<String>,
     pub facts: serde_json::Value,
     pub expected_top: Option<String>,
     #[serde(default)]
@@ -84,6 +100,19 @@ pub fn parse(file: &str, text: &str, model: &Model) -> Result<Vec<Case>, CaseErr
     let parsed: CaseFile = serde_saphyr::from_str(text)
         .map_err(|e| CaseError::Syntax { file: file.to_string(), message: e.to_string() })?;
     for case in &parsed.cases {
+        if let Some(opening) = &case.opening {
+            for (key, value) in opening {
+                if case.facts.get(key) != Some(value) {
+                    return Err(CaseError::Invalid {
+                        file: file.to_string(),
+                        id: case.id.clone(),
+                        message: format!(
+                            "`opening` has `{key}`, which `facts` does not have with the same value: the opening is what was known first, so `facts` holds it too"
+                        ),
+                    });
+                }
+            }
+        }
         for cause in case.expected_top.iter().chain(&case.acceptable_top3) {
             if model.cause_id(cause).is_none() {
                 let names = model.causes.iter().map(|c| c.name.as_str());

@@ -1,11 +1,11 @@
 //! Evidence in words: why a cause ranks where it does, and why another does not.
 //!
-//! Every sentence is built from the numbers the ranking used (the finding's condition, whether
-//! it held, P(finding | cause), the background rate, the log-likelihood ratio), so an
-//! explanation can never say something the arithmetic did not do.
+//! Every sentence is built from the numbers the ranking used (the outcome observed, P(outcome |
+//! cause), its background rate, the log-likelihood ratio), so an explanation can never say
+//! something the arithmetic did not do.
 
 use crate::infer::{Evidence, RankedCause, SymptomDiagnosis};
-use triage_rules::model::Model;
+use triage_rules::model::{Model, VariableKind};
 
 /// "usually seen", "seen in 45% of cases".
 #[must_use]
@@ -37,39 +37,41 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// One observation in words, e.g. "`error_code == 0x904` holds: usually seen with this cause,
+/// What was observed, in words: "`error_message` is *An internal error has occurred*",
+/// "`rdp_cert_days_to_expiry` is below 0", "`recent_change` has vm_cloned_or_imaged".
+#[must_use]
+pub fn observation(model: &Model, evidence: &Evidence) -> String {
+    let variable = model.variable(evidence.variable);
+    let fact = model.fact(variable.fact);
+    let outcome = variable.outcomes.get(evidence.outcome as usize).map_or("?", String::as_str);
+    match &variable.kind {
+        VariableKind::Enum(map) => {
+            let value = map.iter().position(|o| *o == Some(evidence.outcome)).unwrap_or(0);
+            format!("`{}` is {}", fact.name, fact.value_label(value as u32))
+        }
+        VariableKind::Member(_) => format!("`{}` {outcome}", fact.name),
+        VariableKind::Bool
+        | VariableKind::Ranges(_)
+        | VariableKind::Versions(_)
+        | VariableKind::Numbers(_)
+        | VariableKind::Strings(_) => format!("`{}` is {outcome}", fact.name),
+    }
+}
+
+/// One observation in words, e.g. "`error_code` is 0x904: usually seen with this cause,
 /// 10% of the time otherwise (+2.2)".
 #[must_use]
 pub fn describe(model: &Model, evidence: &Evidence) -> String {
-    let condition = &model.finding(evidence.finding).text;
-    let (state, p, background) = if evidence.observed {
-        ("holds", evidence.frequency, evidence.background)
-    } else {
-        ("does not hold", evidence.frequency, evidence.background)
-    };
+    let observed = observation(model, evidence);
     if evidence.rules_out() {
-        let why = if evidence.observed {
-            "never seen with this cause"
-        } else {
-            "always seen with this cause"
-        };
-        return format!("`{condition}` {state}, but it is {why}: ruled out");
+        return format!("{observed}, which this cause never shows: ruled out");
     }
-    if evidence.observed {
-        format!(
-            "`{condition}` {state}: {} with this cause, {} of the time otherwise ({:+.1})",
-            frequency_phrase(p),
-            percent(background),
-            evidence.contribution
-        )
-    } else {
-        format!(
-            "`{condition}` {state}: with this cause it is {}, otherwise {} of the time ({:+.1})",
-            frequency_phrase(p),
-            percent(background),
-            evidence.contribution
-        )
-    }
+    format!(
+        "{observed}: {} with this cause, {} of the time otherwise ({:+.1})",
+        frequency_phrase(evidence.frequency),
+        percent(evidence.background),
+        evidence.contribution
+    )
 }
 
 /// The strongest reason a cause ranks high, in one line; `None` when nothing moved it.

@@ -767,7 +767,9 @@ fact build: version
 fact ok: bool
 fact cache_test: enum [not_tried, fixed, no_change] { unknown not_tried }
 symptom s { title "S" when error_code == 1 }
-cause c { title "C" explains s: 0.5 when os == windows10 and changes has clone and ratio > 0.5 and name == "x" and build > 10.0.1 and ok and cache_test == fixed : usually }
+rule all_seen = true when os == windows10 and changes has clone and ratio > 0.5 and name == "x" and build > 10.0.1 and ok and cache_test == fixed else false
+fact all_seen: bool
+cause c { title "C" explains s: 0.5 when all_seen == true : usually }
 "#).model.expect("fixture model")
     }
 

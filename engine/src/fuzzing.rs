@@ -20,17 +20,20 @@ fact test: enum [not_tried, fixed, no_change] { ask "test?" unknown not_tried }
 fact changes: set [update, gpo, other] { ask "changes?" }
 rule low = true when ratio < 0.1 else false
 fact low: bool
-symptom broken { title "Broken" when code == 0x904 or code in [1, 2] }
+symptom broken { title "Broken" when code == 0x904 or code in [1, 2] frequency 0.6 }
+symptom slow { title "Slow" when up and code is unknown background up : 0.5 }
 cause a {
   title "A"
   explains broken: 0.4
   when up : never
   when test == fixed : usually
-  when build >= 10.0.22000 and low : often
+  when build >= 10.0.22000 : often
+  when low : often
+  when ratio > 0.5 : rarely
   when changes has gpo : sometimes
   when name == "x" : rarely
 }
-cause b { title "B" explains broken: 0.3 when up : usually when code == 2 : often }
+cause b { title "B" explains broken: 0.3, slow: 0.5 when up : usually when code == 2 : often }
 fix fa { title "FA" fixes a cost 5m }
 fix fb { title "FB" fixes b cost 1m success 0.5 }
 "#;

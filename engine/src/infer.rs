@@ -1,18 +1,24 @@
 //! The compiled knowledge base and inference: derived facts, matched symptoms, ranked causes
 //! with the evidence that moved each.
 //!
-//! Single fault per symptom, naive Bayes over findings, in log space. For a matched symptom
-//! the candidates are the causes that explain it plus the "unlisted cause" (the prior mass the
-//! listed causes leave). A cause that does not mention a finding is given the finding's
-//! background rate, exactly as the unlisted cause is; so every finding a cause does not
-//! mention contributes the same factor to every candidate that does not mention it, and only
-//! the log-likelihood ratios `ln(P(f|c) / P(f|background))` of the findings a cause mentions
-//! need computing. That keeps the work per fact set proportional to the findings of the
-//! matched symptom's causes, not to the size of the knowledge base.
+//! Single fault per symptom, naive Bayes over evidence variables, in log space. Evidence is a
+//! property of a fact: each variable (a fact, or one member of a set fact) has outcomes (see
+//! `triage_rules::evidence`), each symptom a background distribution over them and each cause
+//! its own. A cause's findings give the mass of some outcomes; the rest of its mass is spread
+//! over the outcomes it does not name in proportion to the symptom's background. A cause that
+//! gives no evidence on a variable has the background distribution, exactly as the unlisted
+//! cause does, so that variable's factor is the same for all of them and cancels: only the
+//! log-likelihood ratios `ln(P(o | c) / P(o | background))` of the variables a cause mentions
+//! need computing, and the work per fact set is proportional to the evidence of the matched
+//! symptom's causes, not to the size of the knowledge base.
+//!
+//! When no symptom's gate holds, the symptoms the facts do not contradict are weighed by their
+//! frequency and by how well the facts fit them (the marginal likelihood of the evidence), and
+//! the ranking is the mixture P(c | facts) = Σₛ P(s | facts) · P(c | s, facts).
 //!
 //! Compiling does the rest of the work once: symptoms indexed by the `fact == value` gates of
-//! their conditions, per symptom the candidate causes with `ln prior` and their findings with
-//! both log-likelihood ratios precomputed.
+//! their conditions, per symptom the background of every variable and the candidate causes
+//! with `ln prior` and their log-likelihood ratios per outcome.
 
 use crate::facts::FactSet;
 use crate::predicate::Predicate;
@@ -20,15 +26,25 @@ use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use triage_rules::ast::CompareOp;
-use triage_rules::model::{CauseId, Condition, FactId, FindingId, Model, SymptomId, Value};
+use triage_rules::model::{
+    BackgroundDef, CauseId, Condition, FactId, FixId, Model, SymptomId, Value, VariableDef,
+    VariableId, VariableKind,
+};
 
-/// P(finding) when no cause that mentions it is to blame, when the knowledge base declares
-/// no `background` for it.
+/// How often the outcomes a finding names are seen among a symptom's reports when no cause
+/// that mentions them is to blame, when no `background` covers them: most conditions a
+/// knowledge base gives evidence on are anomalies. Applied once per finding, in declaration
+/// order, to findings that name outcomes nothing else has named, as long as some outcome stays
+/// unnamed; the outcomes no statement or finding names share what is left, equally.
 pub const DEFAULT_BACKGROUND: f64 = 0.1;
 
 /// Background rates are kept inside [0.001, 0.999]: a background of exactly 0 or 1 would let
-/// one finding rule out every cause that does not mention it, the unlisted cause included.
+/// one observation rule out every cause that does not mention it, the unlisted cause included.
 pub const BACKGROUND_RANGE: (f64, f64) = (0.001, 0.999);
+
+/// A symptom's frequency when the knowledge base gives none: the symptoms without one share
+/// what the declared frequencies leave, equally, but each at least this.
+pub const MIN_SYMPTOM_FREQUENCY: f64 = 0.01;
 
 /// A knowledge base compiled for inference.
 #[derive(Debug)]
@@ -41,22 +57,26 @@ pub struct Engine {
     gate_facts: Vec<FactId>,
     /// Symptoms without a gate: their condition is evaluated for every fact set.
     ungated: Vec<SymptomId>,
-    backgrounds: Vec<f64>,
-    /// Each finding's condition, compiled.
-    findings: Vec<Predicate>,
+    /// Each variable's background distribution from the knowledge base's defaults only.
+    default_backgrounds: Vec<Box<[f64]>>,
     /// Each symptom's condition, compiled.
     symptom_conditions: Vec<Predicate>,
+    /// Each symptom's frequency, declared or defaulted.
+    frequencies: Vec<f64>,
 }
 
 #[derive(Debug)]
 struct SymptomTable {
     candidates: Vec<Candidate>,
-    /// Findings over all candidates: the most evidence a ranking can have.
+    /// Evidence links over all candidates: the most evidence a ranking can have.
     links: usize,
     unlisted_prior: f64,
     ln_unlisted: f64,
-    /// The distinct findings the candidates mention, evaluated once per fact set.
-    findings: Vec<FindingId>,
+    /// The distinct variables the candidates mention, observed once per fact set.
+    variables: Vec<VariableId>,
+    /// This symptom's background of every variable that differs from the default: those its
+    /// candidates mention and those it declares a background for.
+    backgrounds: FxHashMap<VariableId, Box<[f64]>>,
 }
 
 #[derive(Debug)]
@@ -67,15 +87,135 @@ struct Candidate {
     links: Vec<Link>,
 }
 
-/// One finding of one candidate, with its log-likelihood ratios precomputed.
-#[derive(Debug, Clone, Copy)]
+/// One cause's distribution over one variable, as log-likelihood ratios per outcome.
+#[derive(Debug, Clone)]
 struct Link {
-    /// Index into the symptom table's `findings`.
+    /// Index into the symptom table's `variables`.
     local: u32,
-    frequency: f64,
-    background: f64,
-    llr_true: f64,
-    llr_false: f64,
+    /// P(outcome | this cause), per outcome.
+    frequency: Box<[f64]>,
+    /// `ln(P(outcome | cause) / P(outcome | background))`, per outcome.
+    llr: Box<[f64]>,
+}
+
+/// Spreads rates given on groups of outcomes into one distribution: each group's rate over
+/// its outcomes in proportion to `base`, and what the groups leave over the outcomes no group
+/// names, also in proportion to `base`. Groups do not overlap and add up to at most 1 (the
+/// checker holds that).
+fn spread(groups: &[(&[u32], f64)], base: &[f64]) -> Box<[f64]> {
+    let mut out = vec![0.0; base.len()];
+    let mut named = vec![false; base.len()];
+    let mut given = 0.0;
+    for (outcomes, rate) in groups {
+        let weight: f64 = outcomes.iter().map(|&o| base[o as usize]).sum();
+        for &o in *outcomes {
+            named[o as usize] = true;
+            out[o as usize] = if weight > 0.0 {
+                rate * base[o as usize] / weight
+            } else {
+                rate / outcomes.len() as f64
+            };
+        }
+        given += rate;
+    }
+    let rest = (1.0 - given).max(0.0);
+    let weight: f64 = base.iter().zip(&named).filter(|(_, n)| !**n).map(|(b, _)| b).sum();
+    let count = named.iter().filter(|n| !**n).count();
+    for (o, slot) in out.iter_mut().enumerate() {
+        if !named[o] {
+            *slot = if weight > 0.0 { rest * base[o] / weight } else { rest / count as f64 };
+        }
+    }
+    out.into_boxed_slice()
+}
+
+/// A background distribution: the statements in `first` (a symptom's), then those in
+/// `defaults` (the knowledge base's) that name none of the same outcomes, then — for the
+/// outcomes of findings no statement covers — [`DEFAULT_BACKGROUND`] per finding, as long as
+/// that leaves some outcome unnamed; the rest over the outcomes nothing names; clamped to
+/// [`BACKGROUND_RANGE`].
+fn background(
+    variable: &VariableDef,
+    first: &[&BackgroundDef],
+    defaults: &[&BackgroundDef],
+    findings: &[&[u32]],
+) -> Box<[f64]> {
+    let n = variable.outcomes.len();
+    let base: Vec<f64> = vec![1.0 / n.max(1) as f64; n];
+    let mut groups: Vec<(&[u32], f64)> =
+        first.iter().map(|b| (b.outcomes.as_slice(), b.probability)).collect();
+    for b in defaults {
+        let overlaps = first.iter().any(|f| f.outcomes.iter().any(|o| b.outcomes.contains(o)));
+        if !overlaps {
+            groups.push((b.outcomes.as_slice(), b.probability));
+        }
+    }
+    // A symptom's rate plus a default's can pass 1 together: scale the defaults down.
+    let total: f64 = groups.iter().map(|(_, p)| p).sum();
+    if total > 1.0 {
+        let own: f64 = groups[..first.len()].iter().map(|(_, p)| p).sum();
+        let room = (1.0 - own).max(0.0);
+        let theirs = total - own;
+        for group in &mut groups[first.len()..] {
+            group.1 *= room / theirs;
+        }
+    }
+    // An outcome a finding names and no statement covers is an anomaly seen in 10 % of reports.
+    let mut named: Vec<bool> = vec![false; n];
+    for (outcomes, _) in &groups {
+        for &o in *outcomes {
+            named[o as usize] = true;
+        }
+    }
+    let mut total: f64 = groups.iter().map(|(_, p)| p).sum();
+    for outcomes in findings {
+        let free = outcomes.iter().all(|&o| !named[o as usize]);
+        let leaves_some =
+            named.iter().enumerate().any(|(o, named)| !named && !outcomes.contains(&(o as u32)));
+        if !outcomes.is_empty() && free && leaves_some && total + DEFAULT_BACKGROUND <= 1.0 {
+            for &o in *outcomes {
+                named[o as usize] = true;
+            }
+            groups.push((outcomes, DEFAULT_BACKGROUND));
+            total += DEFAULT_BACKGROUND;
+        }
+    }
+    if groups.is_empty() {
+        return base.into_boxed_slice();
+    }
+    let mut out = spread(&groups, &base);
+    for p in out.iter_mut() {
+        *p = p.clamp(BACKGROUND_RANGE.0, BACKGROUND_RANGE.1);
+    }
+    let total: f64 = out.iter().sum();
+    for p in out.iter_mut() {
+        *p /= total;
+    }
+    out
+}
+
+/// The outcome a fact's value falls in, for one variable; `None` for a value that means "not
+/// known" or that the variable does not read.
+#[must_use]
+pub fn outcome_of(variable: &VariableDef, value: &FactValue) -> Option<u32> {
+    match (&variable.kind, value) {
+        (VariableKind::Bool, FactValue::Bool(b)) => Some(u32::from(!*b)),
+        (VariableKind::Enum(map), FactValue::Enum(e)) => map.get(*e as usize).copied().flatten(),
+        (VariableKind::Member(m), FactValue::Set(members)) => Some(u32::from(!members.contains(m))),
+        (VariableKind::Ranges(starts), FactValue::Int(i)) => {
+            Some(starts.partition_point(|s| s <= i).saturating_sub(1) as u32)
+        }
+        (VariableKind::Versions(starts), FactValue::Version(v)) => {
+            Some(VariableKind::version_outcome(starts, v))
+        }
+        (VariableKind::Numbers(starts), FactValue::Number(n)) => {
+            Some(VariableKind::number_outcome(starts, *n))
+        }
+        (VariableKind::Strings(values), FactValue::Str(s)) => {
+            Some(values.iter().position(|v| v.as_str() == &**s).unwrap_or(values.len()) as u32)
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -128,17 +268,20 @@ pub enum MatchedBy {
     Condition,
     /// The fact file names it (`symptom: …`).
     Named,
+    /// No symptom's condition holds: the ranking weighs every symptom the facts do not rule
+    /// out (see [`SymptomDiagnosis::weights`]); `symptom` is the likeliest of them.
+    Mixture,
 }
 
-/// One finding that moved one cause.
+/// One observation that moved one cause.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
-    pub finding: FindingId,
-    /// Whether the finding's condition held.
-    pub observed: bool,
-    /// P(finding | this cause).
+    pub variable: VariableId,
+    /// The outcome observed (an index into the variable's outcomes).
+    pub outcome: u32,
+    /// P(outcome | this cause).
     pub frequency: f64,
-    /// P(finding | background).
+    /// P(outcome | background).
     pub background: f64,
     /// The log-likelihood ratio this observation added to the cause (−∞ rules it out).
     pub contribution: f64,
@@ -159,12 +302,12 @@ pub struct RankedCause {
     pub posterior: f64,
     /// An observation this cause never (or always) shows ruled it out.
     pub ruled_out: bool,
-    /// Where the findings that moved it are in [`SymptomDiagnosis::evidence`] (one vector for
-    /// all causes: one allocation per symptom, not one per cause).
+    /// Where the observations that moved it are in [`SymptomDiagnosis::evidence`] (one vector
+    /// for all causes: one allocation per symptom, not one per cause).
     pub evidence: std::ops::Range<u32>,
 }
 
-/// The ranking for one symptom.
+/// The ranking for one symptom, or the mixture over the symptoms the facts leave possible.
 #[derive(Debug, Clone, Serialize)]
 pub struct SymptomDiagnosis {
     pub symptom: SymptomId,
@@ -176,10 +319,19 @@ pub struct SymptomDiagnosis {
     pub unlisted_prior: f64,
     /// The evidence of all causes; see [`SymptomDiagnosis::evidence_of`].
     pub evidence: Vec<Evidence>,
+    /// For a mixture: the symptoms weighed and P(symptom | facts), likeliest first. Empty
+    /// for one symptom.
+    pub weights: Vec<(SymptomId, f64)>,
+    /// Fixes of these causes whose precondition (`when`) the facts contradict.
+    pub fixes_ruled_out: Vec<FixId>,
+    /// ln P(the observed evidence | this symptom), over the variables its causes mention,
+    /// relative to the knowledge base's default backgrounds.
+    #[serde(skip)]
+    pub(crate) ln_evidence: f64,
 }
 
 impl SymptomDiagnosis {
-    /// The findings that moved a cause, strongest first.
+    /// The observations that moved a cause, strongest first.
     #[must_use]
     pub fn evidence_of(&self, ranked: &RankedCause) -> &[Evidence] {
         self.evidence
@@ -187,10 +339,16 @@ impl SymptomDiagnosis {
             .unwrap_or(&[])
     }
 
-    /// The finding that ruled a cause out, if one did.
+    /// The observation that ruled a cause out, if one did.
     #[must_use]
     pub fn ruled_out_by(&self, ranked: &RankedCause) -> Option<&Evidence> {
         self.evidence_of(ranked).iter().find(|e| e.rules_out())
+    }
+
+    /// The causes and then the unlisted cause, as one distribution.
+    #[must_use]
+    pub fn distribution(&self) -> Vec<f64> {
+        self.causes.iter().map(|c| c.posterior).chain(std::iter::once(self.unlisted)).collect()
     }
 }
 
@@ -199,6 +357,8 @@ impl SymptomDiagnosis {
 pub struct Diagnosis {
     /// Facts set by rules, with their values.
     pub derived: Vec<(FactId, FactValue)>,
+    /// The symptoms matched, or one mixture when none is (empty only when the facts rule
+    /// every symptom out).
     pub symptoms: Vec<SymptomDiagnosis>,
 }
 
@@ -206,38 +366,61 @@ impl Engine {
     /// Compiles a checked model.
     #[must_use]
     pub fn new(model: Model) -> Self {
-        let backgrounds: Vec<f64> = model
-            .findings
+        let mut default_statements: Vec<Vec<&BackgroundDef>> =
+            vec![Vec::new(); model.variables.len()];
+        for b in &model.backgrounds {
+            default_statements[b.variable.index()].push(b);
+        }
+        let mut finding_outcomes: Vec<Vec<&[u32]>> = vec![Vec::new(); model.variables.len()];
+        for f in &model.findings {
+            finding_outcomes[f.variable.index()].push(f.outcomes.as_slice());
+        }
+        let default_backgrounds: Vec<Box<[f64]>> = model
+            .variables
             .iter()
-            .map(|f| {
-                f.background
-                    .unwrap_or(DEFAULT_BACKGROUND)
-                    .clamp(BACKGROUND_RANGE.0, BACKGROUND_RANGE.1)
-            })
+            .enumerate()
+            .map(|(i, v)| background(v, &[], &default_statements[i], &finding_outcomes[i]))
             .collect();
         let mut tables = Vec::with_capacity(model.symptoms.len());
         for symptom in &model.symptoms {
-            let mut findings: Vec<FindingId> = Vec::new();
-            let mut local_of: FxHashMap<FindingId, u32> = FxHashMap::default();
+            let mut own: FxHashMap<VariableId, Vec<&BackgroundDef>> = FxHashMap::default();
+            for b in &symptom.backgrounds {
+                own.entry(b.variable).or_default().push(b);
+            }
+            let mut backgrounds: FxHashMap<VariableId, Box<[f64]>> = own
+                .iter()
+                .map(|(v, first)| {
+                    let var = model.variable(*v);
+                    let i = v.index();
+                    (*v, background(var, first, &default_statements[i], &finding_outcomes[i]))
+                })
+                .collect();
+            let mut variables: Vec<VariableId> = Vec::new();
+            let mut local_of: FxHashMap<VariableId, u32> = FxHashMap::default();
             let mut candidates = Vec::with_capacity(symptom.causes.len());
             for &(cause, prior) in &symptom.causes {
-                let links = model
-                    .cause(cause)
-                    .findings
-                    .iter()
-                    .map(|&(finding, frequency)| {
-                        let local = *local_of.entry(finding).or_insert_with(|| {
-                            findings.push(finding);
-                            findings.len() as u32 - 1
+                let mut by_variable: Vec<(VariableId, Vec<(&[u32], f64)>)> = Vec::new();
+                for &(finding, rate) in &model.cause(cause).findings {
+                    let f = model.finding(finding);
+                    match by_variable.iter_mut().find(|(v, _)| *v == f.variable) {
+                        Some((_, groups)) => groups.push((f.outcomes.as_slice(), rate)),
+                        None => by_variable.push((f.variable, vec![(f.outcomes.as_slice(), rate)])),
+                    }
+                }
+                let links = by_variable
+                    .into_iter()
+                    .map(|(variable, groups)| {
+                        let local = *local_of.entry(variable).or_insert_with(|| {
+                            variables.push(variable);
+                            variables.len() as u32 - 1
                         });
-                        let background = backgrounds[finding.index()];
-                        Link {
-                            local,
-                            frequency,
-                            background,
-                            llr_true: (frequency / background).ln(),
-                            llr_false: ((1.0 - frequency) / (1.0 - background)).ln(),
-                        }
+                        let bg = backgrounds
+                            .entry(variable)
+                            .or_insert_with(|| default_backgrounds[variable.index()].clone());
+                        let frequency = spread(&groups, bg);
+                        let llr =
+                            frequency.iter().zip(bg.iter()).map(|(p, b)| (p / b).ln()).collect();
+                        Link { local, frequency, llr }
                     })
                     .collect();
                 candidates.push(Candidate { cause, prior, ln_prior: prior.ln(), links });
@@ -249,7 +432,8 @@ impl Engine {
                 links,
                 unlisted_prior,
                 ln_unlisted: unlisted_prior.ln(),
-                findings,
+                variables,
+                backgrounds,
             });
         }
         let mut gates: FxHashMap<(FactId, GateKey), Vec<SymptomId>> = FxHashMap::default();
@@ -264,18 +448,18 @@ impl Engine {
         let mut gate_facts: Vec<FactId> = gates.keys().map(|(f, _)| *f).collect();
         gate_facts.sort_unstable();
         gate_facts.dedup();
-        let findings = model.findings.iter().map(|f| Predicate::compile(&f.condition)).collect();
         let symptom_conditions =
             model.symptoms.iter().map(|s| Predicate::compile(&s.condition)).collect();
+        let frequencies = symptom_frequencies(&model);
         Self {
             model,
             tables,
             gates,
             gate_facts,
             ungated,
-            backgrounds,
-            findings,
+            default_backgrounds,
             symptom_conditions,
+            frequencies,
         }
     }
 
@@ -284,10 +468,19 @@ impl Engine {
         &self.model
     }
 
-    /// The background rate used for a finding.
+    /// The background distribution of a variable among a symptom's reports.
     #[must_use]
-    pub fn background(&self, finding: FindingId) -> f64 {
-        self.backgrounds[finding.index()]
+    pub fn background(&self, symptom: SymptomId, variable: VariableId) -> &[f64] {
+        self.tables[symptom.index()]
+            .backgrounds
+            .get(&variable)
+            .unwrap_or(&self.default_backgrounds[variable.index()])
+    }
+
+    /// A symptom's share of the reports, declared or defaulted (see [`MIN_SYMPTOM_FREQUENCY`]).
+    #[must_use]
+    pub fn frequency(&self, symptom: SymptomId) -> f64 {
+        self.frequencies[symptom.index()]
     }
 
     /// Applies the rules in dependency order to `base` with `changes` on top, and returns
@@ -366,17 +559,21 @@ impl Engine {
         facts: &F,
     ) -> SymptomDiagnosis {
         let table = &self.tables[symptom.index()];
-        // Each finding evaluated once; on the stack for the usual handful.
+        // Each variable observed once; on the stack for the usual handful.
         let mut stack = [None; 64];
         let mut heap = Vec::new();
-        let truth: &mut [Option<bool>] = if table.findings.len() <= stack.len() {
-            &mut stack[..table.findings.len()]
+        let observed: &mut [Option<u32>] = if table.variables.len() <= stack.len() {
+            &mut stack[..table.variables.len()]
         } else {
-            heap.resize(table.findings.len(), None);
+            heap.resize(table.variables.len(), None);
             &mut heap
         };
-        for (slot, finding) in truth.iter_mut().zip(&table.findings) {
-            *slot = self.findings[finding.index()].evaluate(facts);
+        let mut ln_background = 0.0;
+        for (slot, &variable) in observed.iter_mut().zip(&table.variables) {
+            *slot = self.observe(variable, facts);
+            if let Some(o) = *slot {
+                ln_background += self.ln_shift(symptom, variable, o);
+            }
         }
         let mut evidence: Vec<Evidence> = Vec::with_capacity(table.links);
         let mut causes: Vec<RankedCause> = Vec::with_capacity(table.candidates.len());
@@ -384,14 +581,15 @@ impl Engine {
             let start = evidence.len();
             let mut score = candidate.ln_prior;
             for link in &candidate.links {
-                let Some(observed) = truth[link.local as usize] else { continue };
-                let contribution = if observed { link.llr_true } else { link.llr_false };
+                let Some(outcome) = observed[link.local as usize] else { continue };
+                let contribution = link.llr[outcome as usize];
                 score += contribution;
+                let variable = table.variables[link.local as usize];
                 evidence.push(Evidence {
-                    finding: table.findings[link.local as usize],
-                    observed,
-                    frequency: link.frequency,
-                    background: link.background,
+                    variable,
+                    outcome,
+                    frequency: link.frequency[outcome as usize],
+                    background: self.background(symptom, variable)[outcome as usize],
                     contribution,
                 });
             }
@@ -401,7 +599,7 @@ impl Engine {
                     b.contribution
                         .abs()
                         .total_cmp(&a.contribution.abs())
-                        .then(a.finding.cmp(&b.finding))
+                        .then(a.variable.cmp(&b.variable))
                 });
             }
             let ruled_out = mine.first().is_some_and(Evidence::rules_out);
@@ -414,7 +612,7 @@ impl Engine {
                 evidence: start as u32..evidence.len() as u32,
             });
         }
-        let unlisted = normalise_in_place(&mut causes, table.ln_unlisted);
+        let (unlisted, ln_total) = normalise_in_place(&mut causes, table.ln_unlisted);
         // Cause ids are unique, so the order is total and an unstable sort is deterministic.
         causes.sort_unstable_by(|a, b| {
             b.posterior
@@ -423,6 +621,7 @@ impl Engine {
                 .then(b.prior.total_cmp(&a.prior))
                 .then(a.cause.cmp(&b.cause))
         });
+        let fixes_ruled_out = self.fixes_ruled_out(&causes, facts);
         SymptomDiagnosis {
             symptom,
             matched_by,
@@ -430,36 +629,227 @@ impl Engine {
             unlisted,
             unlisted_prior: table.unlisted_prior,
             evidence,
+            weights: Vec::new(),
+            fixes_ruled_out,
+            ln_evidence: ln_total + ln_background,
         }
     }
 
-    /// Derives facts, finds the symptoms and ranks the causes of each.
+    /// The observed outcome of a variable, if its fact is known.
+    fn observe<F: Facts + ?Sized>(&self, variable: VariableId, facts: &F) -> Option<u32> {
+        let def = self.model.variable(variable);
+        outcome_of(def, facts.value(def.fact)?)
+    }
+
+    /// How much likelier an outcome is among a symptom's reports than by the knowledge base's
+    /// default background: what makes marginal likelihoods of symptoms comparable.
+    fn ln_shift(&self, symptom: SymptomId, variable: VariableId, outcome: u32) -> f64 {
+        match self.tables[symptom.index()].backgrounds.get(&variable) {
+            Some(own) => (own[outcome as usize]
+                / self.default_backgrounds[variable.index()][outcome as usize])
+                .ln(),
+            None => 0.0,
+        }
+    }
+
+    /// The fixes of the ranked causes whose precondition the facts contradict.
+    fn fixes_ruled_out<F: Facts + ?Sized>(&self, causes: &[RankedCause], facts: &F) -> Vec<FixId> {
+        let mut out: Vec<FixId> = Vec::new();
+        for ranked in causes {
+            for &fix in &self.model.cause(ranked.cause).fixes {
+                if let Some(condition) = &self.model.fix(fix).precondition
+                    && evaluate(condition, facts) == Some(false)
+                    && !out.contains(&fix)
+                {
+                    out.push(fix);
+                }
+            }
+        }
+        out
+    }
+
+    /// The symptoms the facts leave possible (their condition is not false), none holding.
+    #[must_use]
+    pub fn possible_symptoms<F: Facts + ?Sized>(&self, facts: &F) -> Vec<SymptomId> {
+        (0..self.model.symptoms.len() as u32)
+            .map(SymptomId)
+            .filter(|s| self.symptom_conditions[s.index()].evaluate(facts).is_none())
+            .collect()
+    }
+
+    /// The ranking when no symptom's condition holds: every symptom the facts leave possible,
+    /// weighed by its frequency and by how well the facts fit it, P(s | facts) ∝ f(s) ·
+    /// P(facts | s), and the causes' mixture Σₛ P(s | facts) · P(c | s, facts). `None` when
+    /// the facts rule every symptom out.
+    #[must_use]
+    pub fn rank_mixture<F: Facts + ?Sized>(&self, facts: &F) -> Option<SymptomDiagnosis> {
+        let possible = self.possible_symptoms(facts);
+        if possible.is_empty() {
+            return None;
+        }
+        // Variables observed anywhere: a symptom's own background of one its causes do not
+        // mention still says how well the observation fits it.
+        let observed: Vec<(VariableId, u32)> = (0..self.model.variables.len() as u32)
+            .map(VariableId)
+            .filter_map(|v| Some((v, self.observe(v, facts)?)))
+            .collect();
+        let mut parts: Vec<(SymptomDiagnosis, f64)> = possible
+            .iter()
+            .map(|&s| {
+                let ranked = self.rank(s, MatchedBy::Mixture, facts);
+                let table = &self.tables[s.index()];
+                let outside: f64 = observed
+                    .iter()
+                    .filter(|(v, _)| !table.variables.contains(v))
+                    .map(|&(v, o)| self.ln_shift(s, v, o))
+                    .sum();
+                let ln_weight = self.frequency(s).ln() + ranked.ln_evidence + outside;
+                (ranked, ln_weight)
+            })
+            .collect();
+        let max = parts.iter().map(|(_, w)| *w).fold(f64::NEG_INFINITY, f64::max);
+        if max == f64::NEG_INFINITY {
+            return None;
+        }
+        let total: f64 = parts.iter().map(|(_, w)| (w - max).exp()).sum();
+        for part in &mut parts {
+            part.1 = (part.1 - max).exp() / total;
+        }
+        parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.symptom.cmp(&b.0.symptom)));
+        Some(mix(parts))
+    }
+
+    /// Derives facts, finds the symptoms and ranks the causes of each; when none matches,
+    /// one mixture over the symptoms still possible.
     #[must_use]
     pub fn diagnose(&self, facts: &FactSet) -> Diagnosis {
         let derived = self.derive(&facts.values, &[]);
         let view = Overlay { base: &facts.values, changes: &derived };
-        let symptoms = self
+        let mut symptoms: Vec<SymptomDiagnosis> = self
             .matched_symptoms(&view, facts.symptom)
             .into_iter()
             .map(|(id, by)| self.rank(id, by, &view))
             .collect();
+        if symptoms.is_empty() {
+            symptoms.extend(self.rank_mixture(&view));
+        }
         Diagnosis {
             derived: derived.into_iter().filter_map(|(f, v)| Some((f, v?))).collect(),
             symptoms,
         }
     }
+
+    /// The ranking `like` would have on other facts: the same symptom, or — for a mixture —
+    /// the symptom those facts match, else the mixture again.
+    #[must_use]
+    pub fn rerank<F: Facts + ?Sized>(
+        &self,
+        like: &SymptomDiagnosis,
+        facts: &F,
+    ) -> Option<SymptomDiagnosis> {
+        if like.matched_by != MatchedBy::Mixture {
+            return Some(self.rank(like.symptom, like.matched_by, facts));
+        }
+        match self.matched_symptoms(facts, None).first() {
+            Some(&(symptom, by)) => Some(self.rank(symptom, by, facts)),
+            None => self.rank_mixture(facts),
+        }
+    }
 }
 
-/// Log scores → probabilities in place (log-sum-exp); returns the unlisted cause's. When
-/// nothing is possible, the unlisted cause takes it all: "none of the known causes fits" is
-/// the honest answer.
-fn normalise_in_place(causes: &mut [RankedCause], ln_unlisted: f64) -> f64 {
+/// Each symptom's frequency: as declared, else an equal share of what the declared ones
+/// leave, at least [`MIN_SYMPTOM_FREQUENCY`].
+fn symptom_frequencies(model: &Model) -> Vec<f64> {
+    let declared: f64 = model.symptoms.iter().filter_map(|s| s.frequency).sum();
+    let undeclared = model.symptoms.iter().filter(|s| s.frequency.is_none()).count();
+    let share = if undeclared == 0 {
+        0.0
+    } else {
+        ((1.0 - declared) / undeclared as f64).max(MIN_SYMPTOM_FREQUENCY)
+    };
+    model.symptoms.iter().map(|s| s.frequency.unwrap_or(share).max(f64::MIN_POSITIVE)).collect()
+}
+
+/// One ranking from weighted symptom rankings: each cause's posterior is the weighted sum of
+/// its posteriors, its evidence that of the symptom where it weighs most.
+fn mix(parts: Vec<(SymptomDiagnosis, f64)>) -> SymptomDiagnosis {
+    let weights: Vec<(SymptomId, f64)> = parts.iter().map(|(d, w)| (d.symptom, *w)).collect();
+    let mut by_cause: FxHashMap<CauseId, (f64, f64, f64, bool, usize, usize)> =
+        FxHashMap::default();
+    for (index, (part, weight)) in parts.iter().enumerate() {
+        for (position, ranked) in part.causes.iter().enumerate() {
+            let entry = by_cause.entry(ranked.cause).or_insert((
+                0.0,
+                0.0,
+                f64::NEG_INFINITY,
+                true,
+                index,
+                position,
+            ));
+            entry.0 += weight * ranked.posterior;
+            entry.1 += weight * ranked.prior;
+            entry.3 &= ranked.ruled_out;
+            if weight * ranked.posterior > entry.2 {
+                entry.2 = weight * ranked.posterior;
+                entry.4 = index;
+                entry.5 = position;
+            }
+        }
+    }
+    let mut evidence = Vec::new();
+    let mut causes: Vec<RankedCause> = by_cause
+        .into_iter()
+        .map(|(cause, (posterior, prior, _, ruled_out, index, position))| {
+            let part = &parts[index].0;
+            let start = evidence.len() as u32;
+            evidence.extend_from_slice(part.evidence_of(&part.causes[position]));
+            RankedCause {
+                cause,
+                prior,
+                posterior,
+                ruled_out,
+                evidence: start..evidence.len() as u32,
+            }
+        })
+        .collect();
+    causes.sort_unstable_by(|a, b| {
+        b.posterior
+            .total_cmp(&a.posterior)
+            .then(a.ruled_out.cmp(&b.ruled_out))
+            .then(b.prior.total_cmp(&a.prior))
+            .then(a.cause.cmp(&b.cause))
+    });
+    let unlisted = parts.iter().map(|(d, w)| w * d.unlisted).sum();
+    let unlisted_prior = parts.iter().map(|(d, w)| w * d.unlisted_prior).sum();
+    let mut fixes_ruled_out: Vec<FixId> =
+        parts.iter().flat_map(|(d, _)| d.fixes_ruled_out.iter().copied()).collect();
+    fixes_ruled_out.sort_unstable();
+    fixes_ruled_out.dedup();
+    let ln_evidence = parts.first().map_or(0.0, |(d, _)| d.ln_evidence);
+    SymptomDiagnosis {
+        symptom: weights[0].0,
+        matched_by: MatchedBy::Mixture,
+        causes,
+        unlisted,
+        unlisted_prior,
+        evidence,
+        weights,
+        fixes_ruled_out,
+        ln_evidence,
+    }
+}
+
+/// Log scores → probabilities in place (log-sum-exp); returns the unlisted cause's and the
+/// log of the total (the marginal likelihood, relative to the background). When nothing is
+/// possible, the unlisted cause takes it all: "none of the known causes fits" is the honest
+/// answer.
+fn normalise_in_place(causes: &mut [RankedCause], ln_unlisted: f64) -> (f64, f64) {
     let max = causes.iter().map(|c| c.posterior).fold(ln_unlisted, f64::max);
     if max == f64::NEG_INFINITY {
         for c in causes.iter_mut() {
             c.posterior = 0.0;
         }
-        return 1.0;
+        return (1.0, f64::NEG_INFINITY);
     }
     let unlisted = (ln_unlisted - max).exp();
     let mut total = unlisted;
@@ -470,7 +860,7 @@ fn normalise_in_place(causes: &mut [RankedCause], ln_unlisted: f64) -> f64 {
     for c in causes.iter_mut() {
         c.posterior /= total;
     }
-    unlisted / total
+    (unlisted / total, max + total.ln())
 }
 
 /// A rule's value as a fact value of the target's type.

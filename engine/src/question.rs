@@ -8,11 +8,12 @@
 //! follows from the current ranking and the same likelihoods (naive Bayes), and the expected
 //! information gain is the current entropy minus the expected entropy after the answer.
 
-use crate::infer::{Engine, MatchedBy, SymptomDiagnosis, entropy};
-use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
+use crate::infer::{Engine, MatchedBy, SymptomDiagnosis, entropy, outcome_of};
+use crate::value::{FactValue, FactValues, Facts, Overlay};
 use serde::Serialize;
 use std::collections::HashSet;
-use triage_rules::model::{Condition, FactId, FactType, FindingId, SymptomId, Value};
+use triage_rules::evidence::int_text;
+use triage_rules::model::{Condition, FactId, FactType, SymptomId, Value, VariableId};
 
 /// What asking costs when the knowledge base does not say (seconds).
 pub const DEFAULT_QUESTION_COST: f64 = 60.0;
@@ -45,15 +46,26 @@ pub struct Question {
     pub answers: Vec<Answer>,
 }
 
-/// The facts that could move the causes of a symptom: those its candidates' findings read,
-/// and, through rules, the facts those derived facts come from.
-fn relevant_facts(engine: &Engine, symptom: SymptomId) -> Vec<FactId> {
+/// The facts that could move the causes of a ranking: those its candidates' findings read,
+/// for a mixture also those the weighed symptoms' conditions read (the answer can settle which
+/// symptom it is), and, through rules, the facts those derived facts come from.
+fn relevant_facts(engine: &Engine, diagnosis: &SymptomDiagnosis) -> Vec<FactId> {
     let model = engine.model();
     let mut seen: HashSet<FactId> = HashSet::new();
     let mut pending: Vec<FactId> = Vec::new();
-    for &(cause, _) in &model.symptom(symptom).causes {
-        for &(finding, _) in &model.cause(cause).findings {
-            pending.extend(model.finding(finding).condition.facts());
+    let symptoms: Vec<SymptomId> = if diagnosis.weights.is_empty() {
+        vec![diagnosis.symptom]
+    } else {
+        diagnosis.weights.iter().map(|(s, _)| *s).collect()
+    };
+    for &symptom in &symptoms {
+        for &(cause, _) in &model.symptom(symptom).causes {
+            for &(finding, _) in &model.cause(cause).findings {
+                pending.extend(model.finding(finding).condition.facts());
+            }
+        }
+        if diagnosis.matched_by == MatchedBy::Mixture {
+            pending.extend(model.symptom(symptom).condition.facts());
         }
     }
     let mut out = Vec::new();
@@ -107,7 +119,7 @@ fn candidate_values(engine: &Engine, fact: FactId) -> Vec<(FactValue, String)> {
             for symptom in &model.symptoms {
                 collect(&symptom.condition);
             }
-            neighbourhood(ty, &literals)
+            neighbourhood(ty, &literals, model.fact(fact).hex)
         }
     }
 }
@@ -127,7 +139,7 @@ fn collect_literals(condition: &Condition, fact: FactId, out: &mut Vec<Value>) {
 }
 
 /// Each named value, its neighbours (for ordered types) and one value unlike all of them.
-fn neighbourhood(ty: &FactType, literals: &[Value]) -> Vec<(FactValue, String)> {
+fn neighbourhood(ty: &FactType, literals: &[Value], hex: bool) -> Vec<(FactValue, String)> {
     let mut out: Vec<(FactValue, String)> = Vec::new();
     let mut push = |v: FactValue, label: String| {
         if !out.iter().any(|(x, _)| *x == v) {
@@ -139,9 +151,9 @@ fn neighbourhood(ty: &FactType, literals: &[Value]) -> Vec<(FactValue, String)> 
             let mut max = 0i64;
             for literal in literals {
                 if let Value::Int(i) = literal {
-                    push(FactValue::Int(*i), int_label(*i));
-                    push(FactValue::Int(i.saturating_sub(1)), int_label(i.saturating_sub(1)));
-                    push(FactValue::Int(i.saturating_add(1)), int_label(i.saturating_add(1)));
+                    push(FactValue::Int(*i), int_text(*i, hex));
+                    push(FactValue::Int(i.saturating_sub(1)), int_text(i.saturating_sub(1), hex));
+                    push(FactValue::Int(i.saturating_add(1)), int_text(i.saturating_add(1), hex));
                     max = max.max(*i);
                 }
             }
@@ -193,10 +205,6 @@ fn neighbourhood(ty: &FactType, literals: &[Value]) -> Vec<(FactValue, String)> 
     out
 }
 
-fn int_label(i: i64) -> String {
-    if i >= 0x100 { format!("{i:#x}") } else { i.to_string() }
-}
-
 /// Ranks the unknown, askable facts for one symptom by information gain per minute. `base`
 /// are the collected facts (before rules), `known` anything already added on top.
 #[must_use]
@@ -208,7 +216,6 @@ pub fn next_questions(
     limit: usize,
 ) -> Vec<Question> {
     let model = engine.model();
-    let symptom = diagnosis.symptom;
     let current = Current::new(engine, diagnosis, base, known);
     let now = Overlay { base, changes: &current.changes };
     let entropy_before = entropy(current.before.iter().copied());
@@ -216,7 +223,7 @@ pub fn next_questions(
         return Vec::new();
     }
     let mut questions = Vec::new();
-    for fact in relevant_facts(engine, symptom) {
+    for fact in relevant_facts(engine, diagnosis) {
         let def = model.fact(fact);
         if now.value(fact).is_some() || (def.ask.is_none() && def.collect.is_empty()) {
             continue;
@@ -234,12 +241,13 @@ pub fn next_questions(
     questions
 }
 
-/// What every candidate question is weighed against, computed once per symptom: the findings
-/// of its causes, which of them are known now, each cause's score now, and the distribution now.
+/// What every candidate question is weighed against, computed once per ranking: the variables
+/// its causes give evidence on, which of them are known now, each cause's score now, and the
+/// distribution now.
 pub(crate) struct Current {
     /// The known facts plus what the rules derive from them.
     changes: Vec<(FactId, Option<FactValue>)>,
-    findings: Vec<FindingId>,
+    variables: Vec<VariableId>,
     known_now: Vec<bool>,
     score_now: Vec<f64>,
     before: Vec<f64>,
@@ -253,33 +261,28 @@ impl Current {
         known: &[(FactId, Option<FactValue>)],
     ) -> Self {
         let model = engine.model();
-        let mut findings: Vec<FindingId> = diagnosis
+        let mut variables: Vec<VariableId> = diagnosis
             .causes
             .iter()
-            .flat_map(|c| model.cause(c.cause).findings.iter().map(|(f, _)| *f))
+            .flat_map(|c| {
+                model.cause(c.cause).findings.iter().map(|(f, _)| model.finding(*f).variable)
+            })
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        findings.sort_unstable();
+        variables.sort_unstable();
         let changes = engine.derive(base, known);
         let now = Overlay { base, changes: &changes };
-        let known_now = findings
-            .iter()
-            .map(|f| evaluate(&model.finding(*f).condition, &now).is_some())
-            .collect();
+        let known_now = variables.iter().map(|v| observe(engine, *v, &now).is_some()).collect();
         let score_now = diagnosis.causes.iter().map(|c| score_of(diagnosis, c)).collect();
-        Current { changes, findings, known_now, score_now, before: distribution(diagnosis) }
+        Current { changes, variables, known_now, score_now, before: diagnosis.distribution() }
     }
 }
 
-/// Causes then the unlisted cause, as one distribution.
-fn distribution(diagnosis: &SymptomDiagnosis) -> Vec<f64> {
-    diagnosis
-        .causes
-        .iter()
-        .map(|c| c.posterior)
-        .chain(std::iter::once(diagnosis.unlisted))
-        .collect()
+/// The observed outcome of a variable.
+fn observe<F: Facts + ?Sized>(engine: &Engine, variable: VariableId, facts: &F) -> Option<u32> {
+    let def = engine.model().variable(variable);
+    outcome_of(def, facts.value(def.fact)?)
 }
 
 /// The answers to one question, their chances and the information the question gives.
@@ -299,14 +302,15 @@ pub(crate) fn evaluate_question(
     current: &Current,
 ) -> Option<Question> {
     let model = engine.model();
-    let Current { findings, known_now, score_now, before, .. } = current;
+    let Current { variables, known_now, score_now, before, .. } = current;
+    let mixture = diagnosis.matched_by == MatchedBy::Mixture;
     // Answers the knowledge base can tell apart, and each cause's likelihood of each.
     let mut answers: Vec<Answer> = Vec::new();
     let mut labels: Vec<Vec<String>> = Vec::new();
     let mut members: Vec<Vec<i64>> = Vec::new();
     let candidates = candidate_values(engine, fact);
     let ints = sorted_ints(&candidates);
-    let mut signatures: Vec<Vec<Option<bool>>> = Vec::new();
+    let mut signatures: Vec<(Vec<Option<u32>>, Option<SymptomId>)> = Vec::new();
     // likelihood[a][i]: cause i (the last index is the unlisted cause) given answer a.
     let mut likelihood: Vec<Vec<f64>> = Vec::new();
     for (value, label) in candidates {
@@ -314,35 +318,56 @@ pub(crate) fn evaluate_question(
         let changes: Vec<_> = known.iter().cloned().chain([(fact, Some(value.clone()))]).collect();
         let derived = engine.derive(base, &changes);
         let view = Overlay { base, changes: &derived };
-        let signature: Vec<Option<bool>> =
-            findings.iter().map(|f| evaluate(&model.finding(*f).condition, &view)).collect();
+        // Answers that lead to the same symptom and the same outcomes are one answer.
+        let matched = if mixture {
+            engine.matched_symptoms(&view, None).first().map(|(s, _)| *s)
+        } else {
+            None
+        };
+        let signature: (Vec<Option<u32>>, Option<SymptomId>) =
+            (variables.iter().map(|v| observe(engine, *v, &view)).collect(), matched);
         if let Some(same) = signatures.iter().position(|s| *s == signature) {
             labels[same].push(label);
             members[same].extend(int);
             continue;
         }
         let mut ln_background = 0.0;
-        for ((finding, outcome), was_known) in findings.iter().zip(&signature).zip(known_now) {
+        for ((variable, outcome), was_known) in variables.iter().zip(&signature.0).zip(known_now) {
             if let (Some(outcome), false) = (outcome, was_known) {
-                let b = engine.background(*finding);
-                ln_background += if *outcome { b.ln() } else { (1.0 - b).ln() };
+                ln_background +=
+                    engine.background(diagnosis.symptom, *variable)[*outcome as usize].ln();
             }
         }
-        let after = engine.rank(diagnosis.symptom, MatchedBy::Condition, &view);
+        // An answer that rules every symptom out cannot be given.
+        let Some(after) = engine.rerank(diagnosis, &view) else { continue };
         let mut row: Vec<f64> = diagnosis
             .causes
             .iter()
             .zip(score_now)
             .map(|(ranked, now)| {
-                let later = after
-                    .causes
-                    .iter()
-                    .find(|c| c.cause == ranked.cause)
-                    .map_or(0.0, |c| score_of(&after, c));
-                (ln_background + later - now).exp()
+                match after.causes.iter().find(|c| c.cause == ranked.cause) {
+                    Some(c) => (ln_background + score_of(&after, c) - now).exp(),
+                    // The answer settles on a symptom this cause does not explain.
+                    None if mixture => 0.0,
+                    None => (ln_background - now).exp(),
+                }
             })
             .collect();
         row.push(ln_background.exp());
+        // Outcomes the knowledge base does not tell apart (two values no cause names) lead to
+        // the same ranking: one answer, with the chances of both.
+        let same_ranking = answers
+            .iter()
+            .zip(&signatures)
+            .position(|(a, sig)| sig.1 == signature.1 && same_distribution(&a.after, &after));
+        if let Some(same) = same_ranking {
+            labels[same].push(label);
+            members[same].extend(int);
+            for (l, r) in likelihood[same].iter_mut().zip(&row) {
+                *l += r;
+            }
+            continue;
+        }
         signatures.push(signature);
         labels.push(vec![label]);
         members.push(int.into_iter().collect());
@@ -372,7 +397,8 @@ pub(crate) fn evaluate_question(
         let joint: Vec<f64> = before.iter().zip(row).map(|(p, l)| p * l).collect();
         let probability: f64 = joint.iter().sum();
         answer.probability = probability;
-        answer.label = int_range_label(&ints, group).unwrap_or_else(|| label_of(names));
+        answer.label =
+            int_range_label(&ints, group, model.fact(fact).hex).unwrap_or_else(|| label_of(names));
         answer.text = answer_text(model.fact(fact), names, &answer.label);
         if probability > 0.0 {
             // The ranking after this answer, with the consistent posteriors.
@@ -385,7 +411,7 @@ pub(crate) fn evaluate_question(
             answer.after.causes.sort_by(|a, b| {
                 b.posterior.total_cmp(&a.posterior).then_with(|| a.cause.cmp(&b.cause))
             });
-            expected_entropy += probability * entropy(distribution(&answer.after));
+            expected_entropy += probability * entropy(answer.after.distribution());
         }
     }
     answers.retain(|a| a.probability > 0.0);
@@ -404,6 +430,15 @@ pub(crate) fn evaluate_question(
     })
 }
 
+/// Whether two rankings give every cause (and the unlisted one) the same posterior.
+fn same_distribution(a: &SymptomDiagnosis, b: &SymptomDiagnosis) -> bool {
+    a.causes.len() == b.causes.len()
+        && (a.unlisted - b.unlisted).abs() < 1e-12
+        && a.causes.iter().all(|x| {
+            b.causes.iter().any(|y| y.cause == x.cause && (y.posterior - x.posterior).abs() < 1e-12)
+        })
+}
+
 /// A cause's log score relative to its prior: the sum of its evidence.
 fn score_of(diagnosis: &SymptomDiagnosis, ranked: &crate::infer::RankedCause) -> f64 {
     diagnosis.evidence_of(ranked).iter().map(|e| e.contribution).sum()
@@ -413,7 +448,7 @@ fn score_of(diagnosis: &SymptomDiagnosis, ranked: &crate::infer::RankedCause) ->
 /// the sorted candidates: "0 to 30", "31 or more" (the run reaches the value above every
 /// named one), "-1 or less" (it starts below the smallest). `None` when they are not a run
 /// (0x903 and 0x905 around 0x904) or one inner value, which keep their own labels.
-fn int_range_label(all: &[i64], group: &[i64]) -> Option<String> {
+fn int_range_label(all: &[i64], group: &[i64], hex: bool) -> Option<String> {
     let mut positions: Vec<usize> =
         group.iter().filter_map(|v| all.iter().position(|a| a == v)).collect();
     positions.sort_unstable();
@@ -427,12 +462,12 @@ fn int_range_label(all: &[i64], group: &[i64]) -> Option<String> {
     let (lo, hi) = (all[first], all[last]);
     match (open_below, open_above) {
         (true, true) => Some("any value".into()),
-        (true, false) => Some(format!("{} or less", int_label(hi))),
+        (true, false) => Some(format!("{} or less", int_text(hi, hex))),
         // One inner value keeps its own label; the value above every named one alone stands
         // for "something else".
         _ if first == last => None,
-        (false, true) => Some(format!("{} or more", int_label(lo))),
-        (false, false) => Some(format!("{} to {}", int_label(lo), int_label(hi))),
+        (false, true) => Some(format!("{} or more", int_text(lo, hex))),
+        (false, false) => Some(format!("{} to {}", int_text(lo, hex), int_text(hi, hex))),
     }
 }
 
@@ -487,13 +522,13 @@ mod tests {
     fn int_answers_read_as_ranges_when_they_are_a_run() {
         let sentinel = 1_000_033;
         let days = [-1, 0, 1, 29, 30, 31, sentinel];
-        assert_eq!(int_range_label(&days, &[0, 1, 29, 30]).as_deref(), Some("0 to 30"));
-        assert_eq!(int_range_label(&days, &[31, sentinel]).as_deref(), Some("31 or more"));
-        assert_eq!(int_range_label(&days, &[-1]).as_deref(), Some("-1 or less"));
-        assert_eq!(int_range_label(&days, &[sentinel]), None, "keeps 'another value'");
-        assert_eq!(int_range_label(&days, &days).as_deref(), Some("any value"));
+        assert_eq!(int_range_label(&days, &[0, 1, 29, 30], false).as_deref(), Some("0 to 30"));
+        assert_eq!(int_range_label(&days, &[31, sentinel], false).as_deref(), Some("31 or more"));
+        assert_eq!(int_range_label(&days, &[-1], false).as_deref(), Some("-1 or less"));
+        assert_eq!(int_range_label(&days, &[sentinel], false), None, "keeps 'another value'");
+        assert_eq!(int_range_label(&days, &days, false).as_deref(), Some("any value"));
         let codes = [0x903, 0x904, 0x905, sentinel];
-        assert_eq!(int_range_label(&codes, &[0x903, 0x905, sentinel]), None, "not a run");
-        assert_eq!(int_range_label(&codes, &[0x904]), None, "one inner value");
+        assert_eq!(int_range_label(&codes, &[0x903, 0x905, sentinel], true), None, "not a run");
+        assert_eq!(int_range_label(&codes, &[0x904], true), None, "one inner value");
     }
 }

@@ -80,6 +80,10 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
             continue;
         }
         for &fix in &model.cause(ranked.cause).fixes {
+            // The facts contradict its precondition: it is not offered (the guide says why).
+            if diagnosis.fixes_ruled_out.contains(&fix) {
+                continue;
+            }
             match candidates.iter_mut().find(|c| c.fix == fix) {
                 Some(candidate) => candidate.causes.push(position),
                 None => {

@@ -53,9 +53,16 @@ pub struct Report {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SymptomReport {
+    /// The symptom, or for a mixture the likeliest of those weighed.
     pub symptom: String,
     pub title: String,
     pub matched_by: MatchedBy,
+    /// For a mixture: what it says in words ("no symptom matches exactly; most likely: …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For a mixture: the symptoms weighed, P(symptom | facts), likeliest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<WeightReport>,
     pub causes: Vec<CauseReport>,
     /// Posterior of a cause the knowledge base does not list.
     pub unlisted: f64,
@@ -65,6 +72,13 @@ pub struct SymptomReport {
     pub repair: Option<RepairReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightReport {
+    pub symptom: String,
+    pub title: String,
+    pub weight: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,8 +97,10 @@ pub struct CauseReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceReport {
-    pub finding: String,
-    pub observed: bool,
+    /// The fact observed.
+    pub fact: String,
+    /// The outcome it fell in: a value, `true`/`false`, a range such as `below 0`.
+    pub observed: String,
     pub frequency: f64,
     pub background: f64,
     /// Log-likelihood ratio; `null` when the observation rules the cause out.
@@ -217,8 +233,8 @@ pub(crate) fn symptom_report(
                     .evidence_of(ranked)
                     .iter()
                     .map(|e| EvidenceReport {
-                        finding: model.finding(e.finding).text.clone(),
-                        observed: e.observed,
+                        fact: fact_of(model, e).to_string(),
+                        observed: outcome_label(model, e).to_string(),
                         frequency: e.frequency,
                         background: e.background,
                         contribution: (!e.rules_out()).then_some(e.contribution),
@@ -260,6 +276,16 @@ pub(crate) fn symptom_report(
         symptom: symptom.name.clone(),
         title: symptom.title.clone(),
         matched_by: diagnosis.matched_by,
+        message: mixture_message(engine, diagnosis),
+        weights: diagnosis
+            .weights
+            .iter()
+            .map(|(s, w)| WeightReport {
+                symptom: model.symptom(*s).name.clone(),
+                title: model.symptom(*s).title.clone(),
+                weight: *w,
+            })
+            .collect(),
         causes,
         unlisted: diagnosis.unlisted,
         next_questions,
@@ -365,8 +391,8 @@ pub struct CompactCause<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct CompactEvidence<'a> {
-    pub finding: &'a str,
-    pub observed: bool,
+    pub fact: &'a str,
+    pub observed: &'a str,
     /// `null` when the observation rules the cause out.
     pub contribution: Option<f64>,
 }
@@ -395,8 +421,8 @@ impl<'a> CompactReport<'a> {
                             .evidence_of(c)
                             .iter()
                             .map(|e| CompactEvidence {
-                                finding: &model.finding(e.finding).text,
-                                observed: e.observed,
+                                fact: fact_of(model, e),
+                                observed: outcome_label(model, e),
                                 contribution: (!e.rules_out()).then(|| round(e.contribution, 4)),
                             })
                             .collect(),
@@ -413,4 +439,33 @@ impl<'a> CompactReport<'a> {
     }
 }
 
-const NO_SYMPTOM: &str = "the facts match no symptom of the knowledge base: give the error code or message, or name the symptom with `symptom`";
+/// Said when the facts rule out every symptom: contradictory facts, or a knowledge base with
+/// no symptom that could fit.
+pub const NO_SYMPTOM: &str = "the facts rule out every symptom of the knowledge base (are two of them contradictory?): check the facts, or name the symptom with `symptom`";
+
+/// The fact an observation is about.
+fn fact_of<'m>(model: &'m triage_rules::model::Model, e: &crate::infer::Evidence) -> &'m str {
+    &model.fact(model.variable(e.variable).fact).name
+}
+
+/// The outcome an observation fell in, in the fact's own terms.
+fn outcome_label<'m>(model: &'m triage_rules::model::Model, e: &crate::infer::Evidence) -> &'m str {
+    model.variable(e.variable).outcomes.get(e.outcome as usize).map_or("", String::as_str)
+}
+
+/// "no symptom matches exactly; most likely: A (45%), B (20%)".
+#[must_use]
+pub fn mixture_message(engine: &Engine, diagnosis: &SymptomDiagnosis) -> Option<String> {
+    if diagnosis.matched_by != MatchedBy::Mixture {
+        return None;
+    }
+    let model = engine.model();
+    let named: Vec<String> = diagnosis
+        .weights
+        .iter()
+        .take(3)
+        .filter(|(_, w)| *w >= 0.01)
+        .map(|(s, w)| format!("{} ({})", model.symptom(*s).title, explain::percent(*w)))
+        .collect();
+    Some(format!("no symptom matches exactly; most likely: {}", named.join(", ")))
+}

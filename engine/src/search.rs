@@ -258,7 +258,8 @@ impl Entry {
     }
 
     /// The symptom's word that `word` matches, and its weight: exact, else a prefix (at least
-    /// 3 letters typed), else one edit away (two for long words).
+    /// 3 letters typed), else one edit away (two for long words) from a word of its title,
+    /// aliases or name.
     fn match_word(&self, word: &str) -> Option<(String, f64)> {
         if let Some(weight) = self.words.get(word) {
             return Some((word.to_string(), *weight));
@@ -273,7 +274,10 @@ impl Entry {
         for (candidate, weight) in &self.words {
             if length >= 3 && candidate.starts_with(word) {
                 consider(candidate, weight * PREFIX_FACTOR);
-            } else if length >= 5 {
+            } else if length >= 5 && *weight > DESCRIPTION_WEIGHT {
+                // Typos are forgiven against the words people type (titles, aliases, names),
+                // not against every word of a description: "printer" is one letter from the
+                // "pointer" of a black-screen article, and means something else.
                 let allowed = if length >= 8 { 2 } else { 1 };
                 if strsim::damerau_levenshtein(word, candidate) <= allowed {
                     consider(candidate, weight * TYPO_FACTOR);
@@ -301,7 +305,10 @@ fn collect_codes(condition: &Condition, codes: &mut BTreeSet<i64>) {
                 _ => None,
             }));
         }
-        Condition::Not(_) | Condition::IsTrue(_) | Condition::Compare { .. } => {}
+        Condition::Not(_)
+        | Condition::IsTrue(_)
+        | Condition::Unknown(_)
+        | Condition::Compare { .. } => {}
     }
 }
 

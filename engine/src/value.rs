@@ -149,6 +149,7 @@ pub fn evaluate<F: Facts + ?Sized>(condition: &Condition, facts: &F) -> Option<b
             if unknown { None } else { Some(false) }
         }
         Condition::Not(inner) => evaluate(inner, facts).map(|b| !b),
+        Condition::Unknown(fact) => Some(facts.value(*fact).is_none()),
         Condition::IsTrue(fact) => match facts.value(*fact)? {
             FactValue::Bool(b) => Some(*b),
             _ => None,

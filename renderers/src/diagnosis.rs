@@ -201,7 +201,14 @@ fn cause_detail(out: &mut String, cause: &CauseReport, explain: bool) {
             } else {
                 GOOD
             };
-            let text = evidence.explanation.as_deref().unwrap_or(&evidence.finding);
+            let plain;
+            let text = match evidence.explanation.as_deref() {
+                Some(text) => text,
+                None => {
+                    plain = format!("`{}` is {}", evidence.fact, evidence.observed);
+                    &plain
+                }
+            };
             let _ = writeln!(out, "         {} {}", styled(style, "•"), text);
         }
     } else if let Some(reason) = &cause.reason {

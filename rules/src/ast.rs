@@ -424,9 +424,21 @@ pub enum FieldKind {
     /// `label VALUE "text"` (enum or set fact): how a person reads one value, for example the
     /// message a dialog shows. Repeated, one per value.
     Label { value: Ident, text: Text },
-    /// `when CONDITION` (symptom). Boxed, like the finding's condition: conditions are the
-    /// largest field values, and keeping them out of line makes every field smaller.
+    /// `when CONDITION` (symptom: its gate; fix: its precondition, the facts under which it
+    /// is offered). Boxed, like the finding's condition: conditions are the largest field
+    /// values, and keeping them out of line makes every field smaller.
     When(Box<Expr>),
+    /// `frequency 0.15` (symptom): its share of the reports the knowledge base serves.
+    Frequency(Probability),
+    /// `background CONDITION : FREQUENCY` (symptom): how often an outcome of one fact is seen
+    /// among this symptom's reports when none of the causes that mention it is to blame.
+    Background { condition: Box<Expr>, frequency: Frequency },
+    /// `used_by guide, collector` (fact): read by guides or collectors only, not by the
+    /// ranking, so it is not an unused fact.
+    UsedBy(Vec<Ident>),
+    /// `allow unused_fact, cause_without_fix` (any block item): warnings the author has
+    /// considered and accepts for this item.
+    Allow(Vec<Ident>),
     /// `aliases "0x904", "socket closed"` (symptom).
     Aliases(Vec<Text>),
     /// `check SHELL """script"""` (symptom): exits 0 while the symptom is still there.
@@ -473,6 +485,10 @@ impl FieldKind {
             FieldKind::Unknown(_) => "unknown",
             FieldKind::Label { .. } => "label",
             FieldKind::When(_) | FieldKind::Finding { .. } => "when",
+            FieldKind::Frequency(_) => "frequency",
+            FieldKind::Background { .. } => "background",
+            FieldKind::UsedBy(_) => "used_by",
+            FieldKind::Allow(_) => "allow",
             FieldKind::Aliases(_) => "aliases",
             FieldKind::Check(_) => "check",
             FieldKind::Unlisted(_) => "unlisted",
@@ -514,6 +530,11 @@ pub enum ExprKind {
         op_span: Span,
         value: Literal,
     },
+    /// `fact is unknown` (`known: false`) or `fact is known`: whether the facts give a value.
+    Known {
+        fact: Ident,
+        known: bool,
+    },
     /// `fact in [a, b]`.
     In {
         fact: Ident,
@@ -544,6 +565,20 @@ impl CompareOp {
             CompareOp::Gt => ">",
             CompareOp::Ge => ">=",
             CompareOp::Has => "has",
+        }
+    }
+
+    /// `a OP b` for an ordered pair; `has` (a set test) is never a comparison of two values.
+    #[must_use]
+    pub fn compare<T: PartialOrd + ?Sized>(self, a: &T, b: &T) -> bool {
+        match self {
+            CompareOp::Eq => a == b,
+            CompareOp::Ne => a != b,
+            CompareOp::Lt => a < b,
+            CompareOp::Le => a <= b,
+            CompareOp::Gt => a > b,
+            CompareOp::Ge => a >= b,
+            CompareOp::Has => false,
         }
     }
 

@@ -10,10 +10,11 @@ use crate::ast::{
     TypeExpr,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticKind, did_you_mean};
+use crate::evidence::{Cuts, NotOneVariable, VariableKey, outcomes_where};
 use crate::format::expr_text;
 use crate::model::{
-    CauseDef, CauseId, Condition, FactDef, FactId, FactType, FindingDef, FindingId, FixDef, FixId,
-    Model, RuleDef, RuleId, ScriptDef, SymptomDef, SymptomId, Value,
+    BackgroundDef, CauseDef, CauseId, Condition, FactDef, FactId, FactType, FindingDef, FindingId,
+    FixDef, FixId, Model, RuleDef, RuleId, ScriptDef, SymptomDef, SymptomId, Value, VariableId,
 };
 use crate::source::Span;
 use std::collections::HashMap;
@@ -34,10 +35,21 @@ pub fn check_files(files: Vec<ast::File>, complete: bool) -> (Option<Model>, Vec
     let mut checker = Checker::default();
     checker.declare(&files);
     checker.resolve(files);
+    checker.bind_evidence();
     checker.check_whole(complete);
+    checker.apply_allowed();
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
     let model = if has_errors { None } else { Some(checker.model) };
     (model, checker.diagnostics)
+}
+
+/// A checked background condition whose variable is bound with the findings'.
+struct PendingBackground {
+    condition: Condition,
+    key: VariableKey,
+    text: String,
+    span: Span,
+    probability: f64,
 }
 
 #[derive(Default)]
@@ -50,7 +62,15 @@ struct Checker {
     fix_name_spans: Vec<Span>,
     fact_name_spans: Vec<Span>,
     finding_index: FindingIndex,
-    backgrounds: Vec<(String, Span, f64)>,
+    /// The variable each finding reads (by finding id), bound once all are known.
+    finding_keys: Vec<Option<VariableKey>>,
+    /// Backgrounds as written: the knowledge base's (`None`) and each symptom's.
+    backgrounds: Vec<(Option<SymptomId>, PendingBackground)>,
+    /// Per cause: where each of its findings is written (the finding's own span is where the
+    /// first cause wrote it).
+    cause_finding_spans: HashMap<CauseId, Vec<Span>>,
+    /// Per item (by its span): the warnings its author allowed.
+    allowed: Vec<(Span, Vec<String>)>,
     fact_used: Vec<bool>,
     /// Per fact: its enum or set values → index (empty for other types).
     enum_index: Vec<HashMap<String, u32>>,
@@ -181,6 +201,8 @@ impl Checker {
             unknown_values: Vec::new(),
             value_labels: Vec::new(),
             derived: false,
+            used_by: Vec::new(),
+            hex: false,
             span: fact.name.span,
         };
         let mut seen = FieldSeen::default();
@@ -203,11 +225,80 @@ impl Checker {
                 FieldKind::Label { value, text } => {
                     self.value_label(&mut def, value, &text.value, field.span, &index);
                 }
+                FieldKind::UsedBy(uses) => self.used_by(&mut def, uses),
+                FieldKind::Allow(names) => self.allow(fact.name.span, names),
                 _ => {}
             }
         }
         self.enum_index.push(index);
         self.model.facts.push(def);
+    }
+
+    /// `used_by guide, collector`: a fact only people or scripts read.
+    fn used_by(&mut self, def: &mut FactDef, uses: &[Ident]) {
+        const USES: [&str; 3] = ["guide", "collector", "plan"];
+        for used in uses {
+            if USES.contains(&used.name.as_str()) {
+                if !def.used_by.contains(&used.name) {
+                    def.used_by.push(used.name.clone());
+                }
+                continue;
+            }
+            let hint = did_you_mean(&used.name, USES).map_or_else(
+                || "write `used_by guide`, `used_by collector` or `used_by plan`".to_string(),
+                |c| format!("did you mean `{c}`?"),
+            );
+            self.error(
+                Diagnostic::new(
+                    DiagnosticKind::Syntax {
+                        expected: vec!["`guide`, `collector` or `plan`".into()],
+                        found: format!("`{}`", used.name),
+                    },
+                    used.span,
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+
+    /// `allow unused_fact, …`: warnings accepted for the item named at `item`.
+    fn allow(&mut self, item: Span, names: &[Ident]) {
+        let mut codes = Vec::new();
+        for name in names {
+            let code = name.name.replace('_', "-");
+            if crate::diagnostic::WARNING_CODES.contains(&code.as_str()) {
+                codes.push(code);
+                continue;
+            }
+            let candidates: Vec<String> =
+                crate::diagnostic::WARNING_CODES.iter().map(|c| c.replace('-', "_")).collect();
+            let mut diagnostic = Diagnostic::new(
+                DiagnosticKind::UnknownWarning { name: name.name.clone() },
+                name.span,
+            );
+            diagnostic = match did_you_mean(&name.name, candidates.iter().map(String::as_str)) {
+                Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                None => diagnostic.with_hint(format!("warnings: {}", candidates.join(", "))),
+            };
+            self.error(diagnostic);
+        }
+        self.allowed.push((item, codes));
+    }
+
+    /// Drops the warnings an item allowed: those reported at its name.
+    fn apply_allowed(&mut self) {
+        if self.allowed.is_empty() {
+            return;
+        }
+        let allowed = std::mem::take(&mut self.allowed);
+        self.diagnostics.retain(|d| {
+            d.is_error()
+                || !d.span.is_some_and(|span| {
+                    allowed.iter().any(|(at, codes)| {
+                        at.same_place(span) && codes.iter().any(|c| c == d.kind.code())
+                    })
+                })
+        });
     }
 
     /// `unknown v1, v2`: the values of an enum or set fact that mean "not known".
@@ -340,28 +431,66 @@ impl Checker {
     }
 
     fn resolve_background(&mut self, background: &ast::Background) {
-        // Type-check the condition even though it is matched by text.
-        if self.condition(&background.condition).is_none() {
-            return;
+        if let Some(pending) = self.background(&background.condition, &background.frequency) {
+            if let Some((_, first)) =
+                self.backgrounds.iter().find(|(owner, b)| owner.is_none() && b.text == pending.text)
+            {
+                let first = first.span;
+                self.error(
+                    Diagnostic::new(
+                        DiagnosticKind::DuplicateName {
+                            kind: "background for",
+                            name: pending.text,
+                        },
+                        background.condition.span,
+                    )
+                    .with_related(first, "first given here"),
+                );
+                return;
+            }
+            self.backgrounds.push((None, pending));
         }
-        let text = expr_text(&background.condition);
-        let p = self.probability(
-            background.frequency.probability(),
-            background.frequency.span,
-            "the background rate",
-        );
-        if let Some((_, first, _)) = self.backgrounds.iter().find(|(t, _, _)| *t == text) {
-            let first = *first;
-            self.error(
-                Diagnostic::new(
-                    DiagnosticKind::DuplicateName { kind: "background for", name: text },
-                    background.condition.span,
-                )
-                .with_related(first, "first given here"),
-            );
-            return;
+    }
+
+    /// A background condition: checked, and about one variable.
+    fn background(
+        &mut self,
+        condition: &Expr,
+        frequency: &ast::Frequency,
+    ) -> Option<PendingBackground> {
+        let checked = self.condition(condition);
+        let probability =
+            self.probability(frequency.probability(), frequency.span, "the background rate");
+        let checked = checked?;
+        let key = self.evidence_key(&checked, condition.span)?;
+        Some(PendingBackground {
+            condition: checked,
+            key,
+            text: expr_text(condition),
+            span: condition.span,
+            probability,
+        })
+    }
+
+    /// The variable a finding or background reads, or an error saying why it reads none.
+    fn evidence_key(&mut self, condition: &Condition, span: Span) -> Option<VariableKey> {
+        match crate::evidence::variable_key(condition, &self.model) {
+            Ok(key) => Some(key),
+            Err(why) => {
+                let diagnostic = match why {
+                    NotOneVariable::Several(reads) => {
+                        Diagnostic::new(DiagnosticKind::EvidenceNotOneFact { reads }, span)
+                            .with_hint("declare a bool fact for the combination and set it with a rule, then give evidence on it: `fact both: bool`, `rule both = true when a == x and b == y else false`, `when both == true : usually`")
+                    }
+                    NotOneVariable::Knownness { fact } => {
+                        Diagnostic::new(DiagnosticKind::EvidenceOnKnownness { fact }, span)
+                            .with_hint("leave the fact out: a fact nobody knows does not move any cause")
+                    }
+                };
+                self.error(diagnostic);
+                None
+            }
         }
-        self.backgrounds.push((text, background.condition.span, p));
     }
 
     fn resolve_symptom(&mut self, block: &ast::Block, item_span: Span) {
@@ -396,6 +525,34 @@ impl Checker {
                     def.unlisted_floor =
                         Some(self.probability(p.number.value, p.span, "the unlisted floor"));
                 }
+                FieldKind::Frequency(p) => {
+                    def.frequency =
+                        Some(self.probability(p.number.value, p.span, "the symptom's frequency"));
+                }
+                FieldKind::Background { condition, frequency } => {
+                    if let Some(pending) = self.background(condition, frequency) {
+                        if let Some((_, first)) = self
+                            .backgrounds
+                            .iter()
+                            .find(|(owner, b)| *owner == Some(id) && b.text == pending.text)
+                        {
+                            let first = first.span;
+                            self.error(
+                                Diagnostic::new(
+                                    DiagnosticKind::DuplicateName {
+                                        kind: "background for",
+                                        name: pending.text,
+                                    },
+                                    condition.span,
+                                )
+                                .with_related(first, "first given here"),
+                            );
+                        } else {
+                            self.backgrounds.push((Some(id), pending));
+                        }
+                    }
+                }
+                FieldKind::Allow(names) => self.allow(block.name.span, names),
                 _ => {}
             }
         }
@@ -489,9 +646,11 @@ impl Checker {
                             );
                         } else {
                             def.findings.push((finding, p));
+                            self.cause_finding_spans.entry(id).or_default().push(condition.span);
                         }
                     }
                 }
+                FieldKind::Allow(names) => self.allow(block.name.span, names),
                 _ => {}
             }
         }
@@ -579,6 +738,11 @@ impl Checker {
                 FieldKind::Run(s) => self.push_script(&mut def.run, s, "run"),
                 FieldKind::Verify(s) => self.push_script(&mut def.verify, s, "verify"),
                 FieldKind::Undo(s) => self.push_script(&mut def.undo, s, "undo"),
+                FieldKind::When(e) => {
+                    def.precondition_text = Some(expr_text(e));
+                    def.precondition = self.condition(e);
+                }
+                FieldKind::Allow(names) => self.allow(block.name.span, names),
                 _ => {}
             }
         }
@@ -663,10 +827,18 @@ impl Checker {
         if let Some(id) = self.finding_index.get(&text, &self.model.findings) {
             return Some(id);
         }
+        let key = self.evidence_key(&condition, expr.span)?;
         let id = FindingId(self.model.findings.len() as u32);
-        let background = self.backgrounds.iter().find(|(t, _, _)| *t == text).map(|(_, _, p)| *p);
         self.finding_index.insert(&text, id, &self.model.findings);
-        self.model.findings.push(FindingDef { condition, text, background, span: expr.span });
+        // The variable is bound in `bind_evidence`, once every condition on it is known.
+        self.model.findings.push(FindingDef {
+            condition,
+            text,
+            variable: VariableId(0),
+            outcomes: Vec::new(),
+            span: expr.span,
+        });
+        self.finding_keys.push(Some(key));
         Some(id)
     }
 
@@ -765,6 +937,12 @@ impl Checker {
                 self.error(diagnostic);
                 None
             }
+            ExprKind::Known { fact, known } => {
+                let id = self.lookup_fact(fact)?;
+                self.fact_used[id.index()] = true;
+                let unknown = Condition::Unknown(id);
+                Some(if *known { Condition::Not(Box::new(unknown)) } else { unknown })
+            }
             ExprKind::Compare { fact, op, op_span, value } => {
                 let id = self.lookup_fact(fact)?;
                 self.fact_used[id.index()] = true;
@@ -829,12 +1007,144 @@ impl Checker {
         literal: &Literal,
         verb: &'static str,
     ) -> Option<Value> {
+        if matches!(literal.kind, LiteralKind::Int { hex: true, .. }) {
+            self.model.facts[fact.index()].hex = true;
+        }
         let values = &self.enum_index[fact.index()];
         match convert_literal(&self.model.facts[fact.index()], values, name, literal, verb) {
             Ok(value) => Some(value),
             Err(diagnostic) => {
                 self.error(*diagnostic);
                 None
+            }
+        }
+    }
+
+    /// Binds every finding and background to its variable — with the int ranges all their
+    /// conditions tell apart — then checks the rates each cause and each background gives
+    /// one variable: no outcome twice, at most 1 in all, exactly 1 when every outcome is given.
+    fn bind_evidence(&mut self) {
+        let mut keys: Vec<VariableKey> = Vec::new();
+        let mut index: HashMap<VariableKey, VariableId> = HashMap::new();
+        let mut intern = |key: VariableKey| {
+            *index.entry(key).or_insert_with(|| {
+                keys.push(key);
+                VariableId(keys.len() as u32 - 1)
+            })
+        };
+        let finding_vars: Vec<Option<VariableId>> =
+            self.finding_keys.iter().map(|k| k.map(&mut intern)).collect();
+        let background_vars: Vec<VariableId> =
+            self.backgrounds.iter().map(|(_, b)| intern(b.key)).collect();
+        let mut starts: Vec<Cuts> = vec![Cuts::default(); keys.len()];
+        for (finding, var) in self.model.findings.iter().zip(&finding_vars) {
+            if let Some(var) = var {
+                starts[var.index()].add(&finding.condition);
+            }
+        }
+        for ((_, background), var) in self.backgrounds.iter().zip(&background_vars) {
+            starts[var.index()].add(&background.condition);
+        }
+        let variables = keys
+            .iter()
+            .zip(starts)
+            .map(|(key, starts)| crate::evidence::variable(&self.model, *key, starts))
+            .collect();
+        self.model.variables = variables;
+        for (finding, var) in self.model.findings.iter_mut().zip(&finding_vars) {
+            if let Some(var) = var {
+                finding.variable = *var;
+                finding.outcomes =
+                    outcomes_where(&finding.condition, &self.model.variables[var.index()]);
+            }
+        }
+        let pending = std::mem::take(&mut self.backgrounds);
+        for ((owner, background), var) in pending.into_iter().zip(background_vars) {
+            let def = BackgroundDef {
+                variable: var,
+                outcomes: outcomes_where(&background.condition, &self.model.variables[var.index()]),
+                probability: background.probability,
+                text: background.text,
+                span: background.span,
+            };
+            match owner {
+                None => self.model.backgrounds.push(def),
+                Some(symptom) => self.model.symptoms[symptom.index()].backgrounds.push(def),
+            }
+        }
+        let mut groups: Vec<Vec<(Vec<u32>, f64, Span, VariableId)>> = Vec::new();
+        for (i, cause) in self.model.causes.iter().enumerate() {
+            let spans = self.cause_finding_spans.get(&CauseId(i as u32));
+            groups.push(
+                cause
+                    .findings
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &(f, p))| {
+                        let f = &self.model.findings[f.index()];
+                        let span = spans.and_then(|s| s.get(k)).copied().unwrap_or(f.span);
+                        (f.outcomes.clone(), p, span, f.variable)
+                    })
+                    .collect(),
+            );
+        }
+        let backgrounds = |list: &[BackgroundDef]| {
+            list.iter().map(|b| (b.outcomes.clone(), b.probability, b.span, b.variable)).collect()
+        };
+        groups.push(backgrounds(&self.model.backgrounds));
+        for symptom in &self.model.symptoms {
+            groups.push(backgrounds(&symptom.backgrounds));
+        }
+        for group in groups {
+            self.check_rates(&group);
+        }
+    }
+
+    /// The rates one cause (or one background list) gives, checked per variable.
+    fn check_rates(&mut self, statements: &[(Vec<u32>, f64, Span, VariableId)]) {
+        let mut variables: Vec<VariableId> = statements.iter().map(|s| s.3).collect();
+        variables.sort_unstable();
+        variables.dedup();
+        'variables: for var in variables {
+            let def = &self.model.variables[var.index()];
+            let fact = self.model.facts[def.fact.index()].name.clone();
+            let mut covered: Vec<Option<Span>> = vec![None; def.outcomes.len()];
+            let mut total = 0.0;
+            let mut last = None;
+            for (outcomes, p, span, _) in statements.iter().filter(|s| s.3 == var) {
+                for &o in outcomes {
+                    if let Some(first) = covered[o as usize] {
+                        let outcome = def.outcomes[o as usize].clone();
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                DiagnosticKind::EvidenceOverlap { fact: fact.clone(), outcome },
+                                *span,
+                            )
+                            .with_related(first, "also given here")
+                            .with_hint("give each outcome once: one variable has one distribution"),
+                        );
+                        continue 'variables;
+                    }
+                    covered[o as usize] = Some(*span);
+                }
+                total += p;
+                last = Some(*span);
+            }
+            let Some(last) = last else { continue };
+            let total = (total * 1e6).round() / 1e6;
+            if total > 1.0 + 1e-9 {
+                self.diagnostics.push(
+                    Diagnostic::new(DiagnosticKind::EvidenceExceedsOne { fact, total }, last)
+                        .with_hint("the rates are shares of one distribution over the fact's outcomes: lower them"),
+                );
+            } else if covered.iter().all(Option::is_some) && (total - 1.0).abs() > 1e-6 {
+                let some = def.outcomes.first().cloned().unwrap_or_default();
+                self.diagnostics.push(
+                    Diagnostic::new(DiagnosticKind::EvidenceIncomplete { fact: fact.clone(), total }, last)
+                        .with_hint(format!(
+                            "give all but one outcome and the last gets the rest; for a bool, one line such as `{fact} == {some} : usually` is enough"
+                        )),
+                );
             }
         }
     }
@@ -889,24 +1199,31 @@ impl Checker {
             }
         }
         for (i, used) in self.fact_used.iter().enumerate() {
-            if !used {
+            if !used && self.model.facts[i].used_by.is_empty() {
                 let fact = &self.model.facts[i];
                 self.diagnostics.push(
                     Diagnostic::new(
                         DiagnosticKind::UnusedFact { fact: fact.name.clone() },
                         self.fact_name_spans[i],
                     )
-                    .with_hint("use it in a symptom, finding or rule, or remove it"),
+                    .with_hint("use it in a symptom, finding or rule, declare what reads it (`used_by guide`, `collector` or `plan`), or remove it"),
                 );
             }
         }
-        for (text, span, _) in &self.backgrounds {
-            if self.finding_index.get(text, &self.model.findings).is_none() {
-                self.diagnostics
-                    .push(Diagnostic::new(DiagnosticKind::UnusedBackground, *span).with_hint(
-                    "a background rate applies to a finding written exactly like this in a cause",
-                ));
-            }
+        let evidenced: std::collections::HashSet<VariableId> =
+            self.model.findings.iter().map(|f| f.variable).collect();
+        let unused: Vec<Span> = self
+            .model
+            .backgrounds
+            .iter()
+            .chain(self.model.symptoms.iter().flat_map(|s| &s.backgrounds))
+            .filter(|b| !evidenced.contains(&b.variable))
+            .map(|b| b.span)
+            .collect();
+        for span in unused {
+            self.diagnostics.push(Diagnostic::new(DiagnosticKind::UnusedBackground, span).with_hint(
+                "a background rate weighs the evidence causes give on the same fact: give some cause a finding on it, or remove it",
+            ));
         }
     }
 
@@ -1025,6 +1342,8 @@ fn declared_symptom(name: &Ident) -> SymptomDef {
         aliases: Vec::new(),
         checks: Vec::new(),
         unlisted_floor: None,
+        frequency: None,
+        backgrounds: Vec::new(),
         causes: Vec::new(),
         span: name.span,
     }
@@ -1058,6 +1377,8 @@ fn declared_fix(name: &Ident) -> FixDef {
         verify: Vec::new(),
         undo: Vec::new(),
         sources: Vec::new(),
+        precondition: None,
+        precondition_text: None,
         span: name.span,
     }
 }

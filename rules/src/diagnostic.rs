@@ -145,7 +145,46 @@ pub enum DiagnosticKind {
         fix: String,
     },
     NoSymptom,
+    /// Evidence (a finding or a background) must be about one variable.
+    EvidenceNotOneFact {
+        /// The facts (or set members) it reads.
+        reads: Vec<String>,
+    },
+    /// Evidence that tests whether a fact is known.
+    EvidenceOnKnownness {
+        fact: String,
+    },
+    /// Two findings of one cause (or two backgrounds) cover a common outcome.
+    EvidenceOverlap {
+        fact: String,
+        outcome: String,
+    },
+    /// The outcomes of one variable given for one cause or background add up past 1.
+    EvidenceExceedsOne {
+        fact: String,
+        total: f64,
+    },
+    /// Every outcome of a variable is given, but the rates do not add up to 1.
+    EvidenceIncomplete {
+        fact: String,
+        total: f64,
+    },
+    /// `allow` names something that is not a warning.
+    UnknownWarning {
+        name: String,
+    },
 }
+
+/// The codes of the warnings, which an item can `allow` (written with `_` or `-`).
+pub const WARNING_CODES: &[&str] = &[
+    "unused-fact",
+    "cause-without-evidence",
+    "fix-without-verify",
+    "cause-without-fix",
+    "unused-background",
+    "undo-without-run",
+    "fix-without-undo",
+];
 
 impl DiagnosticKind {
     /// A stable, kebab-case code users can search for and editors can key on.
@@ -190,6 +229,12 @@ impl DiagnosticKind {
             K::UndoWithoutRun { .. } => "undo-without-run",
             K::NoUndo { .. } => "fix-without-undo",
             K::NoSymptom => "no-symptom",
+            K::EvidenceNotOneFact { .. } => "evidence-not-one-fact",
+            K::EvidenceOnKnownness { .. } => "evidence-on-knownness",
+            K::EvidenceOverlap { .. } => "evidence-overlap",
+            K::EvidenceExceedsOne { .. } => "evidence-exceeds-one",
+            K::EvidenceIncomplete { .. } => "evidence-incomplete",
+            K::UnknownWarning { .. } => "unknown-warning",
         }
     }
 
@@ -288,7 +333,27 @@ impl DiagnosticKind {
                 format!("fix `{fix}` has no `verify` script, so a plan cannot tell if it worked")
             }
             K::CauseWithoutFix { cause } => format!("no fix repairs cause `{cause}`"),
-            K::UnusedBackground => "no cause has a finding with this condition".into(),
+            K::UnusedBackground => "no cause gives evidence on this fact".into(),
+            K::EvidenceNotOneFact { reads } => format!(
+                "evidence is about one fact, but this condition reads {}: {}",
+                reads.len(),
+                reads.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+            ),
+            K::EvidenceOnKnownness { fact } => {
+                format!(
+                    "evidence cannot test whether `{fact}` is known: a missing fact is no evidence"
+                )
+            }
+            K::EvidenceOverlap { fact, outcome } => {
+                format!("two lines give a rate for the same outcome of `{fact}` ({outcome})")
+            }
+            K::EvidenceExceedsOne { fact, total } => {
+                format!("the rates given for the outcomes of `{fact}` add up to {total}, past 1")
+            }
+            K::EvidenceIncomplete { fact, total } => {
+                format!("every outcome of `{fact}` has a rate, but they add up to {total}, not 1")
+            }
+            K::UnknownWarning { name } => format!("`{name}` is not a warning that can be allowed"),
             K::UndoWithoutRun { fix } => {
                 format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")
             }

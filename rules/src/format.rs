@@ -151,7 +151,7 @@ fn format_field(out: &mut String, field: &Field) {
             out.push_str(&words.join(", "));
         }
         FieldKind::When(condition) => out.push_str(&expr_text(condition)),
-        FieldKind::Unknown(values) => {
+        FieldKind::Unknown(values) | FieldKind::UsedBy(values) | FieldKind::Allow(values) => {
             let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
             out.push_str(&names.join(", "));
         }
@@ -168,12 +168,15 @@ fn format_field(out: &mut String, field: &Field) {
                 push_text(out, t);
             }
         }
-        FieldKind::Unlisted(p) | FieldKind::Prior(p) => out.push_str(&p.number.text),
+        FieldKind::Unlisted(p) | FieldKind::Prior(p) | FieldKind::Frequency(p) => {
+            out.push_str(&p.number.text);
+        }
         FieldKind::Explains(list) => {
             let parts: Vec<String> = list.iter().map(explained_text).collect();
             out.push_str(&parts.join(", "));
         }
-        FieldKind::Finding { condition, frequency } => {
+        FieldKind::Finding { condition, frequency }
+        | FieldKind::Background { condition, frequency } => {
             let _ = write!(out, "{} : {}", expr_text(condition), frequency_text(frequency));
         }
         FieldKind::Fixes(causes) => {
@@ -303,6 +306,9 @@ fn write_expr(out: &mut String, expr: &Expr) {
         ExprKind::Fact(fact) => out.push_str(&fact.name),
         ExprKind::Compare { fact, op, value, .. } => {
             let _ = write!(out, "{} {} {}", fact.name, op.symbol(), literal_text(value));
+        }
+        ExprKind::Known { fact, known } => {
+            let _ = write!(out, "{} is {}", fact.name, if *known { "known" } else { "unknown" });
         }
         ExprKind::In { fact, values } => {
             let values: Vec<String> = values.iter().map(literal_text).collect();

@@ -9,6 +9,7 @@
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod evidence;
 pub mod format;
 #[doc(hidden)]
 pub mod fuzzing;

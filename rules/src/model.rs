@@ -50,6 +50,10 @@ id_type!(
     /// A rule in [`Model::rules`].
     RuleId
 );
+id_type!(
+    /// An evidence variable (a fact, or one member of a set fact) in [`Model::variables`].
+    VariableId
+);
 
 /// A whole checked knowledge base.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -59,6 +63,10 @@ pub struct Model {
     pub causes: Vec<CauseDef>,
     pub fixes: Vec<FixDef>,
     pub findings: Vec<FindingDef>,
+    /// The facts evidence is given on, each with the outcomes the knowledge base tells apart.
+    pub variables: Vec<VariableDef>,
+    /// The knowledge base's default background rates (`background` items).
+    pub backgrounds: Vec<BackgroundDef>,
     pub rules: Vec<RuleDef>,
     /// The rules in an order where every rule runs after the rules that set the facts it reads.
     pub rule_order: Vec<RuleId>,
@@ -108,6 +116,10 @@ impl Model {
     #[must_use]
     pub fn finding(&self, id: FindingId) -> &FindingDef {
         &self.findings[id.index()]
+    }
+    #[must_use]
+    pub fn variable(&self, id: VariableId) -> &VariableDef {
+        &self.variables[id.index()]
     }
 }
 
@@ -181,6 +193,8 @@ pub enum Condition {
         fact: FactId,
         values: Vec<Value>,
     },
+    /// The facts give no value for the fact (`is unknown`); always decided.
+    Unknown(FactId),
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
@@ -199,6 +213,7 @@ impl Condition {
             }
             Condition::Not(c) => c.for_each_fact(visit),
             Condition::IsTrue(f)
+            | Condition::Unknown(f)
             | Condition::Compare { fact: f, .. }
             | Condition::OneOf { fact: f, .. } => {
                 visit(*f);
@@ -245,6 +260,10 @@ pub struct FactDef {
     pub value_labels: Vec<(u32, String)>,
     /// Set by at least one rule.
     pub derived: bool,
+    /// Read by guides, collectors or plans only (`used_by`): not an unused fact.
+    pub used_by: Vec<String>,
+    /// The knowledge base writes some of its int values in hex (`0x904`): a code, shown so.
+    pub hex: bool,
     #[serde(skip)]
     pub span: Span,
 }
@@ -274,6 +293,10 @@ pub struct SymptomDef {
     pub checks: Vec<ScriptDef>,
     /// The least prior mass left to causes nobody wrote down.
     pub unlisted_floor: Option<f64>,
+    /// Its share of the reports the knowledge base serves, if declared.
+    pub frequency: Option<f64>,
+    /// Background rates for this symptom's population, over the knowledge base's defaults.
+    pub backgrounds: Vec<BackgroundDef>,
     /// The causes that explain it, with their prior for this symptom.
     pub causes: Vec<(CauseId, f64)>,
     #[serde(skip)]
@@ -304,16 +327,100 @@ pub struct CauseDef {
     pub span: Span,
 }
 
-/// A distinct condition that causes give frequencies for.
+/// A distinct condition that causes give frequencies for: a set of outcomes of one variable.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingDef {
     pub condition: Condition,
     /// Canonical text of the condition; two findings are the same when their texts are.
     pub text: String,
-    /// P(finding) when none of the causes mentioning it is the culprit, if declared.
-    pub background: Option<f64>,
+    /// The variable the condition reads.
+    pub variable: VariableId,
+    /// The outcomes of the variable for which the condition holds (indexes, ascending).
+    pub outcomes: Vec<u32>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// `background CONDITION : RATE`, as an item (the knowledge base's default) or in a symptom.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackgroundDef {
+    pub variable: VariableId,
+    /// The outcomes the condition covers (indexes, ascending).
+    pub outcomes: Vec<u32>,
+    pub probability: f64,
+    /// Canonical text of the condition.
+    pub text: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// One variable of the evidence model: a fact (or one member of a set fact), with the
+/// outcomes the knowledge base's conditions tell apart. Every observed value falls in exactly
+/// one outcome; a cause and a symptom's background each give a distribution over them.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariableDef {
+    pub fact: FactId,
+    pub kind: VariableKind,
+    /// How each outcome reads: "yes", a value's name, "0 to 30".
+    pub outcomes: Vec<String>,
+}
+
+/// How a fact's value maps to an outcome of its variable.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariableKind {
+    /// Outcome 0 is `true`, 1 is `false`.
+    Bool,
+    /// Outcome of each declared value (`None` for the values that mean "not known").
+    Enum(Vec<Option<u32>>),
+    /// A member of a set fact: outcome 0 is "has it", 1 "does not".
+    Member(u32),
+    /// Ranges of an int: outcome `i` holds the values from `starts[i]` up to the next start.
+    Ranges(Vec<i64>),
+    /// Ranges of a version: outcome `i` starts at `starts[i].0`, or just above it when
+    /// `starts[i].1`; the first starts below every version.
+    Versions(Vec<(Vec<u64>, bool)>),
+    /// Ranges of a number, as for versions: (start, just above it).
+    Numbers(Vec<(f64, bool)>),
+    /// A string: outcome `i` is the `i`-th value the conditions name, the last any other.
+    Strings(Vec<String>),
+}
+
+/// Compares versions part by part; missing parts count as 0 (`10.0` == `10.0.0`).
+#[must_use]
+pub fn compare_versions(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
+    let len = a.len().max(b.len());
+    for i in 0..len {
+        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
+        match x.cmp(&y) {
+            std::cmp::Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+impl VariableKind {
+    /// The outcome of a number: the last range whose start it reaches.
+    #[must_use]
+    pub fn number_outcome(starts: &[(f64, bool)], value: f64) -> u32 {
+        let reaches = |(start, after): &(f64, bool)| {
+            value > *start || (value == *start && !after) || start.is_infinite() && *start < 0.0
+        };
+        starts.partition_point(reaches).saturating_sub(1) as u32
+    }
+
+    /// The outcome of a version: the last range whose start it reaches.
+    #[must_use]
+    pub fn version_outcome(starts: &[(Vec<u64>, bool)], value: &[u64]) -> u32 {
+        use std::cmp::Ordering;
+        let reaches = |(start, after): &(Vec<u64>, bool)| match compare_versions(value, start) {
+            Ordering::Greater => true,
+            Ordering::Equal => !after,
+            Ordering::Less => false,
+        };
+        starts.partition_point(reaches).saturating_sub(1) as u32
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -332,6 +439,10 @@ pub struct FixDef {
     pub verify: Vec<ScriptDef>,
     pub undo: Vec<ScriptDef>,
     pub sources: Vec<String>,
+    /// Offered only when this holds or cannot be told (`when`): the facts can rule a fix out.
+    pub precondition: Option<Condition>,
+    /// The precondition as written (canonical form), for display.
+    pub precondition_text: Option<String>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -860,6 +860,21 @@ fn atom(input: In<'_>) -> PResult<'_, Expr> {
             Expr { kind: ExprKind::Compare { fact, op: CompareOp::Has, op_span, value }, span },
         ));
     }
+    if let Ok((after_is, _)) = keyword("is")(after) {
+        let after_is = skip_ws(after_is);
+        let (rest, known) = match word(after_is) {
+            Ok((rest, (_, "unknown"))) => (rest, false),
+            Ok((rest, (_, "known"))) => (rest, true),
+            _ => {
+                return Err(nom::Err::Failure(PError::expected(
+                    after_is,
+                    "`unknown` or `known` after `is`",
+                )));
+            }
+        };
+        let span = span_between(input, rest);
+        return Ok((rest, Expr { kind: ExprKind::Known { fact, known }, span }));
+    }
     if let Ok((after_in, _)) = keyword("in")(after) {
         let (rest, _) = cut(ws(symbol("[", "`[` to start the list of values"))(after_in))?;
         let (rest, values) = cut(comma_list(Some(']'), literal)(rest))?;
@@ -1011,15 +1026,37 @@ impl ItemShape {
     /// The fields this kind of item accepts, in their canonical order.
     pub(crate) fn fields(self) -> &'static [&'static str] {
         match self {
-            ItemShape::Fact => {
-                &["title", "description", "ask", "where", "collect", "cost", "unknown", "label"]
+            ItemShape::Fact => &[
+                "title",
+                "description",
+                "ask",
+                "where",
+                "collect",
+                "cost",
+                "unknown",
+                "label",
+                "used_by",
+                "allow",
+            ],
+            ItemShape::Symptom => &[
+                "title",
+                "description",
+                "when",
+                "frequency",
+                "aliases",
+                "unlisted",
+                "background",
+                "check",
+                "allow",
+            ],
+            ItemShape::Cause => {
+                &["title", "description", "explains", "prior", "when", "source", "allow"]
             }
-            ItemShape::Symptom => &["title", "description", "when", "aliases", "unlisted", "check"],
-            ItemShape::Cause => &["title", "description", "explains", "prior", "when", "source"],
             ItemShape::Fix => &[
                 "title",
                 "description",
                 "fixes",
+                "when",
                 "cost",
                 "risk",
                 "needs",
@@ -1029,13 +1066,18 @@ impl ItemShape {
                 "verify",
                 "undo",
                 "source",
+                "allow",
             ],
         }
     }
 }
 
-const ALL_FIELDS: [&str; 23] = [
+const ALL_FIELDS: [&str; 27] = [
     "unknown",
+    "used_by",
+    "allow",
+    "frequency",
+    "background",
     "label",
     "title",
     "description",
@@ -1143,14 +1185,16 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
 fn field_list_label(shape: ItemShape) -> &'static str {
     match shape {
         ItemShape::Fact => {
-            "a fact field (title, description, ask, where, collect, cost, unknown, label)"
+            "a fact field (title, description, ask, where, collect, cost, unknown, label, used_by, allow)"
         }
         ItemShape::Symptom => {
-            "a symptom field (title, description, when, aliases, unlisted, check)"
+            "a symptom field (title, description, when, frequency, aliases, unlisted, background, check, allow)"
         }
-        ItemShape::Cause => "a cause field (title, description, explains, prior, when, source)",
+        ItemShape::Cause => {
+            "a cause field (title, description, explains, prior, when, source, allow)"
+        }
         ItemShape::Fix => {
-            "a fix field (title, description, fixes, cost, risk, needs, success, steps, run, verify, undo, source)"
+            "a fix field (title, description, fixes, when, cost, risk, needs, success, steps, run, verify, undo, source, allow)"
         }
     }
 }
@@ -1180,6 +1224,15 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
         .map(|(r, v)| (r, FieldKind::Where(v))),
         "aliases" => comma_list(Some('}'), text)(input).map(|(r, v)| (r, FieldKind::Aliases(v))),
         "unknown" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::Unknown(v))),
+        "used_by" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::UsedBy(v))),
+        "allow" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::Allow(v))),
+        "frequency" => probability(input).map(|(r, p)| (r, FieldKind::Frequency(p))),
+        "background" => {
+            let (rest, condition) = expr(input)?;
+            let (rest, _) = ws(symbol(":", "`:` and how often it is seen otherwise"))(rest)?;
+            let (rest, frequency) = ws(frequency)(rest)?;
+            Ok((rest, FieldKind::Background { condition: Box::new(condition), frequency }))
+        }
         "label" => {
             let (rest, value) = ident(input)?;
             let (rest, text) = text(skip_ws(rest))?;

@@ -110,6 +110,7 @@ fn expr() -> impl Strategy<Value = Expr> {
         }),
         (ident(), prop::collection::vec(literal(), 1..4))
             .prop_map(|(fact, values)| ExprKind::In { fact, values }),
+        (ident(), any::<bool>()).prop_map(|(fact, known)| ExprKind::Known { fact, known }),
     ]
     .prop_map(|kind| Expr { kind, span: span() });
     leaf.prop_recursive(4, 24, 4, |inner| {
@@ -170,6 +171,8 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
             duration().prop_map(FieldKind::Cost),
             list(ident()).prop_map(FieldKind::Unknown),
             (ident(), text()).prop_map(|(value, text)| FieldKind::Label { value, text }),
+            list(ident()).prop_map(FieldKind::UsedBy),
+            list(ident()).prop_map(FieldKind::Allow),
         ]
         .boxed(),
         Shape::Symptom => prop_oneof![
@@ -177,7 +180,13 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
             expr().prop_map(|e| FieldKind::When(Box::new(e))),
             list(text()).prop_map(FieldKind::Aliases),
             probability().prop_map(FieldKind::Unlisted),
+            probability().prop_map(FieldKind::Frequency),
+            (expr(), frequency()).prop_map(|(condition, frequency)| FieldKind::Background {
+                condition: Box::new(condition),
+                frequency
+            }),
             script().prop_map(FieldKind::Check),
+            list(ident()).prop_map(FieldKind::Allow),
         ]
         .boxed(),
         Shape::Cause => prop_oneof![
@@ -193,11 +202,14 @@ fn field_kind(shape: Shape) -> BoxedStrategy<FieldKind> {
                 frequency
             }),
             text().prop_map(FieldKind::Source),
+            list(ident()).prop_map(FieldKind::Allow),
         ]
         .boxed(),
         Shape::Fix => prop_oneof![
             common,
             list(ident()).prop_map(FieldKind::Fixes),
+            expr().prop_map(|e| FieldKind::When(Box::new(e))),
+            list(ident()).prop_map(FieldKind::Allow),
             duration().prop_map(FieldKind::Cost),
             prop::sample::select(Risk::ALL.to_vec()).prop_map(|r| FieldKind::Risk(r, span())),
             list(prop::sample::select(Need::ALL.to_vec())).prop_map(|needs| FieldKind::Needs(

@@ -63,6 +63,9 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
         }
         OutputFormat::Text => emit(&triage_renderers::diagnosis::render(&report, args.explain))?,
     }
+    if diagnosis.symptoms.is_empty() {
+        return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -39,6 +39,10 @@ pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Err(e @ plan::PlanError::UnknownSymptom { .. }) => Err(UsageError::Usage(e.to_string())),
+        Err(e @ plan::PlanError::NoSymptom) => {
+            anstream::eprintln!("error: {e}");
+            Ok(ExitCode::from(super::EXIT_NO_SYMPTOM))
+        }
         Err(e) => {
             anstream::eprintln!("error: {e}");
             Ok(ExitCode::FAILURE)

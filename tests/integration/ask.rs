@@ -7,9 +7,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
 
-/// The 0x904 story: an internal error, a certificate valid for 200 more days, Schannel event 36871.
+/// The 0x904 story: an internal error, a certificate valid for 200 more days, TLS 1.2 off on the server.
 /// The engine is then sure enough of disabled TLS versions / cipher suites to stop.
-const STORY: &str = "internal_error\n200\nyes\n";
+const STORY: &str = "internal_error\n200\nno\n";
 const CONFIDENT: &str = "Done: tls_protocol_or_cipher_disabled is";
 
 fn triage() -> Command {
@@ -47,7 +47,7 @@ fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
     assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
     assert_eq!(
         questions(&stdout),
-        ["error_message", "rdp_cert_days_to_expiry", "event_schannel_36871"],
+        ["error_message", "rdp_cert_days_to_expiry", "tls12_server_enabled"],
         "{stdout}"
     );
     // The ask text's Markdown is stripped; the question says where and how long.
@@ -57,7 +57,7 @@ fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
     assert!(stdout.contains("Likely causes after 3 answers:"), "{stdout}");
     assert!(
         stdout.contains(
-            "TLS versions or cipher suites disabled by hardening — `event_schannel_36871 == true` holds"
+            "TLS versions or cipher suites disabled by hardening — `tls12_server_enabled` is false"
         ),
         "{stdout}"
     );
@@ -69,7 +69,7 @@ fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
     );
     assert!(
         stdout.contains(
-            "Answers: error_message = internal_error; rdp_cert_days_to_expiry = 200; event_schannel_36871 = yes"
+            "Answers: error_message = internal_error; rdp_cert_days_to_expiry = 200; tls12_server_enabled = no"
         ),
         "{stdout}"
     );
@@ -117,7 +117,7 @@ fn dont_know_moves_on_and_is_saved_as_unknown() {
 
 #[test]
 fn an_invalid_answer_is_reported_and_the_same_question_asked_again() {
-    let (stdout, stderr, code) = ask(&["0x904"], "internal_error\nmaybe\n200\nyes\n");
+    let (stdout, stderr, code) = ask(&["0x904"], "internal_error\nmaybe\n200\nno\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.contains("line 2: `rdp_cert_days_to_expiry`: expected an int")
@@ -131,7 +131,7 @@ fn an_invalid_answer_is_reported_and_the_same_question_asked_again() {
             "error_message",
             "rdp_cert_days_to_expiry",
             "rdp_cert_days_to_expiry",
-            "event_schannel_36871"
+            "tls12_server_enabled"
         ]
     );
     assert!(stdout.contains(CONFIDENT), "{stdout}");
@@ -205,11 +205,11 @@ fn a_fact_file_seeds_the_session_and_names_the_symptom() {
         "error_code: \"0x904\"\nextended_error_code: 7\nerror_message: internal_error\n",
     )
     .unwrap();
-    let (stdout, stderr, code) = ask(&["--facts", facts.to_str().unwrap()], "200\nyes\n");
+    let (stdout, stderr, code) = ask(&["--facts", facts.to_str().unwrap()], "200\nno\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
     assert!(stdout.contains("3 facts known from"), "{stdout}");
-    assert_eq!(questions(&stdout), ["rdp_cert_days_to_expiry", "event_schannel_36871"]);
+    assert_eq!(questions(&stdout), ["rdp_cert_days_to_expiry", "tls12_server_enabled"]);
     assert!(stdout.contains(CONFIDENT), "{stdout}");
 }
 
@@ -255,7 +255,7 @@ fn no_matching_symptom_and_bad_arguments_fail() {
 
 #[test]
 fn a_lower_confidence_stops_sooner() {
-    let (stdout, stderr, code) = ask(&["0x904", "--confidence", "0.4"], "internal_error\n");
+    let (stdout, stderr, code) = ask(&["0x904", "--confidence", "0.3"], "internal_error\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(questions(&stdout), ["error_message"]);
     assert!(stdout.contains("Done: machinekeys_permissions_broken is"), "{stdout}");

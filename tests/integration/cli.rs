@@ -99,7 +99,7 @@ fn check_json_lists_diagnostics_with_positions() {
     let path = write(
         dir.path(),
         "kb.kb",
-        "fact a: bool\nfact b: bool\nfact a: int\nbackground a and b : rarely\n",
+        "fact a: bool\nfact b: bool\nfact a: int\nbackground b : rarely\n",
     );
     let output = triage()
         .args(["check", "--format", "json"])

@@ -40,7 +40,7 @@ fn diagnose_ranks_the_cause_the_facts_point_to() {
     assert!(
         evidence
             .iter()
-            .any(|e| e["explanation"].as_str().unwrap().contains("`http_status == 503` holds"))
+            .any(|e| e["explanation"].as_str().unwrap().contains("`http_status` is 503"))
     );
     assert_eq!(symptom["repair"]["steps"][0]["fix"], "free_disk_space");
     assert!(symptom["next_questions"].as_array().is_some_and(|q| !q.is_empty()));
@@ -61,9 +61,7 @@ fn diagnose_text_explains_and_orders_repairs() {
         .success()
         .stdout(
             predicate::str::contains("99%  The web service is stopped")
-                .and(predicate::str::contains(
-                    "`http_status == 502` holds: usually seen with this cause",
-                ))
+                .and(predicate::str::contains("`http_status` is 502: usually seen with this cause"))
                 .and(predicate::str::contains("Repair order"))
                 .and(predicate::str::contains("1.  Start the web service")),
         );
@@ -72,7 +70,7 @@ fn diagnose_text_explains_and_orders_repairs() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Ruled out").and(predicate::str::contains(
-            "`service_running` holds, but it is never seen with this cause: ruled out",
+            "`service_running` is true, which this cause never shows: ruled out",
         )));
 }
 
@@ -95,12 +93,37 @@ fn a_never_finding_that_holds_rules_the_cause_out() {
 }
 
 #[test]
-fn facts_matching_no_symptom_say_so() {
+fn facts_that_rule_out_every_symptom_say_so_with_exit_3() {
     triage()
         .args(["diagnose", "--fact", "http_status=200"])
         .assert()
+        .code(3)
+        .stdout(predicate::str::contains("the facts rule out every symptom"));
+}
+
+#[test]
+fn thin_facts_that_match_no_symptom_exactly_still_rank_and_ask() {
+    let output = triage()
+        .args(["diagnose", "--fact", "last_change=app_deploy", "--format", "json"])
+        .assert()
         .success()
-        .stdout(predicate::str::contains("the facts match no symptom"));
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&output);
+    let symptom = &report["symptoms"][0];
+    assert_eq!(symptom["matched_by"], "mixture");
+    assert!(
+        symptom["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no symptom matches exactly; most likely:"),
+        "{report}"
+    );
+    assert_eq!(symptom["weights"][0]["symptom"], "site_unavailable");
+    assert_eq!(symptom["causes"][0]["cause"], "bad_deploy", "{report}");
+    // The question that tells the symptoms apart is a symptom question.
+    assert!(!symptom["next_questions"].as_array().unwrap().is_empty(), "{report}");
 }
 
 #[test]

@@ -31,10 +31,11 @@ fn shipped_knowledge_bases_check_clean_and_are_formatted() {
 }
 
 /// Every case of the shipped Remote Desktop knowledge base is valid (known facts, values and
-/// causes) and passes, every cause is exercised by at least two cases, and the expected cause
-/// is always among the first three.
+/// causes); every invented case passes with the expected cause among the first three, and at
+/// least 80 % of the real ones (tagged `real`: public reports, which a knowledge base that is
+/// not tuned to them cannot all get right) do; every cause is the expected one of two cases.
 #[test]
-fn shipped_rdp_cases_all_pass_and_cover_every_cause_twice() {
+fn shipped_rdp_cases_pass_and_cover_every_cause_twice() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge/rdp");
     let kb = triage_rules::load_paths(std::slice::from_ref(&root));
     let engine = triage_engine::Engine::new(kb.model.unwrap());
@@ -44,7 +45,8 @@ fn shipped_rdp_cases_all_pass_and_cover_every_cause_twice() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
-    let (mut total, mut failed) = (0, Vec::new());
+    let (mut invented, mut failed) = (0, Vec::new());
+    let (mut real, mut real_passed, mut real_failed) = (0, 0, Vec::new());
     let mut expected: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for file in files {
         let name = file.display().to_string();
@@ -52,17 +54,32 @@ fn shipped_rdp_cases_all_pass_and_cover_every_cause_twice() {
         let cases = triage_engine::cases::parse(&name, &text, engine.model()).unwrap();
         for case in &cases {
             let result = triage_engine::cases::run(&engine, &name, case).unwrap();
-            total += 1;
-            if !result.passed || !result.top3_hit {
-                failed.push(case.id.clone());
+            let passed = result.passed && result.top3_hit;
+            if case.tags.iter().any(|t| t == "real") {
+                real += 1;
+                if passed {
+                    real_passed += 1;
+                } else {
+                    real_failed.push(case.id.clone());
+                }
+            } else {
+                invented += 1;
+                if !passed {
+                    failed.push(case.id.clone());
+                }
             }
             if let Some(cause) = &case.expected_top {
                 *expected.entry(cause.clone()).or_default() += 1;
             }
         }
     }
-    assert!(total >= 60, "only {total} cases");
-    assert!(failed.is_empty(), "failing cases (run `triage test`): {failed:?}");
+    assert!(invented >= 60, "only {invented} invented cases");
+    assert!(failed.is_empty(), "failing invented cases (run `triage test`): {failed:?}");
+    assert!(real >= 30, "only {real} real cases");
+    assert!(
+        real_passed * 5 >= real * 4,
+        "{real_passed} of {real} real cases pass, fewer than 80 %; failing: {real_failed:?}"
+    );
     for cause in &engine.model().causes {
         let n = expected.get(&cause.name).copied().unwrap_or(0);
         assert!(n >= 2, "{} is the expected cause of {n} case(s), fewer than 2", cause.name);

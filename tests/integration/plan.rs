@@ -427,8 +427,8 @@ fn plan_errors_are_clear() {
         .args(["plan", "--kb", KB])
         .arg(&healthy)
         .assert()
-        .code(1)
-        .stderr(predicates::str::contains("the facts match no symptom"));
+        .code(3)
+        .stderr(predicates::str::contains("the facts rule out every symptom"));
     triage().args(["plan", RDP_FACTS, "--shell", "bash"]).assert().code(1).stderr(
         predicates::str::contains(
             "nothing to automate: no fix of the plan for `rdp_0x904_0x7` has a bash `run` script",

@@ -125,7 +125,7 @@ keys BSpace BSpace BSpace BSpace
 type_text "200"
 keys Enter
 wait_for "Likely causes after 2 answers:"
-wait_for "Question 3 · Schannel could not create a TLS server credential"
+wait_for "Question 3 · TLS 1.2 is enabled for the server side of Schannel"
 wait_for "> Yes"
 step "question 3: a yes/no list"
 
@@ -139,8 +139,8 @@ step "don't know: the next question"
 type_text "back"
 wait_for "> Back (undo the last answer)"
 keys Enter
-wait_for "Undone: Schannel could not create a TLS server credential"
-wait_for "Question 3 · Schannel could not create a TLS server credential"
+wait_for "Undone: TLS 1.2 is enabled for the server side of Schannel"
+wait_for "Question 3 · TLS 1.2 is enabled for the server side of Schannel"
 wait_for "> Yes"
 step "back undoes the don't know"
 
@@ -165,13 +165,15 @@ wait_for "Question 2 · Days until the Remote Desktop certificate expires"
 wait_for "? don't know · back · Esc stops asking"
 type_text "200"
 keys Enter
-wait_for "Question 3 · Schannel could not create a TLS server credential"
+wait_for "Question 3 · TLS 1.2 is enabled for the server side of Schannel"
 wait_for "> Yes"
+keys Down
+wait_for "> No"
 keys Enter
 wait_for "Done: tls_protocol_or_cipher_disabled is"
 wait_for "What next?"
 expect "Repair order (expected time to resolution"
-expect "Answers: error_message = internal_error; rdp_cert_days_to_expiry = 200; event_schannel_36871 = yes"
+expect "Answers: error_message = internal_error; rdp_cert_days_to_expiry = 200; tls12_server_enabled = no"
 step "confident: the summary and what next"
 
 keys Enter

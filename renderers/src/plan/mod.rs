@@ -79,7 +79,7 @@ pub enum PlanError {
     #[error("unknown symptom `{name}`; {hint}")]
     UnknownSymptom { name: String, hint: String },
     #[error(
-        "the facts match no symptom of the knowledge base: add the error code or message, or name one with --symptom"
+        "the facts rule out every symptom of the knowledge base (are two of them contradictory?): check them, or name a symptom with --symptom"
     )]
     NoSymptom,
     #[error(
