@@ -328,6 +328,14 @@ pub struct TestArgs {
     /// Case files (YAML) or folders of them (default: the knowledge base's `cases/`)
     #[arg(long, value_name = "FILE_OR_DIR")]
     pub cases: Vec<PathBuf>,
+    /// Also simulate the conversation for every case: start from its `opening`, ask the
+    /// engine's questions, answer them from the case's facts, and report the questions asked
+    /// and the ranking where asking stopped
+    #[arg(long)]
+    pub interview: bool,
+    /// Output format (json: one document, see docs/test-report.md)
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -366,8 +374,9 @@ pub struct AskArgs {
 
 #[derive(Debug, Args)]
 pub struct GuideArgs {
-    /// The symptom: its name, an error code (0x904) or words of the message
-    #[arg(value_name = "SYMPTOM_OR_QUERY", required = true)]
+    /// The symptom: its name, an error code (0x904) or words of the message; without one,
+    /// the symptom the facts show, else every symptom they leave possible
+    #[arg(value_name = "SYMPTOM_OR_QUERY", required_unless_present = "facts")]
     pub query: Vec<String>,
     /// Tailor the guide to these facts (JSON or YAML fact file, `-` for standard input)
     #[arg(long, value_name = "FILE")]

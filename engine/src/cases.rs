@@ -21,11 +21,13 @@
 //! `expected_top` is among the first three causes, and how many of the first three are in
 //! `acceptable_top3`.
 
-use crate::facts::FactReader;
-use crate::infer::{Engine, SymptomDiagnosis};
+use crate::facts::{FactReader, FactSet};
+use crate::infer::{Engine, MatchedBy, SymptomDiagnosis};
 use crate::value::Overlay;
+use crate::wizard::{self, WizardSettings};
 use serde::Deserialize;
 use std::collections::BTreeSet;
+use triage_rules::model::FactId;
 use triage_rules::model::Model;
 
 #[derive(Debug, Deserialize)]
@@ -81,11 +83,41 @@ pub struct CaseResult {
     pub top3_hit: bool,
     /// How many of the first three causes are in `acceptable_top3`.
     pub acceptable_in_top3: usize,
-    /// The symptom diagnosed, and its ranking: (cause name, posterior), then the unlisted cause.
+    /// The symptom diagnosed (for a mixture, the likeliest), and its ranking: (cause name,
+    /// posterior), then the unlisted cause.
     pub symptom: Option<String>,
+    /// No symptom matched exactly: the ranking is the mixture over those still possible.
+    pub mixture: bool,
     pub ranking: Vec<(String, f64)>,
     pub unlisted: f64,
+    /// Where `expected_top` ranks (1 = first), counting the unlisted cause; `None` when it is
+    /// not ranked (or is `null`).
+    pub rank: Option<usize>,
+    /// The unlisted cause came first.
+    pub unlisted_led: bool,
+    pub tags: Vec<String>,
+    pub source: Option<String>,
 }
+
+/// A simulated conversation for one case (`triage test --interview`).
+#[derive(Debug, Clone)]
+pub struct Interview {
+    /// The facts asked for, in order; those the case does not know were answered "don't know".
+    pub questions: Vec<String>,
+    /// How many of them the case could answer.
+    pub answered: usize,
+    /// Why asking stopped.
+    pub stop: String,
+    /// The case passes on the ranking at the stop.
+    pub passed: bool,
+    /// Where `expected_top` ranks at the stop (as [`CaseResult::rank`]).
+    pub rank: Option<usize>,
+    /// The leading cause at the stop (`unlisted` for the unlisted cause).
+    pub top: Option<String>,
+}
+
+/// The most questions an interview asks before it gives up on the engine stopping.
+pub const MAX_INTERVIEW_QUESTIONS: usize = 30;
 
 /// What no case exercises.
 #[derive(Debug, Default)]
@@ -140,21 +172,16 @@ pub fn run(engine: &Engine, file: &str, case: &Case) -> Result<CaseResult, CaseE
     let diagnosis = engine.diagnose(&facts);
     let model = engine.model();
     let first: Option<&SymptomDiagnosis> = diagnosis.symptoms.first();
+    let judged = judge(engine, first, case);
     let ranking: Vec<(String, f64)> = first
         .map(|s| {
             s.causes.iter().map(|c| (model.cause(c.cause).name.clone(), c.posterior)).collect()
         })
         .unwrap_or_default();
-    let unlisted = first.map_or(1.0, |s| s.unlisted);
-    let best = ranking.first().filter(|(_, p)| *p >= unlisted);
-    let passed = match &case.expected_top {
-        Some(expected) => best.is_some_and(|(name, _)| name == expected),
-        None => best.is_none_or(|(_, p)| *p <= 0.5),
-    };
     let top3: Vec<&str> = ranking.iter().take(3).map(|(n, _)| n.as_str()).collect();
     let top3_hit = match &case.expected_top {
         Some(expected) => top3.contains(&expected.as_str()),
-        None => passed,
+        None => judged.passed,
     };
     let acceptable_in_top3 =
         top3.iter().filter(|n| case.acceptable_top3.iter().any(|a| a == *n)).count();
@@ -163,12 +190,125 @@ pub fn run(engine: &Engine, file: &str, case: &Case) -> Result<CaseResult, CaseE
         id: case.id.clone(),
         story: case.story.clone(),
         expected: case.expected_top.clone(),
-        passed,
+        passed: judged.passed,
         top3_hit,
         acceptable_in_top3,
         symptom: first.map(|s| model.symptom(s.symptom).name.clone()),
+        mixture: first.is_some_and(|s| s.matched_by == MatchedBy::Mixture),
+        unlisted: first.map_or(1.0, |s| s.unlisted),
         ranking,
-        unlisted,
+        rank: judged.rank,
+        unlisted_led: judged.unlisted_led,
+        tags: case.tags.clone(),
+        source: case.source.clone(),
+    })
+}
+
+/// How a ranking fares against a case.
+struct Judged {
+    passed: bool,
+    rank: Option<usize>,
+    unlisted_led: bool,
+    top: Option<String>,
+}
+
+/// A case passes when the top of the ranking (the unlisted cause included) is `expected_top`;
+/// for `null`, when the unlisted cause leads or no cause is above 50 %.
+fn judge(engine: &Engine, ranking: Option<&SymptomDiagnosis>, case: &Case) -> Judged {
+    let model = engine.model();
+    let unlisted = ranking.map_or(1.0, |s| s.unlisted);
+    let causes: Vec<(&str, f64)> = ranking
+        .map(|s| {
+            s.causes.iter().map(|c| (model.cause(c.cause).name.as_str(), c.posterior)).collect()
+        })
+        .unwrap_or_default();
+    let best = causes.first().filter(|(_, p)| *p >= unlisted);
+    let passed = match &case.expected_top {
+        Some(expected) => best.is_some_and(|(name, _)| name == expected),
+        None => best.is_none_or(|(_, p)| *p <= 0.5),
+    };
+    let rank = case.expected_top.as_ref().and_then(|expected| {
+        let position = causes.iter().position(|(n, _)| n == expected)?;
+        let p = causes[position].1;
+        // The unlisted cause counts as a place when it is ahead.
+        Some(position + 1 + usize::from(unlisted > p))
+    });
+    Judged {
+        passed,
+        rank,
+        unlisted_led: best.is_none(),
+        top: Some(best.map_or_else(|| "unlisted".to_string(), |(n, _)| (*n).to_string())),
+    }
+}
+
+/// Simulates the conversation for a case: start from its `opening` (or, without one, the
+/// facts its symptom's condition reads), ask the engine's next question with no symptom
+/// named, answer it from the case's facts ("don't know" when the case does not have it), until
+/// the engine stops asking.
+pub fn interview(
+    engine: &Engine,
+    file: &str,
+    case: &Case,
+    settings: WizardSettings,
+) -> Result<Interview, CaseError> {
+    let model = engine.model();
+    let reader = FactReader::new(model);
+    let invalid = |e: crate::facts::FactFileError| CaseError::Invalid {
+        file: file.to_string(),
+        id: case.id.clone(),
+        message: e.to_string(),
+    };
+    let full = reader.read_value(case.facts.clone()).map_err(invalid)?;
+    let mut facts = match &case.opening {
+        Some(opening) => {
+            reader.read_value(serde_json::Value::Object(opening.clone())).map_err(invalid)?
+        }
+        None => {
+            let mut start = FactSet::unknown(model);
+            if let Some(first) = engine.diagnose(&full).symptoms.first()
+                && first.matched_by != MatchedBy::Mixture
+            {
+                for fact in model.symptom(first.symptom).condition.facts() {
+                    start.values[fact.index()].clone_from(&full.values[fact.index()]);
+                }
+            }
+            start
+        }
+    };
+    let mut declined: Vec<FactId> = Vec::new();
+    let mut questions = Vec::new();
+    let mut answered = 0;
+    let mut stop = String::from("asked the most questions an interview allows");
+    let mut last = None;
+    while questions.len() < MAX_INTERVIEW_QUESTIONS {
+        let Some(step) = wizard::step(engine, None, &facts, &declined, settings) else {
+            stop = "the answers rule out every symptom".into();
+            last = None;
+            break;
+        };
+        let fact = step.question_fact;
+        last = Some(step.diagnosis);
+        let Some(fact) = fact else {
+            stop = step.stop.map_or_else(|| "nothing to ask".into(), |s| s.describe());
+            break;
+        };
+        questions.push(model.fact(fact).name.clone());
+        match &full.values[fact.index()] {
+            Some(value) => {
+                facts.values[fact.index()] = Some(value.clone());
+                answered += 1;
+            }
+            None => declined.push(fact),
+        }
+    }
+    let judged = judge(engine, last.as_ref(), case);
+    Ok(Interview {
+        questions,
+        answered,
+        stop,
+        passed: judged.passed,
+        rank: judged.rank,
+        top: judged.top,
     })
 }
 

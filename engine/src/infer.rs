@@ -687,21 +687,19 @@ impl Engine {
         if possible.is_empty() {
             return None;
         }
-        // Variables observed anywhere: a symptom's own background of one its causes do not
-        // mention still says how well the observation fits it.
-        let observed: Vec<(VariableId, u32)> = (0..self.model.variables.len() as u32)
-            .map(VariableId)
-            .filter_map(|v| Some((v, self.observe(v, facts)?)))
-            .collect();
         let mut parts: Vec<(SymptomDiagnosis, f64)> = possible
             .iter()
             .map(|&s| {
                 let ranked = self.rank(s, MatchedBy::Mixture, facts);
                 let table = &self.tables[s.index()];
-                let outside: f64 = observed
-                    .iter()
-                    .filter(|(v, _)| !table.variables.contains(v))
-                    .map(|&(v, o)| self.ln_shift(s, v, o))
+                // A symptom's own background for a variable its causes do not mention still
+                // says how well an observation fits it; every other variable's factor is the
+                // knowledge base's default, the same for all symptoms, and cancels.
+                let outside: f64 = table
+                    .backgrounds
+                    .keys()
+                    .filter(|v| !table.variables.contains(v))
+                    .filter_map(|&v| Some(self.ln_shift(s, v, self.observe(v, facts)?)))
                     .sum();
                 let ln_weight = self.frequency(s).ln() + ranked.ln_evidence + outside;
                 (ranked, ln_weight)

@@ -42,6 +42,8 @@ pub enum Stop {
     NotWorthAsking,
     /// Nothing left that a person or a collector could answer.
     NothingToAsk,
+    /// The answers rule out every symptom of the knowledge base.
+    NoSymptom,
 }
 
 impl Stop {
@@ -56,6 +58,9 @@ impl Stop {
                 "no remaining question is worth its time: repairing now is quicker".into()
             }
             Stop::NothingToAsk => "there is nothing left to ask".into(),
+            Stop::NoSymptom => {
+                "the answers rule out every symptom of the knowledge base: check them".into()
+            }
         }
     }
 }
@@ -79,23 +84,34 @@ pub struct WizardStep {
 }
 
 /// The next step for `symptom` given `facts` (their `symptom` key is ignored) and the facts
-/// the person could not answer (`declined`, never asked again).
+/// the person could not answer (`declined`, never asked again). With no symptom the engine
+/// takes the one the facts show, else the mixture over the symptoms still possible (a thin
+/// report: the questions that tell the symptoms apart come first); `None` when the facts rule
+/// every symptom out.
 #[must_use]
 pub fn step(
     engine: &Engine,
-    symptom: SymptomId,
+    symptom: Option<SymptomId>,
     facts: &FactSet,
     declined: &[FactId],
     settings: WizardSettings,
-) -> WizardStep {
+) -> Option<WizardStep> {
     let derived = engine.derive(&facts.values, &[]);
     let view = Overlay { base: &facts.values, changes: &derived };
-    let matched_by = engine
-        .matched_symptoms(&view, Some(symptom))
-        .into_iter()
-        .find(|(id, _)| *id == symptom)
-        .map_or(MatchedBy::Named, |(_, by)| by);
-    let diagnosis = engine.rank(symptom, matched_by, &view);
+    let diagnosis = match symptom {
+        Some(symptom) => {
+            let matched_by = engine
+                .matched_symptoms(&view, Some(symptom))
+                .into_iter()
+                .find(|(id, _)| *id == symptom)
+                .map_or(MatchedBy::Named, |(_, by)| by);
+            engine.rank(symptom, matched_by, &view)
+        }
+        None => match engine.matched_symptoms(&view, None).first() {
+            Some(&(symptom, by)) => engine.rank(symptom, by, &view),
+            None => engine.rank_mixture(&view)?,
+        },
+    };
     let options = ReportOptions { evidence: false, words: true, questions: 0, plan: false };
     let ranking = symptom_report(engine, facts, &diagnosis, options);
     let known = facts.values.iter().filter(|v| v.is_some()).count();
@@ -114,14 +130,14 @@ pub fn step(
             None => (None, Some(if anything { Stop::NotWorthAsking } else { Stop::NothingToAsk })),
         }
     };
-    WizardStep {
+    Some(WizardStep {
         ranking,
         question_fact: question.as_ref().map(|q| q.fact),
         question: question.as_ref().map(|q| question_report(engine, q)),
         stop,
         known,
         diagnosis,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -164,15 +180,35 @@ fix renew { title "Renew" fixes cert cost 30m }
         let reader = FactReader::new(model);
         let mut facts = FactSet::unknown(model);
         reader.set_from_text(&mut facts, "error_code", "0x904").expect("set");
-        let first = step(&engine, symptom, &facts, &[], WizardSettings::default());
+        let first =
+            step(&engine, Some(symptom), &facts, &[], WizardSettings::default()).expect("step");
         assert!(first.stop.is_none(), "{:?}", first.stop);
         let question = first.question.expect("a question");
         assert_eq!(question.fact, "port_open", "the question that separates the two causes");
         reader.set_from_text(&mut facts, "port_open", "no").expect("set");
-        let second = step(&engine, symptom, &facts, &[], WizardSettings::default());
+        let second =
+            step(&engine, Some(symptom), &facts, &[], WizardSettings::default()).expect("step");
         assert_eq!(second.ranking.causes[0].cause, "firewall");
         assert!(
             matches!(second.stop, Some(Stop::Confident { ref cause, .. }) if cause == "firewall")
+        );
+    }
+
+    #[test]
+    fn without_a_symptom_a_thin_report_is_weighed_over_the_symptoms_and_asked_about() {
+        let engine = engine();
+        let model = engine.model();
+        let reader = FactReader::new(model);
+        let mut facts = FactSet::unknown(model);
+        reader.set_from_text(&mut facts, "cert_expired", "yes").expect("set");
+        let thin = step(&engine, None, &facts, &[], WizardSettings::default()).expect("step");
+        assert_eq!(thin.diagnosis.matched_by, MatchedBy::Mixture);
+        assert_eq!(thin.ranking.causes[0].cause, "cert");
+        assert!(thin.question.is_some() || thin.stop.is_some());
+        reader.set_from_text(&mut facts, "error_code", "7").expect("set");
+        assert!(
+            step(&engine, None, &facts, &[], WizardSettings::default()).is_none(),
+            "error code 7 rules out the only symptom"
         );
     }
 
@@ -183,10 +219,12 @@ fix renew { title "Renew" fixes cert cost 30m }
         let symptom = model.symptom_id("fails").expect("symptom");
         let port = model.fact_id("port_open").expect("fact");
         let facts = FactSet::unknown(model);
-        let next = step(&engine, symptom, &facts, &[port], WizardSettings::default());
+        let next =
+            step(&engine, Some(symptom), &facts, &[port], WizardSettings::default()).expect("step");
         assert_ne!(next.question_fact, Some(port));
         let cert = model.fact_id("cert_expired").expect("fact");
-        let done = step(&engine, symptom, &facts, &[port, cert], WizardSettings::default());
+        let done = step(&engine, Some(symptom), &facts, &[port, cert], WizardSettings::default())
+            .expect("step");
         assert_eq!(done.question_fact, None);
         assert_eq!(done.stop, Some(Stop::NothingToAsk));
     }

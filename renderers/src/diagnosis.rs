@@ -71,12 +71,34 @@ pub fn render(report: &Report, explain: bool) -> String {
 }
 
 fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
-    let _ = writeln!(
-        out,
-        "{} {}",
-        styled(HEADING, &symptom.title),
-        styled(DIM, &format!("({})", symptom.symptom))
-    );
+    match &symptom.message {
+        // A thin report: say so, and which symptoms the ranking weighs.
+        Some(_) => {
+            let _ = writeln!(
+                out,
+                "{} {}",
+                styled(HEADING, "No symptom matches exactly"),
+                styled(DIM, "(the ranking weighs the symptoms the facts leave possible)")
+            );
+            for weight in symptom.weights.iter().take(3) {
+                let _ = writeln!(
+                    out,
+                    "  {:>5}  {} {}",
+                    percent(weight.weight),
+                    weight.title,
+                    styled(DIM, &format!("({})", weight.symptom))
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{} {}",
+                styled(HEADING, &symptom.title),
+                styled(DIM, &format!("({})", symptom.symptom))
+            );
+        }
+    }
     let (live, out_of_it): (Vec<&CauseReport>, Vec<&CauseReport>) =
         symptom.causes.iter().partition(|c| !c.ruled_out);
     let _ = writeln!(out, "\n  {}", styled(HEADING, "Likely causes"));

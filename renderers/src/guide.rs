@@ -438,6 +438,8 @@ pub struct FixView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Guide {
     pub symptom: SymptomView,
+    /// For a thin report no symptom matches exactly: what the ranking weighs, in words.
+    pub mixture: Option<String>,
     /// Facts were given: the ranking is theirs, not the prior one.
     pub tailored: bool,
     pub host: Option<String>,
@@ -498,19 +500,50 @@ impl Guide {
     /// The guide for `symptom` given `facts` (every fact unknown for the prior ranking).
     #[must_use]
     pub fn new(engine: &Engine, facts: &FactSet, symptom: SymptomId, links: Links) -> Guide {
-        let model = engine.model();
         let mut facts = facts.clone();
         // Naming the symptom makes the engine rank its causes whatever the facts show.
         facts.symptom = Some(symptom);
         let mut diagnosis = engine.diagnose(&facts);
         diagnosis.symptoms.retain(|s| s.symptom == symptom);
+        Guide::of_diagnosis(engine, &facts, symptom, &diagnosis, links)
+    }
+
+    /// The guide the facts lead to when no symptom is named: the symptom they show, else the
+    /// mixture over the symptoms they leave possible (a thin report), headed by the likeliest;
+    /// `None` when they rule every symptom out.
+    #[must_use]
+    pub fn for_facts(engine: &Engine, facts: &FactSet, links: Links) -> Option<Guide> {
+        let mut diagnosis = engine.diagnose(facts);
+        diagnosis.symptoms.truncate(1);
+        let symptom = diagnosis.symptoms.first()?.symptom;
+        Some(Guide::of_diagnosis(engine, facts, symptom, &diagnosis, links))
+    }
+
+    fn of_diagnosis(
+        engine: &Engine,
+        facts: &FactSet,
+        symptom: SymptomId,
+        diagnosis: &triage_engine::Diagnosis,
+        links: Links,
+    ) -> Guide {
+        let model = engine.model();
         let options = ReportOptions { questions: QUESTIONS, ..ReportOptions::FULL };
-        let report = Report::new(engine, &facts, &diagnosis, options);
+        let report = Report::new(engine, facts, diagnosis, options);
         let def = model.symptom(symptom);
+        // A thin report is not yet one symptom: the guide says so rather than borrowing the
+        // likeliest symptom's title and description.
+        let mixture = diagnosis
+            .symptoms
+            .first()
+            .is_some_and(|s| s.matched_by == triage_engine::infer::MatchedBy::Mixture);
         let symptom_view = SymptomView {
             name: def.name.clone(),
-            title: def.title.clone(),
-            description: def.description.as_deref().map(Prose::block),
+            title: if mixture {
+                "A problem that matches no symptom exactly yet".to_string()
+            } else {
+                def.title.clone()
+            },
+            description: if mixture { None } else { def.description.as_deref().map(Prose::block) },
             aliases: def.aliases.clone(),
             condition: def.condition_text.clone(),
             checks: scripts(&def.checks),
@@ -584,6 +617,7 @@ impl Guide {
         }
         Guide {
             symptom: symptom_view,
+            mixture: report_symptom.message.clone(),
             tailored,
             host: report.host.clone(),
             collected_at: report.collected_at.clone(),
@@ -610,6 +644,7 @@ impl Guide {
     ) -> Guide {
         Guide {
             symptom,
+            mixture: None,
             tailored,
             host: report.host.clone(),
             collected_at: report.collected_at.clone(),

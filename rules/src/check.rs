@@ -77,7 +77,8 @@ struct Checker {
 }
 
 /// Fields that may appear once per item.
-const SINGLE_FIELDS: [&str; 11] = [
+const SINGLE_FIELDS: [&str; 12] = [
+    "frequency",
     "title",
     "description",
     "ask",
@@ -1112,6 +1113,13 @@ impl Checker {
             let mut total = 0.0;
             let mut last = None;
             for (outcomes, p, span, _) in statements.iter().filter(|s| s.3 == var) {
+                if outcomes.is_empty() {
+                    self.diagnostics.push(
+                        Diagnostic::new(DiagnosticKind::EvidenceNoOutcome { fact: fact.clone() }, *span)
+                            .with_hint("a value declared `unknown` or an empty range is never observed; give the rate to an outcome that can be, or remove the line"),
+                    );
+                    continue 'variables;
+                }
                 for &o in outcomes {
                     if let Some(first) = covered[o as usize] {
                         let outcome = def.outcomes[o as usize].clone();

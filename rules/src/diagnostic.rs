@@ -169,6 +169,10 @@ pub enum DiagnosticKind {
         fact: String,
         total: f64,
     },
+    /// Evidence that holds for no outcome of its fact.
+    EvidenceNoOutcome {
+        fact: String,
+    },
     /// `allow` names something that is not a warning.
     UnknownWarning {
         name: String,
@@ -234,6 +238,7 @@ impl DiagnosticKind {
             K::EvidenceOverlap { .. } => "evidence-overlap",
             K::EvidenceExceedsOne { .. } => "evidence-exceeds-one",
             K::EvidenceIncomplete { .. } => "evidence-incomplete",
+            K::EvidenceNoOutcome { .. } => "evidence-no-outcome",
             K::UnknownWarning { .. } => "unknown-warning",
         }
     }
@@ -352,6 +357,9 @@ impl DiagnosticKind {
             }
             K::EvidenceIncomplete { fact, total } => {
                 format!("every outcome of `{fact}` has a rate, but they add up to {total}, not 1")
+            }
+            K::EvidenceNoOutcome { fact } => {
+                format!("this condition holds for no outcome of `{fact}`: it can never be observed")
             }
             K::UnknownWarning { name } => format!("`{name}` is not a warning that can be allowed"),
             K::UndoWithoutRun { fix } => {

@@ -24,6 +24,7 @@ use std::io::{BufRead, BufReader, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::explain::percent;
+use triage_engine::infer::MatchedBy;
 use triage_engine::report::{QuestionReport, Report, ReportOptions, SymptomReport};
 use triage_engine::search::{ResolveError, SearchHit, SearchIndex};
 use triage_engine::wizard::{self, Stop, WizardSettings, WizardStep};
@@ -122,7 +123,9 @@ impl Answer {
 pub(crate) struct Wizard<'e> {
     engine: &'e Engine,
     reader: FactReader<'e>,
-    symptom: SymptomId,
+    /// The symptom asked about; `None` while the report matches none exactly (the engine
+    /// weighs them all and takes the one the answers show).
+    symptom: Option<SymptomId>,
     facts: FactSet,
     declined: Vec<FactId>,
     history: Vec<Answer>,
@@ -130,9 +133,9 @@ pub(crate) struct Wizard<'e> {
 }
 
 impl<'e> Wizard<'e> {
-    fn new(engine: &'e Engine, symptom: SymptomId, seed: FactSet, confidence: f64) -> Self {
+    fn new(engine: &'e Engine, symptom: Option<SymptomId>, seed: FactSet, confidence: f64) -> Self {
         let mut facts = seed;
-        facts.symptom = Some(symptom);
+        facts.symptom = symptom;
         Wizard {
             engine,
             reader: FactReader::new(engine.model()),
@@ -144,8 +147,16 @@ impl<'e> Wizard<'e> {
         }
     }
 
-    fn step(&self) -> WizardStep {
+    /// The next step; `None` when the answers rule every symptom out.
+    fn step(&self) -> Option<WizardStep> {
         wizard::step(self.engine, self.symptom, &self.facts, &self.declined, self.settings)
+    }
+
+    /// The symptom the session is about now: the one asked about, else the one the facts
+    /// show, else the likeliest of those still possible.
+    fn current_symptom(&self) -> Option<SymptomId> {
+        self.symptom
+            .or_else(|| self.engine.diagnose(&self.facts).symptoms.first().map(|s| s.symptom))
     }
 
     /// How many questions were answered (a "don't know" counts).
@@ -242,13 +253,13 @@ impl<'e> Wizard<'e> {
         !self.history.is_empty() || self.facts.values.iter().any(Option::is_some)
     }
 
-    fn symptom_name(&self) -> &str {
-        &self.engine.model().symptom(self.symptom).name
+    fn symptom_name(&self) -> Option<&str> {
+        self.current_symptom().map(|s| self.engine.model().symptom(s).name.as_str())
     }
 
     /// The fact file name suggested when none was given.
     fn default_save_path(&self) -> PathBuf {
-        PathBuf::from(format!("triage-{}.json", self.symptom_name()))
+        PathBuf::from(format!("triage-{}.json", self.symptom_name().unwrap_or("case")))
     }
 }
 
@@ -265,8 +276,6 @@ pub(crate) enum Ending {
 
 /// What differs between asking on a terminal and reading answers from lines.
 pub(crate) trait Frontend {
-    /// The words typed to find the symptom; `None` when there are none (end of input, Esc).
-    fn search_query(&mut self) -> Result<Option<String>, UsageError>;
     /// One of several symptoms matching a query; `None` to search again or give up.
     fn choose_symptom(&mut self, hits: &[SearchHit]) -> Result<Option<SymptomId>, UsageError>;
     /// The answer to the question about `fact`.
@@ -333,12 +342,29 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
 
 /// Finds the symptom, asks until the engine or the person stops, prints the summary.
 fn session(engine: &Engine, args: &AskArgs, seed: FactSet, frontend: &mut dyn Frontend) -> Outcome {
-    let Some(symptom) = find_symptom(engine, &args.query, &seed, frontend)? else {
-        return Ok(ExitCode::FAILURE);
+    let symptom = match find_symptom(engine, &args.query, &seed, frontend)? {
+        Start::Symptom(symptom) => Some(symptom),
+        Start::Open => None,
+        Start::Nothing => return Ok(ExitCode::FAILURE),
     };
     let mut wizard = Wizard::new(engine, symptom, seed, args.confidence);
-    let def = engine.model().symptom(symptom);
-    emit(&format!("{}{}{} ({})\n", HEADING.render(), def.title, HEADING.render_reset(), def.name))?;
+    match symptom {
+        Some(symptom) => {
+            let def = engine.model().symptom(symptom);
+            emit(&format!(
+                "{}{}{} ({})\n",
+                HEADING.render(),
+                def.title,
+                HEADING.render_reset(),
+                def.name
+            ))?;
+        }
+        None => emit(&format!(
+            "{}No symptom known yet{}: the questions that tell them apart come first\n",
+            HEADING.render(),
+            HEADING.render_reset()
+        ))?,
+    }
     let known = wizard.facts.values.iter().filter(|v| v.is_some()).count();
     if known > 0 {
         let plural = if known == 1 { "" } else { "s" };
@@ -355,27 +381,44 @@ fn fact_file_name(args: &AskArgs) -> String {
     args.facts.as_ref().map_or_else(|| "the fact file".into(), |p| format!("`{}`", p.display()))
 }
 
+/// Where a session starts.
+enum Start {
+    /// One symptom, named, searched for or shown by the facts.
+    Symptom(SymptomId),
+    /// No symptom known: the engine weighs them all.
+    Open,
+    /// Nothing to ask (no match for the query, or no choice made).
+    Nothing,
+}
+
 /// The symptom: named or searched for on the command line, else the fact file's, else the
-/// one symptom the facts show, else whatever the person searches for.
+/// one the facts show (a choice when several); with no query and no symptom the session starts
+/// open, weighing every symptom the facts leave possible.
 fn find_symptom(
     engine: &Engine,
     query: &[String],
     seed: &FactSet,
     frontend: &mut dyn Frontend,
-) -> Result<Option<SymptomId>, UsageError> {
+) -> Result<Start, UsageError> {
     let index = SearchIndex::new(engine.model());
     let query = query.join(" ");
     if !query.trim().is_empty() {
-        return resolve(&index, &query, frontend);
+        return resolve(&index, &query, frontend).map(|s| s.map_or(Start::Nothing, Start::Symptom));
     }
     if let Some(symptom) = seed.symptom {
-        return Ok(Some(symptom));
+        return Ok(Start::Symptom(symptom));
     }
     if seed.values.iter().any(Option::is_some) {
         let diagnosis = engine.diagnose(seed);
-        match diagnosis.symptoms.as_slice() {
-            [] => {}
-            [only] => return Ok(Some(only.symptom)),
+        let exact: Vec<_> =
+            diagnosis.symptoms.iter().filter(|s| s.matched_by != MatchedBy::Mixture).collect();
+        match exact.as_slice() {
+            [] if diagnosis.symptoms.is_empty() => {
+                anstream::eprintln!("{}", triage_engine::report::NO_SYMPTOM);
+                return Ok(Start::Nothing);
+            }
+            [] => return Ok(Start::Open),
+            [only] => return Ok(Start::Symptom(only.symptom)),
             several => {
                 let model = engine.model();
                 let hits: Vec<SearchHit> = several
@@ -389,34 +432,12 @@ fn find_symptom(
                     })
                     .collect();
                 if let Some(symptom) = frontend.choose_symptom(&hits)? {
-                    return Ok(Some(symptom));
+                    return Ok(Start::Symptom(symptom));
                 }
             }
         }
     }
-    loop {
-        let Some(query) = frontend.search_query()? else {
-            anstream::eprintln!("no symptom chosen: nothing to ask");
-            return Ok(None);
-        };
-        if query.trim().is_empty() {
-            continue;
-        }
-        match index.resolve(&query) {
-            Ok(symptom) => return Ok(Some(symptom)),
-            Err(ResolveError::NoMatch { .. }) => {
-                emit(&format!(
-                    "Nothing matches `{}`; try an error code or other words.\n",
-                    printable(&query)
-                ))?;
-            }
-            Err(ResolveError::Ambiguous { hits, .. }) => {
-                if let Some(symptom) = frontend.choose_symptom(&hits)? {
-                    return Ok(Some(symptom));
-                }
-            }
-        }
-    }
+    Ok(Start::Open)
 }
 
 /// A query from the command line: one symptom, a choice among several, or exit 1.
@@ -446,8 +467,24 @@ fn ask_questions(
     wizard: &mut Wizard<'_>,
     frontend: &mut dyn Frontend,
 ) -> Result<Ending, UsageError> {
+    let mut shown = wizard.symptom;
     loop {
-        let step = wizard.step();
+        let Some(step) = wizard.step() else {
+            return Ok(Ending::Engine(Stop::NoSymptom));
+        };
+        // A session that started open says when the answers show one symptom.
+        if step.diagnosis.matched_by != MatchedBy::Mixture && shown != Some(step.diagnosis.symptom)
+        {
+            let def = wizard.engine.model().symptom(step.diagnosis.symptom);
+            emit(&format!(
+                "\nThe answers show: {}{}{} ({})\n",
+                HEADING.render(),
+                def.title,
+                HEADING.render_reset(),
+                def.name
+            ))?;
+            shown = Some(step.diagnosis.symptom);
+        }
         emit(&ranking(&step.ranking, wizard.answered(), frontend.width()))?;
         let (Some(question), Some(fact)) = (&step.question, step.question_fact) else {
             return Ok(step.stop.map_or(Ending::Stopped, Ending::Engine));
@@ -486,6 +523,9 @@ fn ranking(report: &SymptomReport, answered: usize, width: Option<usize>) -> Str
         n => format!("Likely causes after {n} answers:"),
     };
     let _ = writeln!(out, "\n{}{heading}{}", DIM.render(), DIM.render_reset());
+    if let Some(message) = &report.message {
+        let _ = writeln!(out, "  {}", plain(message));
+    }
     ranking_lines(&mut out, report, RANKING_LINES, width);
     out
 }
@@ -530,7 +570,8 @@ fn summary(wizard: &Wizard<'_>, ending: &Ending, width: Option<usize>) -> String
     let engine = wizard.engine;
     let diagnosis = engine.diagnose(&wizard.facts);
     let report = Report::new(engine, &wizard.facts, &diagnosis, ReportOptions::FULL);
-    let Some(symptom) = report.symptoms.iter().find(|s| s.symptom == wizard.symptom_name()) else {
+    let name = wizard.symptom_name();
+    let Some(symptom) = report.symptoms.iter().find(|s| Some(s.symptom.as_str()) == name) else {
         return out;
     };
     let _ = writeln!(out, "\nMost likely causes:");
@@ -568,7 +609,7 @@ fn summary(wizard: &Wizard<'_>, ending: &Ending, width: Option<usize>) -> String
 
 /// The commands that take the case further, with the saved fact file.
 fn next_commands(wizard: &Wizard<'_>, saved: &Path) -> String {
-    let symptom = wizard.symptom_name();
+    let symptom = wizard.symptom_name().unwrap_or("SYMPTOM");
     let file = saved.display();
     format!(
         "  triage guide {symptom} --facts {file}    the repair guide for this case\n  \
@@ -581,15 +622,18 @@ fn next_commands(wizard: &Wizard<'_>, saved: &Path) -> String {
 fn guide(wizard: &Wizard<'_>) -> Result<String, String> {
     use triage_renderers::guide::{Format as PageFormat, Guide, Links, Templates};
     let templates = Templates::builtin().map_err(|e| e.to_string())?;
-    Guide::new(wizard.engine, &wizard.facts, wizard.symptom, Links::Anchors)
-        .render(PageFormat::Markdown, &templates)
-        .map_err(|e| e.to_string())
+    let guide = match wizard.symptom {
+        Some(symptom) => Guide::new(wizard.engine, &wizard.facts, symptom, Links::Anchors),
+        None => Guide::for_facts(wizard.engine, &wizard.facts, Links::Anchors)
+            .ok_or_else(|| triage_engine::report::NO_SYMPTOM.to_string())?,
+    };
+    guide.render(PageFormat::Markdown, &templates).map_err(|e| e.to_string())
 }
 
 /// The repair plan for the case so far, as a PowerShell script.
 fn plan(wizard: &Wizard<'_>) -> Result<String, String> {
     use triage_renderers::plan::{RepairPlan, powershell};
-    RepairPlan::new(wizard.engine, &wizard.facts, Some(wizard.symptom_name()))
+    RepairPlan::new(wizard.engine, &wizard.facts, wizard.symptom_name())
         .and_then(|p| powershell::render(&p))
         .map_err(|e| e.to_string())
 }

@@ -2,12 +2,14 @@
 //! ranking, top-3 hits and coverage.
 
 use super::{Outcome, UsageError, emit, load_valid};
-use crate::cli::TestArgs;
+use crate::cli::{OutputFormat, TestArgs};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::Engine;
-use triage_engine::cases::{self, Case, CaseResult};
+use triage_engine::cases::{self, Case, CaseResult, Interview};
+use triage_engine::wizard::WizardSettings;
 
 /// The case files to run: `--cases`, else `KB/cases/` for a `--kb` folder, else the embedded ones.
 fn case_files(kb: Option<&Path>, args: &TestArgs) -> Result<Vec<(String, String)>, UsageError> {
@@ -62,35 +64,61 @@ pub fn test(kb: Option<PathBuf>, args: &TestArgs) -> Outcome {
     }
     let mut out = String::new();
     let mut all: Vec<Case> = Vec::new();
-    let mut results: Vec<CaseResult> = Vec::new();
-    let mut invalid = 0;
+    let mut results: Vec<(CaseResult, Option<Interview>)> = Vec::new();
+    let mut invalid: Vec<String> = Vec::new();
     for (name, text) in &files {
         let parsed = match cases::parse(name, text, engine.model()) {
             Ok(parsed) => parsed,
             Err(e) => {
                 let _ = writeln!(out, "INVALID {e}");
-                invalid += 1;
+                invalid.push(e.to_string());
                 continue;
             }
         };
         for case in &parsed {
-            match cases::run(&engine, name, case) {
-                Ok(result) => {
+            let outcome = cases::run(&engine, name, case).and_then(|result| {
+                let interview = if args.interview {
+                    Some(cases::interview(&engine, name, case, WizardSettings::default())?)
+                } else {
+                    None
+                };
+                Ok((result, interview))
+            });
+            match outcome {
+                Ok((result, interview)) => {
                     describe(&mut out, &result);
-                    results.push(result);
+                    if let Some(interview) = &interview {
+                        describe_interview(&mut out, interview);
+                    }
+                    results.push((result, interview));
                 }
                 Err(e) => {
                     let _ = writeln!(out, "INVALID {e}");
-                    invalid += 1;
+                    invalid.push(e.to_string());
                 }
             }
         }
         all.extend(parsed);
     }
-    let passed = results.iter().filter(|r| r.passed).count();
-    let top3 = results.iter().filter(|r| r.top3_hit).count();
-    let acceptable: usize = results.iter().map(|r| r.acceptable_in_top3).sum();
+    let summary = Summary::of(&results, invalid.len());
     let coverage = cases::coverage(&engine, &all);
+    let ok = summary.passed == summary.cases && invalid.is_empty();
+    if args.format == OutputFormat::Json {
+        let document = serde_json::json!({
+            "summary": summary.json(&results),
+            "cases": results.iter().map(|(r, i)| case_json(r, i.as_ref())).collect::<Vec<_>>(),
+            "invalid": invalid,
+            "coverage": {
+                "causes": coverage.causes,
+                "findings": coverage.findings,
+                "fixes": coverage.fixes,
+            },
+        });
+        let text = serde_json::to_string_pretty(&document)
+            .map_err(|e| UsageError::Usage(e.to_string()))?;
+        emit(&format!("{text}\n"))?;
+        return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
     let _ = writeln!(out, "\ncoverage: not exercised by any case:");
     let list =
         |names: &[String]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
@@ -102,22 +130,202 @@ pub fn test(kb: Option<PathBuf>, args: &TestArgs) -> Outcome {
         list(&coverage.findings)
     );
     let _ = writeln!(out, "  fixes ({}): {}", coverage.fixes.len(), list(&coverage.fixes));
+    summary.text(&mut out, &results);
+    emit(&out)?;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The counts a test run reports.
+struct Summary {
+    cases: usize,
+    passed: usize,
+    top3: usize,
+    unlisted_led: usize,
+    acceptable: usize,
+    invalid: usize,
+}
+
+impl Summary {
+    fn of(results: &[(CaseResult, Option<Interview>)], invalid: usize) -> Summary {
+        let count = |f: &dyn Fn(&CaseResult) -> bool| results.iter().filter(|(r, _)| f(r)).count();
+        Summary {
+            cases: results.len(),
+            passed: count(&|r| r.passed),
+            top3: count(&|r| r.top3_hit),
+            unlisted_led: count(&|r| r.unlisted_led),
+            acceptable: results.iter().map(|(r, _)| r.acceptable_in_top3).sum(),
+            invalid,
+        }
+    }
+
+    /// The tags of the cases, each with its cases, passes and top-3 hits.
+    fn by_tag(
+        results: &[(CaseResult, Option<Interview>)],
+    ) -> BTreeMap<&str, (usize, usize, usize)> {
+        let mut tags: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+        for (r, _) in results {
+            for tag in &r.tags {
+                let entry = tags.entry(tag.as_str()).or_default();
+                entry.0 += 1;
+                entry.1 += usize::from(r.passed);
+                entry.2 += usize::from(r.top3_hit);
+            }
+        }
+        tags
+    }
+
+    fn json(&self, results: &[(CaseResult, Option<Interview>)]) -> serde_json::Value {
+        let by_tag: serde_json::Map<String, serde_json::Value> = Summary::by_tag(results)
+            .into_iter()
+            .map(|(tag, (cases, passed, top3))| {
+                (
+                    tag.to_string(),
+                    serde_json::json!({ "cases": cases, "passed": passed, "top3": top3 }),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "cases": self.cases,
+            "passed": self.passed,
+            "failed": self.cases - self.passed,
+            "invalid": self.invalid,
+            "top3": self.top3,
+            "unlisted_led": self.unlisted_led,
+            "acceptable_in_top3": self.acceptable,
+            "by_tag": by_tag,
+            "interview": InterviewSummary::of(results).map(|i| serde_json::json!({
+                "cases": i.cases,
+                "median_questions": i.median,
+                "p90_questions": i.p90,
+                "top1_at_stop": i.top1,
+                "passing_with_all_facts": i.passing,
+                "top1_at_stop_of_passing": i.top1_of_passing,
+            })),
+        })
+    }
+
+    fn text(&self, out: &mut String, results: &[(CaseResult, Option<Interview>)]) {
+        let total = self.cases + self.invalid;
+        let _ = writeln!(
+            out,
+            "\n{total} cases: {} passed, {} failed, {} invalid; expected cause in the top 3: {} of {}; the unlisted cause led: {} of {}; acceptable causes in the top 3: {} of {}",
+            self.passed,
+            self.cases - self.passed,
+            self.invalid,
+            self.top3,
+            self.cases,
+            self.unlisted_led,
+            self.cases,
+            self.acceptable,
+            3 * self.cases,
+        );
+        for (tag, (cases, passed, top3)) in Summary::by_tag(results) {
+            let _ = writeln!(
+                out,
+                "  tagged {tag}: {passed} of {cases} passed, {top3} of {cases} in the top 3"
+            );
+        }
+        if let Some(i) = InterviewSummary::of(results) {
+            let _ = writeln!(
+                out,
+                "interview: median {} questions, p90 {}; top-1 at stop {} of {}; of the {} cases that pass with all their facts, {} are top-1 at stop",
+                i.median, i.p90, i.top1, i.cases, i.passing, i.top1_of_passing
+            );
+        }
+    }
+}
+
+/// What the simulated conversations add up to.
+struct InterviewSummary {
+    cases: usize,
+    median: usize,
+    p90: usize,
+    top1: usize,
+    /// Cases that pass with all their facts, and how many of them are top-1 at the stop.
+    passing: usize,
+    top1_of_passing: usize,
+}
+
+impl InterviewSummary {
+    fn of(results: &[(CaseResult, Option<Interview>)]) -> Option<InterviewSummary> {
+        let interviews: Vec<(&CaseResult, &Interview)> =
+            results.iter().filter_map(|(r, i)| Some((r, i.as_ref()?))).collect();
+        if interviews.is_empty() {
+            return None;
+        }
+        let mut counts: Vec<usize> = interviews.iter().map(|(_, i)| i.questions.len()).collect();
+        counts.sort_unstable();
+        // Nearest-rank percentiles: the smallest count at least that share of cases reach.
+        let rank = |q: f64| {
+            #[allow(clippy::cast_precision_loss, clippy::cast_sign_loss)]
+            let k = ((q * counts.len() as f64).ceil() as usize).clamp(1, counts.len());
+            counts[k - 1]
+        };
+        let passing: Vec<&(&CaseResult, &Interview)> =
+            interviews.iter().filter(|(r, _)| r.passed).collect();
+        Some(InterviewSummary {
+            cases: interviews.len(),
+            median: rank(0.5),
+            p90: rank(0.9),
+            top1: interviews.iter().filter(|(_, i)| i.passed).count(),
+            passing: passing.len(),
+            top1_of_passing: passing.iter().filter(|(_, i)| i.passed).count(),
+        })
+    }
+}
+
+fn case_json(result: &CaseResult, interview: Option<&Interview>) -> serde_json::Value {
+    serde_json::json!({
+        "id": result.id,
+        "file": result.file,
+        "pass": result.passed,
+        "expected": result.expected,
+        "rank": result.rank,
+        "top3": result.top3_hit,
+        "top": result.ranking.iter().take(5).map(|(cause, p)| serde_json::json!({ "cause": cause, "probability": p })).collect::<Vec<_>>(),
+        "unlisted": result.unlisted,
+        "unlisted_led": result.unlisted_led,
+        "symptom": result.symptom,
+        "mixture": result.mixture,
+        "tags": result.tags,
+        "source": result.source,
+        "questions": interview.map(|i| i.questions.len()),
+        "interview": interview.map(|i| serde_json::json!({
+            "asked": i.questions,
+            "answered": i.answered,
+            "stop": i.stop,
+            "pass": i.passed,
+            "rank": i.rank,
+            "top": i.top,
+        })),
+    })
+}
+
+fn describe_interview(out: &mut String, interview: &Interview) {
+    let outcome = if interview.passed { "top-1" } else { "not top-1" };
     let _ = writeln!(
         out,
-        "\n{} cases: {passed} passed, {} failed, {invalid} invalid; expected cause in the top 3: {top3}/{}; acceptable causes in the top 3: {acceptable}",
-        results.len() + invalid,
-        results.len() - passed,
-        results.len()
+        "     interview: {} questions ({} answered): {}; stopped: {}; {outcome} at stop",
+        interview.questions.len(),
+        interview.answered,
+        if interview.questions.is_empty() {
+            "none".to_string()
+        } else {
+            interview.questions.join(", ")
+        },
+        interview.stop
     );
-    emit(&out)?;
-    Ok(if passed == results.len() && invalid == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn describe(out: &mut String, result: &CaseResult) {
     let top = result.ranking.first();
     let shown = |(name, p): &(String, f64)| format!("{name} {:.0}%", p * 100.0);
     if result.passed {
-        let what = top.map_or_else(|| "no symptom".to_string(), shown);
+        let what = if result.unlisted_led {
+            "no known cause leads (the unlisted cause is first)".to_string()
+        } else {
+            top.map_or_else(|| "no symptom".to_string(), shown)
+        };
         let _ = writeln!(out, "PASS {} {what}", result.id);
         return;
     }

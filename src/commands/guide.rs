@@ -33,17 +33,22 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
         Err(code) => return Ok(code),
     };
     let query = args.query.join(" ");
-    let symptom = triage_engine::search::resolve(&model, &query).map_err(|e| {
-        let mut message = e.to_string();
-        if let ResolveError::Ambiguous { hits, .. } = &e {
-            message.push_str("\nname one of them:");
-            let width = hits.iter().map(|h| h.symptom.len()).max().unwrap_or(0);
-            for hit in hits {
-                let _ = write!(message, "\n  triage guide {:<width$}  {}", hit.symptom, hit.title);
+    let symptom = if query.trim().is_empty() {
+        None
+    } else {
+        Some(triage_engine::search::resolve(&model, &query).map_err(|e| {
+            let mut message = e.to_string();
+            if let ResolveError::Ambiguous { hits, .. } = &e {
+                message.push_str("\nname one of them:");
+                let width = hits.iter().map(|h| h.symptom.len()).max().unwrap_or(0);
+                for hit in hits {
+                    let _ =
+                        write!(message, "\n  triage guide {:<width$}  {}", hit.symptom, hit.title);
+                }
             }
-        }
-        UsageError::Usage(message)
-    })?;
+            UsageError::Usage(message)
+        })?)
+    };
     let templates = templates(args.templates.as_deref())?;
     let engine = Engine::new(model);
     let facts = match &args.facts {
@@ -53,7 +58,16 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
             Err(code) => return Ok(code),
         },
     };
-    let guide = Guide::new(&engine, &facts, symptom, Links::Anchors);
+    let guide = match symptom.or(facts.symptom) {
+        Some(symptom) => Guide::new(&engine, &facts, symptom, Links::Anchors),
+        None => match Guide::for_facts(&engine, &facts, Links::Anchors) {
+            Some(guide) => guide,
+            None => {
+                anstream::eprintln!("{}", triage_engine::report::NO_SYMPTOM);
+                return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM));
+            }
+        },
+    };
     let format = match args.format {
         GuideFormat::Md => PageFormat::Markdown,
         GuideFormat::Html => PageFormat::Html,

@@ -224,12 +224,27 @@ fn an_invalid_fact_file_is_refused_with_every_problem() {
 }
 
 #[test]
-fn without_a_query_the_first_line_searches() {
-    let (stdout, stderr, code) = ask(&[], "zzqqxx\nsocket closed\ninternal_error\nstop\n");
+fn without_a_query_or_a_symptom_the_questions_tell_the_symptoms_apart() {
+    let (stdout, stderr, code) = ask(&[], "stop\n");
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.contains("Nothing matches `zzqqxx`"), "{stdout}");
-    assert!(stdout.contains("Remote Desktop fails with error code 0x904"), "{stdout}");
-    assert_eq!(questions(&stdout)[0], "error_message");
+    assert!(stdout.contains("No symptom known yet"), "{stdout}");
+    assert!(stdout.contains("no symptom matches exactly; most likely:"), "{stdout}");
+    // The first question is about what the person sees: a symptom question.
+    let first = &questions(&stdout)[0];
+    let facts_of_gates =
+        ["error_message", "error_code", "display_symptom", "client_rdp_event_1026_reason"];
+    assert!(facts_of_gates.contains(&first.as_str()), "{first}: {stdout}");
+}
+
+#[test]
+fn a_thin_fact_file_starts_open_and_the_answer_settles_the_symptom() {
+    let scratch = tempfile::tempdir().unwrap();
+    let facts = scratch.path().join("thin.yaml");
+    std::fs::write(&facts, "client_app: freerdp_remmina\n").unwrap();
+    let (stdout, stderr, code) = ask(&["--facts", facts.to_str().unwrap()], "stop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("No symptom known yet"), "{stdout}");
+    assert!(stdout.contains("1 fact known from"), "{stdout}");
 }
 
 #[test]

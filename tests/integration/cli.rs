@@ -330,7 +330,8 @@ fn test_runs_cases_reports_failures_with_the_ranking_and_coverage() {
     triage().arg("init").arg(&kb).assert().success();
     triage().args(["test", "--kb"]).arg(&kb).assert().success().stdout(
         predicate::str::contains("PASS web-001 disk_full")
-            .and(predicate::str::contains("2 cases: 2 passed, 0 failed, 0 invalid")),
+            .and(predicate::str::contains("2 cases: 2 passed, 0 failed, 0 invalid"))
+            .and(predicate::str::contains("expected cause in the top 3: 2 of 2")),
     );
     let wrong = write(
         dir.path(),
@@ -348,8 +349,64 @@ fn test_runs_cases_reports_failures_with_the_ranking_and_coverage() {
     );
     triage().args(["test", "--kb"]).arg(&kb).arg("--cases").arg(&wrong).assert().code(1).stdout(
         predicate::str::contains("FAIL w-1 expected bad_deploy")
-            .and(predicate::str::contains("1. disk_full 99%"))
+            .and(predicate::str::contains("1. disk_full 9"))
             .and(predicate::str::contains("<- expected"))
             .and(predicate::str::contains("coverage: not exercised by any case")),
+    );
+}
+
+#[test]
+fn test_json_is_one_document_with_a_summary_and_every_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    triage().arg("init").arg(&kb).assert().success();
+    let cases = write(
+        dir.path(),
+        "cases.yaml",
+        "cases:\n  - id: a\n    source: \"https://example.org/thread\"\n    tags: [real, thin]\n    opening: { http_status: 503 }\n    facts: { http_status: 503, disk_free_ratio: 0.01 }\n    expected_top: disk_full\n    notes: \"freed the disk\"\n  - id: b\n    facts: { http_status: 503, disk_free_ratio: 0.01 }\n    expected_top: bad_deploy\n",
+    );
+    let output = triage()
+        .args(["test", "--format", "json", "--interview", "--kb"])
+        .arg(&kb)
+        .arg("--cases")
+        .arg(&cases)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let summary = &json["summary"];
+    assert_eq!(summary["cases"], 2);
+    assert_eq!(summary["passed"], 1);
+    assert_eq!(summary["top3"], 2);
+    assert_eq!(summary["unlisted_led"], 0);
+    assert_eq!(summary["by_tag"]["real"]["passed"], 1);
+    assert!(summary["interview"]["median_questions"].is_u64(), "{summary}");
+    let a = &json["cases"][0];
+    assert_eq!(a["id"], "a");
+    assert_eq!(a["pass"], true);
+    assert_eq!(a["rank"], 1);
+    assert_eq!(a["top"][0]["cause"], "disk_full");
+    assert_eq!(a["source"], "https://example.org/thread");
+    assert!(a["questions"].is_u64(), "{a}");
+    // The interview starts from the opening (503 alone already points at the disk) and says
+    // why it stopped.
+    assert_eq!(
+        a["interview"]["asked"].as_array().unwrap().len(),
+        a["questions"].as_u64().unwrap() as usize
+    );
+    assert!(a["interview"]["stop"].as_str().unwrap().contains("disk_full"), "{a}");
+    let b = &json["cases"][1];
+    assert_eq!(b["pass"], false);
+    assert_eq!(b["rank"], 2);
+    // A case's opening must be among its facts.
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        "cases:\n  - id: c\n    opening: { http_status: 502 }\n    facts: { http_status: 503 }\n    expected_top: disk_full\n",
+    );
+    triage().args(["test", "--kb"]).arg(&kb).arg("--cases").arg(&bad).assert().code(1).stdout(
+        predicate::str::contains("`opening` has `http_status`, which `facts` does not have"),
     );
 }

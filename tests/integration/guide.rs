@@ -101,3 +101,14 @@ fn site_writes_every_page_and_its_search_index() {
     std::fs::write(&file, "x").unwrap();
     triage().args(["site", "-o"]).arg(&file).assert().code(2);
 }
+
+#[test]
+fn a_thin_fact_file_alone_gets_a_guide_over_the_possible_symptoms() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("thin.json");
+    std::fs::write(&facts, r#"{"client_app": "freerdp_remmina"}"#).unwrap();
+    triage().args(["guide", "--facts"]).arg(&facts).assert().success().stdout(
+        predicate::str::contains("A problem that matches no symptom exactly yet")
+            .and(predicate::str::contains("no symptom matches exactly; most likely:")),
+    );
+}

@@ -44,6 +44,8 @@ pub enum WebError {
     Timeout { millis: u128 },
     #[error("no plan: {0}")]
     Plan(String),
+    #[error("{}", triage_engine::report::NO_SYMPTOM)]
+    NoSymptom,
     #[error("the page could not be rendered; this is a bug in triage")]
     Internal,
 }
@@ -67,9 +69,10 @@ impl WebError {
             | WebError::FieldTooLong { .. }
             | WebError::NotUtf8
             | WebError::Body(_) => StatusCode::BAD_REQUEST,
-            WebError::NoAnswer | WebError::FactFile(_) | WebError::Plan(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            WebError::NoAnswer
+            | WebError::FactFile(_)
+            | WebError::Plan(_)
+            | WebError::NoSymptom => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::QueryTooLong { .. } => StatusCode::URI_TOO_LONG,
             WebError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,

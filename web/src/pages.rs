@@ -197,13 +197,15 @@ pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) ->
         Ok(facts) => facts,
         Err(e) => return error_page(&app, &e),
     };
-    let step = wizard::step(
+    let Some(step) = wizard::step(
         app.engine(),
         session.symptom,
         &facts,
         &session.declined(),
         app.inner.settings,
-    );
+    ) else {
+        return error_page(&app, &WebError::NoSymptom);
+    };
     let page = match (&step.question, step.question_fact) {
         (Some(_), Some(fact)) if !session.end => {
             question_page(&app, &session, &step, fact, input_error.as_ref())
@@ -221,11 +223,18 @@ pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) ->
     }
 }
 
-fn common_context(app: &App, session: &Session, step_ranking: &RankingView) -> tera::Context {
+fn common_context(
+    app: &App,
+    session: &Session,
+    step: &wizard::WizardStep,
+    step_ranking: &RankingView,
+) -> tera::Context {
     let model = app.engine().model();
-    let symptom = model.symptom(session.symptom);
+    // The symptom asked about, the one the answers show, or the likeliest of those weighed.
+    let symptom = model.symptom(step.diagnosis.symptom);
     let mut context = tera::Context::new();
     context.insert("symptom", &serde_json::json!({ "name": symptom.name, "title": symptom.title }));
+    context.insert("mixture_message", &step.ranking.message);
     context.insert("ranking", step_ranking);
     context.insert(
         "back_url",
@@ -247,7 +256,7 @@ fn question_page(
     let model = app.engine().model();
     let def = model.fact(fact);
     let ranking = RankingView::new(&step.ranking);
-    let mut context = common_context(app, session, &ranking);
+    let mut context = common_context(app, session, step, &ranking);
     // The answer just refused, to show it again beside the message.
     let refused: Vec<String> = session
         .pending
@@ -356,7 +365,7 @@ fn result_page(
     let engine = app.engine();
     let model = engine.model();
     let ranking = RankingView::new(&step.ranking);
-    let mut context = common_context(app, session, &ranking);
+    let mut context = common_context(app, session, step, &ranking);
     let reason = match &step.stop {
         None => "you asked for the result before the questions ran out".to_string(),
         // The engine names the cause; people read its title.
@@ -366,7 +375,10 @@ fn result_page(
         }
         Some(other) => other.describe(),
     };
-    context.insert("title", &format!("{} — result — triage", model.symptom(session.symptom).title));
+    context.insert(
+        "title",
+        &format!("{} — result — triage", model.symptom(step.diagnosis.symptom).title),
+    );
     context.insert("stop_reason", &reason);
     let leader = step.ranking.causes.first().filter(|c| !c.ruled_out).map(|c| {
         serde_json::json!({
@@ -432,12 +444,23 @@ fn symptom_report(app: &App, facts: &FactSet, symptom: SymptomId) -> Report {
     Report::new(engine, facts, &diagnosis, ReportOptions::FULL)
 }
 
-/// The session's facts and symptom, checked.
-fn session_facts(app: &App, query: Option<&str>) -> Result<(Session, FactSet), WebError> {
+/// The session's facts, checked, and its symptom: the one asked about, else the one the facts
+/// show, else the likeliest of those they leave possible.
+fn session_facts(app: &App, query: Option<&str>) -> Result<(SymptomId, FactSet), WebError> {
     let reader = FactReader::new(app.engine().model());
     let session = Session::parse(&reader, query)?;
     let facts = session.facts(&reader)?;
-    Ok((session, facts))
+    let symptom = match session.symptom {
+        Some(symptom) => symptom,
+        None => app
+            .engine()
+            .diagnose(&facts)
+            .symptoms
+            .first()
+            .map(|s| s.symptom)
+            .ok_or(WebError::NoSymptom)?,
+    };
+    Ok((symptom, facts))
 }
 
 fn attachment(content_type: &'static str, file_name: &str, body: String) -> Response {
@@ -464,10 +487,10 @@ fn file_stem(name: &str) -> String {
 /// The answers as a fact file: `triage diagnose` reads it back as is.
 pub(crate) async fn download_facts(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
     match session_facts(&app, query.as_deref()) {
-        Ok((session, facts)) => {
+        Ok((symptom, facts)) => {
             let model = app.engine().model();
             let json = serde_json::to_string_pretty(&facts.to_json(model)).unwrap_or_default();
-            let name = format!("facts-{}.json", file_stem(&model.symptom(session.symptom).name));
+            let name = format!("facts-{}.json", file_stem(&model.symptom(symptom).name));
             attachment("application/json", &name, json + "\n")
         }
         Err(e) => error_page(&app, &e),
@@ -477,12 +500,12 @@ pub(crate) async fn download_facts(State(app): State<App>, RawQuery(query): RawQ
 /// The diagnosis of the answers, as `triage diagnose --format json` prints it.
 pub(crate) async fn download_report(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
     match session_facts(&app, query.as_deref()) {
-        Ok((session, facts)) => {
-            let report = symptom_report(&app, &facts, session.symptom);
+        Ok((symptom, facts)) => {
+            let report = symptom_report(&app, &facts, symptom);
             let json = serde_json::to_string_pretty(&report).unwrap_or_default();
             let name = format!(
                 "diagnosis-{}.json",
-                file_stem(&app.engine().model().symptom(session.symptom).name)
+                file_stem(&app.engine().model().symptom(symptom).name)
             );
             attachment("application/json", &name, json + "\n")
         }
@@ -516,10 +539,19 @@ fn plan_downloads(query: &str) -> Vec<DownloadView> {
 
 /// The guide renderer's guide for the session: ruled-out causes dropped, answered questions
 /// not asked again.
-fn session_guide(app: &App, query: Option<&str>) -> Result<(Session, Guide), WebError> {
-    let (session, facts) = session_facts(app, query)?;
-    let guide = Guide::new(app.engine(), &facts, session.symptom, Links::Anchors);
-    Ok((session, guide))
+fn session_guide(app: &App, query: Option<&str>) -> Result<(SymptomId, Guide), WebError> {
+    let reader = FactReader::new(app.engine().model());
+    let session = Session::parse(&reader, query)?;
+    let facts = session.facts(&reader)?;
+    let guide = match session.symptom {
+        Some(symptom) => Guide::new(app.engine(), &facts, symptom, Links::Anchors),
+        None => {
+            Guide::for_facts(app.engine(), &facts, Links::Anchors).ok_or(WebError::NoSymptom)?
+        }
+    };
+    let symptom =
+        app.engine().model().symptom_id(&guide.symptom.name).ok_or(WebError::NoSymptom)?;
+    Ok((symptom, guide))
 }
 
 /// The tailored guide as its own self-contained page (its stylesheet is inline, so the page
@@ -549,16 +581,16 @@ pub(crate) async fn guide(State(app): State<App>, RawQuery(query): RawQuery) -> 
 
 /// The tailored guide as Markdown, to download.
 pub(crate) async fn guide_markdown(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    let rendered = session_guide(&app, query.as_deref()).and_then(|(session, guide)| {
+    let rendered = session_guide(&app, query.as_deref()).and_then(|(symptom, guide)| {
         let markdown = guide.render(GuideFormat::Markdown, &app.inner.guides).map_err(|e| {
             eprintln!("triage serve: guide: {e}");
             WebError::Internal
         })?;
-        Ok((session, markdown))
+        Ok((symptom, markdown))
     });
     match rendered {
-        Ok((session, markdown)) => {
-            let name = app.engine().model().symptom(session.symptom).name.clone();
+        Ok((symptom, markdown)) => {
+            let name = app.engine().model().symptom(symptom).name.clone();
             attachment(
                 "text/markdown; charset=utf-8",
                 &format!("guide-{}.md", file_stem(&name)),
@@ -575,8 +607,8 @@ fn session_plan(
     query: Option<&str>,
     render: impl Fn(&RepairPlan<'_>) -> Result<String, PlanError>,
 ) -> Result<(String, String), WebError> {
-    let (session, facts) = session_facts(app, query)?;
-    let name = app.engine().model().symptom(session.symptom).name.clone();
+    let (symptom, facts) = session_facts(app, query)?;
+    let name = app.engine().model().symptom(symptom).name.clone();
     let plan = RepairPlan::new(app.engine(), &facts, Some(&name))
         .and_then(|plan| render(&plan))
         .map_err(|e| WebError::Plan(e.to_string()))?;

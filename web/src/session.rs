@@ -46,7 +46,9 @@ pub struct Pending {
 /// Where a wizard stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    pub symptom: SymptomId,
+    /// The symptom asked about; `None` for a session that starts from nothing (the engine
+    /// weighs every symptom and takes the one the answers show).
+    pub symptom: Option<SymptomId>,
     pub history: Vec<Entry>,
     /// The person asked for the result now.
     pub end: bool,
@@ -124,7 +126,6 @@ impl Session {
                 }
             }
         }
-        let symptom = symptom.ok_or(WebError::Missing("symptom"))?;
         let pending = question.map(|fact| Pending { fact, values, unknown });
         Ok(Session { symptom, history, end, pending })
     }
@@ -140,7 +141,7 @@ impl Session {
                     .map_err(WebError::BadFact)?;
             }
         }
-        facts.symptom = Some(self.symptom);
+        facts.symptom = self.symptom;
         Ok(facts)
     }
 
@@ -209,7 +210,9 @@ impl Session {
 
     fn query_of(&self, model: &Model, history: &[Entry], end: bool) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("symptom", &model.symptom(self.symptom).name);
+        if let Some(symptom) = self.symptom {
+            query.append_pair("symptom", &model.symptom(symptom).name);
+        }
         for entry in history {
             match entry {
                 Entry::Answer { fact, text } => {
@@ -305,7 +308,9 @@ fix f { title "F" fixes c cost 1m }
         assert!(matches!(Session::parse(&reader, Some(&long)), Err(WebError::FieldTooLong { .. })));
         let huge = "x".repeat(MAX_QUERY_BYTES + 1);
         assert!(matches!(Session::parse(&reader, Some(&huge)), Err(WebError::QueryTooLong { .. })));
-        assert!(matches!(Session::parse(&reader, Some("")), Err(WebError::Missing("symptom"))));
+        let open = Session::parse(&reader, Some("f.error_code=0x904")).expect("an open session");
+        assert_eq!(open.symptom, None, "no symptom: the engine weighs them all");
+        assert_eq!(open.query(&model), "f.error_code=0x904");
     }
 
     use proptest::strategy::Strategy as _;

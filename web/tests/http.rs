@@ -209,6 +209,27 @@ async fn a_question_page_has_one_labelled_question_the_ranking_and_back() {
 }
 
 #[tokio::test]
+async fn a_session_can_start_without_a_symptom_and_the_home_page_offers_it() {
+    let home = get("/").await.html();
+    assert_eq!(select(&home, "a[href='/wizard']").len(), 1, "the home page offers questions first");
+    let reply = get("/wizard").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let doc = reply.html();
+    assert_accessible(&doc);
+    assert!(first_text(&doc, "p.note").contains("no symptom matches exactly"), "{}", reply.body);
+    assert_eq!(select(&doc, "input[type=hidden][name=symptom]").len(), 0, "no symptom yet");
+    assert_eq!(select(&doc, "input[type=hidden][name=q]").len(), 1, "a question");
+    // Answering it keeps the session open (no symptom in the address) until the facts show one.
+    let fact = select(&doc, "input[name=q]")[0].value().attr("value").expect("q").to_string();
+    let value = select(&doc, "input[name=a]")[0].value().attr("value").unwrap_or("").to_string();
+    let answered = get(&format!("/wizard?q={fact}&a={value}")).await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+    assert_eq!(answered.location(), format!("/wizard?f.{fact}={value}"));
+    let next = get(&answered.location()).await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.body);
+}
+
+#[tokio::test]
 async fn an_answer_redirects_to_the_address_of_the_new_state() {
     let first = get("/wizard?symptom=rdp_0x904_0x7").await.html();
     let fact = select(&first, "input[name=q]")[0].value().attr("value").expect("q").to_string();
@@ -245,7 +266,6 @@ async fn a_malformed_typed_answer_is_refused_with_the_reason_and_kept() {
 #[tokio::test]
 async fn bad_wizard_addresses_are_4xx_pages_that_say_what_is_wrong() {
     let cases = [
-        ("/wizard", StatusCode::BAD_REQUEST, "missing `symptom`"),
         ("/wizard?symptom=rdp_0x904_0x8", StatusCode::NOT_FOUND, "did you mean `rdp_0x904_0x7`?"),
         ("/wizard?symptom=rdp_0x904_0x7&f.eror_code=1", StatusCode::BAD_REQUEST, "error_code"),
         ("/wizard?symptom=rdp_0x904_0x7&skip=nope", StatusCode::BAD_REQUEST, "unknown key"),

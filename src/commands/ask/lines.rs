@@ -75,11 +75,6 @@ impl Lines {
 }
 
 impl Frontend for Lines {
-    fn search_query(&mut self) -> Result<Option<String>, UsageError> {
-        emit("\nWhat do you see? (an error code, or words of the message)\n")?;
-        self.next_line()
-    }
-
     fn choose_symptom(&mut self, hits: &[SearchHit]) -> Result<Option<SymptomId>, UsageError> {
         let mut out = String::from("\nSeveral symptoms match:\n");
         for (i, hit) in hits.iter().enumerate() {

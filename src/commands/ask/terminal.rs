@@ -224,17 +224,6 @@ fn prompt_error(e: InquireError) -> UsageError {
 }
 
 impl Frontend for Terminal<'_> {
-    fn search_query(&mut self) -> Result<Option<String>, UsageError> {
-        match Text::new("What do you see? (an error code such as 0x904, or words of the message)")
-            .with_help_message("Enter searches · Esc or Ctrl-C leaves")
-            .prompt()
-        {
-            Ok(query) => Ok(Some(query)),
-            Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => Ok(None),
-            Err(e) => Err(prompt_error(e)),
-        }
-    }
-
     fn choose_symptom(&mut self, hits: &[SearchHit]) -> Result<Option<SymptomId>, UsageError> {
         let mut choices: Vec<Choice<Option<SymptomId>>> = hits
             .iter()
@@ -349,8 +338,10 @@ impl Frontend for Terminal<'_> {
                 },
                 Next::Plan => match plan(wizard) {
                     Ok(script) => {
-                        let suggested =
-                            PathBuf::from(format!("triage-plan-{}.ps1", wizard.symptom_name()));
+                        let suggested = PathBuf::from(format!(
+                            "triage-plan-{}.ps1",
+                            wizard.symptom_name().unwrap_or("case")
+                        ));
                         if let Some(path) = Self::write_prompt(&script, &suggested)? {
                             emit(&format!(
                                 "Wrote the plan to {}. It is a dry run unless given -Apply:\n  \
