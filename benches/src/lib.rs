@@ -277,30 +277,40 @@ pub fn kb_json_to_kb(json: &str) -> Result<String, ConvertError> {
             quote(&format!("Cause {}", cause.name)),
             prior_text(share)
         );
-        // Evidence is one distribution per fact: the conditions a cause puts on one fact are
-        // one finding, all of them holding.
-        let mut by_fact: Vec<(&str, Vec<&CondJson>)> = Vec::new();
-        for cond in cause.conds.iter().filter(|c| c.fact != ERROR_CODE) {
-            match by_fact.iter_mut().find(|(f, _)| *f == cond.fact) {
-                Some((_, conds)) => conds.push(cond),
-                None => by_fact.push((cond.fact.as_str(), vec![cond])),
-            }
-        }
-        for (_, conds) in by_fact {
-            out.push_str("  when ");
-            for (i, cond) in conds.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(" and ");
-                }
-                write_condition(&mut out, &cause.name, cond, &facts)?;
-            }
-            out.push_str(" : usually\n");
-        }
+        write_findings(&mut out, &cause.name, &cause.conds, &facts)?;
         out.push_str("}\n\n");
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
     Ok(out)
+}
+
+/// A cause's conditions other than the error code as findings. Evidence is one distribution
+/// per fact: the conditions a cause puts on one fact are one finding, all of them holding.
+fn write_findings(
+    out: &mut String,
+    cause: &str,
+    conds: &[CondJson],
+    facts: &HashMap<&str, FactInfo<'_>>,
+) -> Result<(), ConvertError> {
+    let mut by_fact: Vec<(&str, Vec<&CondJson>)> = Vec::new();
+    for cond in conds.iter().filter(|c| c.fact != ERROR_CODE) {
+        match by_fact.iter_mut().find(|(f, _)| *f == cond.fact) {
+            Some((_, conds)) => conds.push(cond),
+            None => by_fact.push((cond.fact.as_str(), vec![cond])),
+        }
+    }
+    for (_, conds) in by_fact {
+        out.push_str("  when ");
+        for (i, cond) in conds.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" and ");
+            }
+            write_condition(out, cause, cond, facts)?;
+        }
+        out.push_str(" : usually\n");
+    }
+    Ok(())
 }
 
 /// A probability in [0, 1] with nine decimals, rounded down, so a group of them never adds up

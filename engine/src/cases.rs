@@ -73,6 +73,7 @@ pub enum CaseError {
 
 /// The outcome of one case.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // independent verdicts the report shows side by side
 pub struct CaseResult {
     pub file: String,
     pub id: String,
@@ -281,15 +282,15 @@ pub fn interview(
     let mut stop = String::from("asked the most questions an interview allows");
     let mut last = None;
     while questions.len() < MAX_INTERVIEW_QUESTIONS {
-        let Some(step) = wizard::step(engine, None, &facts, &declined, settings) else {
+        let Some(turn) = wizard::step(engine, None, &facts, &declined, settings) else {
             stop = "the answers rule out every symptom".into();
             last = None;
             break;
         };
-        let fact = step.question_fact;
-        last = Some(step.diagnosis);
+        let fact = turn.question_fact;
+        last = Some(turn.diagnosis);
         let Some(fact) = fact else {
-            stop = step.stop.map_or_else(|| "nothing to ask".into(), |s| s.describe());
+            stop = turn.stop.map_or_else(|| "nothing to ask".into(), |s| s.describe());
             break;
         };
         questions.push(model.fact(fact).name.clone());

@@ -38,7 +38,7 @@ pub fn percent(p: f64) -> String {
 }
 
 /// What was observed, in words: "`error_message` is *An internal error has occurred*",
-/// "`rdp_cert_days_to_expiry` is below 0", "`recent_change` has vm_cloned_or_imaged".
+/// "`rdp_cert_days_to_expiry` is below 0", "`recent_change` has `vm_cloned_or_imaged`".
 #[must_use]
 pub fn observation(model: &Model, evidence: &Evidence) -> String {
     let variable = model.variable(evidence.variable);

@@ -77,6 +77,13 @@ struct SymptomTable {
     /// This symptom's background of every variable that differs from the default: those its
     /// candidates mention and those it declares a background for.
     backgrounds: FxHashMap<VariableId, Box<[f64]>>,
+    /// The background of each of `variables`, in the same order (what evidence reports).
+    local_backgrounds: Vec<Box<[f64]>>,
+    /// Per variable of `variables`: ln(this symptom's background / the default) per outcome,
+    /// `None` where they are the same (most): what makes marginal likelihoods comparable.
+    local_shifts: Vec<Option<Box<[f64]>>>,
+    /// The candidates' fixes that have a precondition: the only ones a ranking must check.
+    conditional_fixes: Vec<FixId>,
 }
 
 #[derive(Debug)]
@@ -102,6 +109,7 @@ struct Link {
 /// its outcomes in proportion to `base`, and what the groups leave over the outcomes no group
 /// names, also in proportion to `base`. Groups do not overlap and add up to at most 1 (the
 /// checker holds that).
+#[allow(clippy::cast_precision_loss)] // outcome counts are far below 2^52
 fn spread(groups: &[(&[u32], f64)], base: &[f64]) -> Box<[f64]> {
     let mut out = vec![0.0; base.len()];
     let mut named = vec![false; base.len()];
@@ -134,6 +142,7 @@ fn spread(groups: &[(&[u32], f64)], base: &[f64]) -> Box<[f64]> {
 /// outcomes of findings no statement covers — [`DEFAULT_BACKGROUND`] per finding, as long as
 /// that leaves some outcome unnamed; the rest over the outcomes nothing names; clamped to
 /// [`BACKGROUND_RANGE`].
+#[allow(clippy::cast_precision_loss)] // outcome counts are far below 2^52
 fn background(
     variable: &VariableDef,
     first: &[&BackgroundDef],
@@ -184,11 +193,11 @@ fn background(
         return base.into_boxed_slice();
     }
     let mut out = spread(&groups, &base);
-    for p in out.iter_mut() {
+    for p in &mut *out {
         *p = p.clamp(BACKGROUND_RANGE.0, BACKGROUND_RANGE.1);
     }
     let total: f64 = out.iter().sum();
-    for p in out.iter_mut() {
+    for p in &mut *out {
         *p /= total;
     }
     out
@@ -245,6 +254,102 @@ impl GateKey {
             FactValue::Str(s) => GateKey::Str(s.clone()),
             _ => return None,
         })
+    }
+}
+
+/// Rates given on groups of outcomes of one variable: (outcomes, rate).
+type Groups<'a> = Vec<(&'a [u32], f64)>;
+
+/// What every symptom's table is compiled against: the knowledge base's background
+/// statements and findings per variable, and the default backgrounds they give.
+struct Defaults<'m> {
+    statements: &'m [Vec<&'m BackgroundDef>],
+    findings: &'m [Vec<&'m [u32]>],
+    backgrounds: &'m [Box<[f64]>],
+}
+
+impl Defaults<'_> {
+    /// One symptom's candidates, its variables' backgrounds and every cause's ratios.
+    fn table(&self, model: &Model, symptom: &triage_rules::model::SymptomDef) -> SymptomTable {
+        let mut own: FxHashMap<VariableId, Vec<&BackgroundDef>> = FxHashMap::default();
+        for b in &symptom.backgrounds {
+            own.entry(b.variable).or_default().push(b);
+        }
+        let mut backgrounds: FxHashMap<VariableId, Box<[f64]>> = own
+            .iter()
+            .map(|(v, first)| {
+                let var = model.variable(*v);
+                let i = v.index();
+                (*v, background(var, first, &self.statements[i], &self.findings[i]))
+            })
+            .collect();
+        let mut variables: Vec<VariableId> = Vec::new();
+        let mut local_of: FxHashMap<VariableId, u32> = FxHashMap::default();
+        let mut candidates = Vec::with_capacity(symptom.causes.len());
+        for &(cause, prior) in &symptom.causes {
+            let mut by_variable: Vec<(VariableId, Groups<'_>)> = Vec::new();
+            for &(finding, rate) in &model.cause(cause).findings {
+                let f = model.finding(finding);
+                match by_variable.iter_mut().find(|(v, _)| *v == f.variable) {
+                    Some((_, groups)) => groups.push((f.outcomes.as_slice(), rate)),
+                    None => by_variable.push((f.variable, vec![(f.outcomes.as_slice(), rate)])),
+                }
+            }
+            let links = by_variable
+                .into_iter()
+                .map(|(variable, groups)| {
+                    let local = *local_of.entry(variable).or_insert_with(|| {
+                        variables.push(variable);
+                        variables.len() as u32 - 1
+                    });
+                    let bg = backgrounds
+                        .entry(variable)
+                        .or_insert_with(|| self.backgrounds[variable.index()].clone());
+                    let frequency = spread(&groups, bg);
+                    let llr = frequency.iter().zip(bg.iter()).map(|(p, b)| (p / b).ln()).collect();
+                    Link { local, frequency, llr }
+                })
+                .collect();
+            candidates.push(Candidate { cause, prior, ln_prior: prior.ln(), links });
+        }
+        let unlisted_prior = symptom.unlisted_prior();
+        let links = candidates.iter().map(|c: &Candidate| c.links.len()).sum();
+        let local_backgrounds = variables
+            .iter()
+            .map(|v| {
+                backgrounds.get(v).cloned().unwrap_or_else(|| self.backgrounds[v.index()].clone())
+            })
+            .collect();
+        let local_backgrounds: Vec<Box<[f64]>> = local_backgrounds;
+        let local_shifts = variables
+            .iter()
+            .zip(local_backgrounds.iter())
+            .map(|(v, own)| {
+                let own: &[f64] = own;
+                let default: &[f64] = &self.backgrounds[v.index()];
+                (own != default)
+                    .then(|| own.iter().zip(default.iter()).map(|(a, b)| (a / b).ln()).collect())
+            })
+            .collect();
+        let mut conditional_fixes: Vec<FixId> = symptom
+            .causes
+            .iter()
+            .flat_map(|(c, _)| model.cause(*c).fixes.iter().copied())
+            .filter(|f| model.fix(*f).precondition.is_some())
+            .collect();
+        conditional_fixes.sort_unstable();
+        conditional_fixes.dedup();
+        SymptomTable {
+            candidates,
+            links,
+            unlisted_prior,
+            ln_unlisted: unlisted_prior.ln(),
+            variables,
+            backgrounds,
+            local_backgrounds,
+            local_shifts,
+            conditional_fixes,
+        }
     }
 }
 
@@ -381,61 +486,12 @@ impl Engine {
             .enumerate()
             .map(|(i, v)| background(v, &[], &default_statements[i], &finding_outcomes[i]))
             .collect();
-        let mut tables = Vec::with_capacity(model.symptoms.len());
-        for symptom in &model.symptoms {
-            let mut own: FxHashMap<VariableId, Vec<&BackgroundDef>> = FxHashMap::default();
-            for b in &symptom.backgrounds {
-                own.entry(b.variable).or_default().push(b);
-            }
-            let mut backgrounds: FxHashMap<VariableId, Box<[f64]>> = own
-                .iter()
-                .map(|(v, first)| {
-                    let var = model.variable(*v);
-                    let i = v.index();
-                    (*v, background(var, first, &default_statements[i], &finding_outcomes[i]))
-                })
-                .collect();
-            let mut variables: Vec<VariableId> = Vec::new();
-            let mut local_of: FxHashMap<VariableId, u32> = FxHashMap::default();
-            let mut candidates = Vec::with_capacity(symptom.causes.len());
-            for &(cause, prior) in &symptom.causes {
-                let mut by_variable: Vec<(VariableId, Vec<(&[u32], f64)>)> = Vec::new();
-                for &(finding, rate) in &model.cause(cause).findings {
-                    let f = model.finding(finding);
-                    match by_variable.iter_mut().find(|(v, _)| *v == f.variable) {
-                        Some((_, groups)) => groups.push((f.outcomes.as_slice(), rate)),
-                        None => by_variable.push((f.variable, vec![(f.outcomes.as_slice(), rate)])),
-                    }
-                }
-                let links = by_variable
-                    .into_iter()
-                    .map(|(variable, groups)| {
-                        let local = *local_of.entry(variable).or_insert_with(|| {
-                            variables.push(variable);
-                            variables.len() as u32 - 1
-                        });
-                        let bg = backgrounds
-                            .entry(variable)
-                            .or_insert_with(|| default_backgrounds[variable.index()].clone());
-                        let frequency = spread(&groups, bg);
-                        let llr =
-                            frequency.iter().zip(bg.iter()).map(|(p, b)| (p / b).ln()).collect();
-                        Link { local, frequency, llr }
-                    })
-                    .collect();
-                candidates.push(Candidate { cause, prior, ln_prior: prior.ln(), links });
-            }
-            let unlisted_prior = symptom.unlisted_prior();
-            let links = candidates.iter().map(|c: &Candidate| c.links.len()).sum();
-            tables.push(SymptomTable {
-                candidates,
-                links,
-                unlisted_prior,
-                ln_unlisted: unlisted_prior.ln(),
-                variables,
-                backgrounds,
-            });
-        }
+        let defaults = Defaults {
+            statements: &default_statements,
+            findings: &finding_outcomes,
+            backgrounds: &default_backgrounds,
+        };
+        let tables = model.symptoms.iter().map(|symptom| defaults.table(&model, symptom)).collect();
         let mut gates: FxHashMap<(FactId, GateKey), Vec<SymptomId>> = FxHashMap::default();
         let mut ungated = Vec::new();
         for (i, symptom) in model.symptoms.iter().enumerate() {
@@ -569,10 +625,12 @@ impl Engine {
             &mut heap
         };
         let mut ln_background = 0.0;
-        for (slot, &variable) in observed.iter_mut().zip(&table.variables) {
+        for ((slot, &variable), shift) in
+            observed.iter_mut().zip(&table.variables).zip(&table.local_shifts)
+        {
             *slot = self.observe(variable, facts);
-            if let Some(o) = *slot {
-                ln_background += self.ln_shift(symptom, variable, o);
+            if let (Some(o), Some(shift)) = (*slot, shift) {
+                ln_background += shift[o as usize];
             }
         }
         let mut evidence: Vec<Evidence> = Vec::with_capacity(table.links);
@@ -584,12 +642,11 @@ impl Engine {
                 let Some(outcome) = observed[link.local as usize] else { continue };
                 let contribution = link.llr[outcome as usize];
                 score += contribution;
-                let variable = table.variables[link.local as usize];
                 evidence.push(Evidence {
-                    variable,
+                    variable: table.variables[link.local as usize],
                     outcome,
                     frequency: link.frequency[outcome as usize],
-                    background: self.background(symptom, variable)[outcome as usize],
+                    background: table.local_backgrounds[link.local as usize][outcome as usize],
                     contribution,
                 });
             }
@@ -621,7 +678,7 @@ impl Engine {
                 .then(b.prior.total_cmp(&a.prior))
                 .then(a.cause.cmp(&b.cause))
         });
-        let fixes_ruled_out = self.fixes_ruled_out(&causes, facts);
+        let fixes_ruled_out = self.fixes_ruled_out(&table.conditional_fixes, facts);
         SymptomDiagnosis {
             symptom,
             matched_by,
@@ -652,20 +709,19 @@ impl Engine {
         }
     }
 
-    /// The fixes of the ranked causes whose precondition the facts contradict.
-    fn fixes_ruled_out<F: Facts + ?Sized>(&self, causes: &[RankedCause], facts: &F) -> Vec<FixId> {
-        let mut out: Vec<FixId> = Vec::new();
-        for ranked in causes {
-            for &fix in &self.model.cause(ranked.cause).fixes {
-                if let Some(condition) = &self.model.fix(fix).precondition
-                    && evaluate(condition, facts) == Some(false)
-                    && !out.contains(&fix)
-                {
-                    out.push(fix);
-                }
-            }
-        }
-        out
+    /// The fixes (of those with a precondition) whose precondition the facts contradict.
+    fn fixes_ruled_out<F: Facts + ?Sized>(&self, conditional: &[FixId], facts: &F) -> Vec<FixId> {
+        conditional
+            .iter()
+            .copied()
+            .filter(|&fix| {
+                self.model
+                    .fix(fix)
+                    .precondition
+                    .as_ref()
+                    .is_some_and(|c| evaluate(c, facts) == Some(false))
+            })
+            .collect()
     }
 
     /// The symptoms the facts leave possible (their condition is not false), none holding.
@@ -714,7 +770,7 @@ impl Engine {
             part.1 = (part.1 - max).exp() / total;
         }
         parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.symptom.cmp(&b.0.symptom)));
-        Some(mix(parts))
+        Some(mix(&parts))
     }
 
     /// Derives facts, finds the symptoms and ranks the causes of each; when none matches,
@@ -757,6 +813,7 @@ impl Engine {
 
 /// Each symptom's frequency: as declared, else an equal share of what the declared ones
 /// leave, at least [`MIN_SYMPTOM_FREQUENCY`].
+#[allow(clippy::cast_precision_loss)] // symptom counts are far below 2^52
 fn symptom_frequencies(model: &Model) -> Vec<f64> {
     let declared: f64 = model.symptoms.iter().filter_map(|s| s.frequency).sum();
     let undeclared = model.symptoms.iter().filter(|s| s.frequency.is_none()).count();
@@ -770,7 +827,7 @@ fn symptom_frequencies(model: &Model) -> Vec<f64> {
 
 /// One ranking from weighted symptom rankings: each cause's posterior is the weighted sum of
 /// its posteriors, its evidence that of the symptom where it weighs most.
-fn mix(parts: Vec<(SymptomDiagnosis, f64)>) -> SymptomDiagnosis {
+fn mix(parts: &[(SymptomDiagnosis, f64)]) -> SymptomDiagnosis {
     let weights: Vec<(SymptomId, f64)> = parts.iter().map(|(d, w)| (d.symptom, *w)).collect();
     let mut by_cause: FxHashMap<CauseId, (f64, f64, f64, bool, usize, usize)> =
         FxHashMap::default();

@@ -293,6 +293,7 @@ fn observe<F: Facts + ?Sized>(engine: &Engine, variable: VariableId, facts: &F) 
 /// answers per cause, these are proper distributions `P(a | c)`, so `P(a) = Σ_c P(c) · P(a | c)`
 /// and the rankings after each answer average back to the ranking now: a question can only
 /// look useful because it separates causes, never through rounding of the model.
+#[allow(clippy::too_many_lines)] // one pass over the answers, with the vectors it fills
 pub(crate) fn evaluate_question(
     engine: &Engine,
     diagnosis: &SymptomDiagnosis,

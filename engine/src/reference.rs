@@ -2,8 +2,12 @@
 //! straight from the formulas with no index, no log space and no precomputation. The fast
 //! engine is property-tested against it on random knowledge bases and fact sets.
 //!
+//! Counts converted to `f64` (outcomes, symptoms) are far below 2^52.
+//!
 //! It shares only the meaning of a single comparison ([`crate::value::evaluate`]); rule
 //! application, symptom matching, likelihoods, normalisation and ECR are written again.
+
+#![allow(clippy::cast_precision_loss)]
 
 use crate::infer::{BACKGROUND_RANGE, DEFAULT_BACKGROUND, MIN_SYMPTOM_FREQUENCY};
 use crate::repair::{DEFAULT_SUCCESS, ESCALATION_SECONDS, MIN_SOLVE_CHANCE};
@@ -61,12 +65,12 @@ pub fn matched_symptoms(model: &Model, facts: &[Option<FactValue>]) -> Vec<Sympt
 fn outcome(model: &Model, variable: &VariableDef, facts: &[Option<FactValue>]) -> Option<usize> {
     let value = facts[variable.fact.index()].as_ref()?;
     match (&variable.kind, value) {
-        (VariableKind::Bool, FactValue::Bool(b)) => Some(if *b { 0 } else { 1 }),
+        (VariableKind::Bool, FactValue::Bool(b)) => Some(usize::from(!*b)),
         (VariableKind::Enum(map), FactValue::Enum(e)) => {
             map.get(*e as usize).copied().flatten().map(|o| o as usize)
         }
         (VariableKind::Member(m), FactValue::Set(members)) => {
-            Some(if members.contains(m) { 0 } else { 1 })
+            Some(usize::from(!members.contains(m)))
         }
         (VariableKind::Ranges(starts), FactValue::Int(i)) => {
             (0..starts.len()).rev().find(|&k| starts[k] <= *i)
@@ -84,7 +88,7 @@ fn outcome(model: &Model, variable: &VariableDef, facts: &[Option<FactValue>]) -
         (VariableKind::Numbers(starts), FactValue::Number(n)) => {
             (0..starts.len()).rev().find(|&k| {
                 let (start, after) = starts[k];
-                k == 0 || *n > start || (*n == start && !after)
+                k == 0 || *n > start || (n.total_cmp(&start).is_eq() && !after)
             })
         }
         (VariableKind::Strings(values), FactValue::Str(s)) => {

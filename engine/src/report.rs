@@ -64,6 +64,9 @@ pub struct SymptomReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weights: Vec<WeightReport>,
     pub causes: Vec<CauseReport>,
+    /// Fixes of these causes the facts rule out (their precondition is false), with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_offered: Vec<NotOfferedReport>,
     /// Posterior of a cause the knowledge base does not list.
     pub unlisted: f64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -72,6 +75,16 @@ pub struct SymptomReport {
     pub repair: Option<RepairReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotOfferedReport {
+    pub fix: String,
+    pub title: String,
+    /// Its precondition, as written.
+    pub when: String,
+    /// What the facts say of the facts the precondition reads: "TLS 1.2 is enabled …: yes".
+    pub because: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -287,6 +300,7 @@ pub(crate) fn symptom_report(
             })
             .collect(),
         causes,
+        not_offered: not_offered(engine, facts, diagnosis),
         unlisted: diagnosis.unlisted,
         next_questions,
         repair,
@@ -451,6 +465,56 @@ fn fact_of<'m>(model: &'m triage_rules::model::Model, e: &crate::infer::Evidence
 /// The outcome an observation fell in, in the fact's own terms.
 fn outcome_label<'m>(model: &'m triage_rules::model::Model, e: &crate::infer::Evidence) -> &'m str {
     model.variable(e.variable).outcomes.get(e.outcome as usize).map_or("", String::as_str)
+}
+
+/// The fixes the facts rule out, each with its precondition and the facts that decide it.
+fn not_offered(
+    engine: &Engine,
+    facts: &FactSet,
+    diagnosis: &SymptomDiagnosis,
+) -> Vec<NotOfferedReport> {
+    let model = engine.model();
+    let derived = engine.derive(&facts.values, &[]);
+    let view = crate::value::Overlay { base: &facts.values, changes: &derived };
+    diagnosis
+        .fixes_ruled_out
+        .iter()
+        .map(|&fix| {
+            let def = model.fix(fix);
+            let because = def
+                .precondition
+                .as_ref()
+                .map(|c| {
+                    c.facts()
+                        .into_iter()
+                        .filter_map(|f| {
+                            let fact = model.fact(f);
+                            let value = crate::value::Facts::value(&view, f)?;
+                            let title = fact.title.as_deref().unwrap_or(&fact.name);
+                            Some(format!("{title}: {}", answer_words(fact, value)))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            NotOfferedReport {
+                fix: def.name.clone(),
+                title: def.title.clone(),
+                when: def.precondition_text.clone().unwrap_or_default(),
+                because,
+            }
+        })
+        .collect()
+}
+
+/// A known value as a person reads it: yes/no, an enum value's label, the value otherwise.
+fn answer_words(fact: &triage_rules::model::FactDef, value: &crate::value::FactValue) -> String {
+    use crate::value::FactValue;
+    match value {
+        FactValue::Bool(true) => "yes".into(),
+        FactValue::Bool(false) => "no".into(),
+        FactValue::Enum(e) => fact.value_label(*e).to_string(),
+        other => other.display(&fact.ty),
+    }
 }
 
 /// "no symptom matches exactly; most likely: A (45%), B (20%)".

@@ -182,3 +182,46 @@ fix fb { title "FB" fixes b cost 1m }
         "no label: the name: {answers:?}"
     );
 }
+
+/// A fix whose precondition the facts make false is not offered, and the report says why; an
+/// unknown precondition keeps it.
+#[test]
+fn a_fix_the_facts_rule_out_is_not_offered_and_the_report_says_why() {
+    let text = r#"
+fact code: int
+fact tls12_enabled: bool { title "TLS 1.2 is enabled on the server" ask "Is TLS 1.2 on?" cost 10s }
+fact handshake_fails: bool { ask "Does the handshake fail?" cost 10s }
+symptom rdp { title "RDP fails" when code == 0x904 }
+cause tls { title "TLS disabled" explains rdp: 0.6 when handshake_fails : usually }
+fix enable_tls12 { title "Re-enable TLS 1.2" fixes tls cost 10m when tls12_enabled == false }
+fix reset_ciphers { title "Reset the cipher list" fixes tls cost 20m }
+"#;
+    let kb = triage_rules::load_text("kb.kb", text);
+    let engine = Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)));
+    let reader = FactReader::new(engine.model());
+    let order = |json: &str| {
+        let facts = reader.read_json(json).unwrap();
+        let diagnosis = engine.diagnose(&facts);
+        let report = triage_engine::report::Report::new(
+            &engine,
+            &facts,
+            &diagnosis,
+            triage_engine::report::ReportOptions::FULL,
+        );
+        let fixes: Vec<String> = repair_sequence(&engine, &diagnosis.symptoms[0])
+            .steps
+            .iter()
+            .map(|s| engine.model().fix(s.fix).name.clone())
+            .collect();
+        (fixes, report.symptoms[0].not_offered.clone())
+    };
+    let (unknown, none) = order(r#"{"code": "0x904"}"#);
+    assert_eq!(unknown.first().map(String::as_str), Some("enable_tls12"), "unknown: offered");
+    assert!(none.is_empty());
+    let (enabled, not_offered) = order(r#"{"code": "0x904", "tls12_enabled": true}"#);
+    assert_eq!(enabled, ["reset_ciphers"], "TLS 1.2 already on: not offered");
+    assert_eq!(not_offered.len(), 1);
+    assert_eq!(not_offered[0].fix, "enable_tls12");
+    assert_eq!(not_offered[0].when, "tls12_enabled == false");
+    assert_eq!(not_offered[0].because, ["TLS 1.2 is enabled on the server: yes"]);
+}

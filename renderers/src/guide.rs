@@ -440,6 +440,8 @@ pub struct Guide {
     pub symptom: SymptomView,
     /// For a thin report no symptom matches exactly: what the ranking weighs, in words.
     pub mixture: Option<String>,
+    /// Fixes the facts rule out (their `when` is false), with the facts that decide it.
+    pub not_offered: Vec<triage_engine::report::NotOfferedReport>,
     /// Facts were given: the ranking is theirs, not the prior one.
     pub tailored: bool,
     pub host: Option<String>,
@@ -530,24 +532,11 @@ impl Guide {
         let options = ReportOptions { questions: QUESTIONS, ..ReportOptions::FULL };
         let report = Report::new(engine, facts, diagnosis, options);
         let def = model.symptom(symptom);
-        // A thin report is not yet one symptom: the guide says so rather than borrowing the
-        // likeliest symptom's title and description.
         let mixture = diagnosis
             .symptoms
             .first()
             .is_some_and(|s| s.matched_by == triage_engine::infer::MatchedBy::Mixture);
-        let symptom_view = SymptomView {
-            name: def.name.clone(),
-            title: if mixture {
-                "A problem that matches no symptom exactly yet".to_string()
-            } else {
-                def.title.clone()
-            },
-            description: if mixture { None } else { def.description.as_deref().map(Prose::block) },
-            aliases: def.aliases.clone(),
-            condition: def.condition_text.clone(),
-            checks: scripts(&def.checks),
-        };
+        let symptom_view = symptom_view(def, mixture);
         let known: Vec<FactView> = facts
             .values
             .iter()
@@ -618,6 +607,7 @@ impl Guide {
         Guide {
             symptom: symptom_view,
             mixture: report_symptom.message.clone(),
+            not_offered: report_symptom.not_offered.clone(),
             tailored,
             host: report.host.clone(),
             collected_at: report.collected_at.clone(),
@@ -645,6 +635,7 @@ impl Guide {
         Guide {
             symptom,
             mixture: None,
+            not_offered: Vec::new(),
             tailored,
             host: report.host.clone(),
             collected_at: report.collected_at.clone(),
@@ -763,6 +754,23 @@ fn cause_view(
     }
 }
 
+/// The symptom as a guide shows it. A thin report is not yet one symptom: the guide says so
+/// rather than borrowing the likeliest symptom's title and description.
+fn symptom_view(def: &triage_rules::model::SymptomDef, mixture: bool) -> SymptomView {
+    SymptomView {
+        name: def.name.clone(),
+        title: if mixture {
+            "A problem that matches no symptom exactly yet".to_string()
+        } else {
+            def.title.clone()
+        },
+        description: if mixture { None } else { def.description.as_deref().map(Prose::block) },
+        aliases: def.aliases.clone(),
+        condition: def.condition_text.clone(),
+        checks: scripts(&def.checks),
+    }
+}
+
 fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView> {
     let Some(repair) = &report.repair else { return Vec::new() };
     // The repair order, then the fixes of causes still possible but too unlikely for it (the
@@ -773,7 +781,10 @@ fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView
         let Some(id) = model.cause_id(&cause.cause) else { continue };
         for &fix in &model.cause(id).fixes {
             let def = model.fix(fix);
-            if steps.iter().any(|s| s.fix == def.name) {
+            // Already in the order, or ruled out by the facts (listed apart, with why).
+            if steps.iter().any(|s| s.fix == def.name)
+                || report.not_offered.iter().any(|n| n.fix == def.name)
+            {
                 continue;
             }
             let success = def.success.unwrap_or(triage_engine::repair::DEFAULT_SUCCESS);

@@ -93,8 +93,9 @@ fn tailored_guide_drops_ruled_out_causes_and_known_questions() {
         &causes[first..first + 120]
     );
     assert!(
-        causes
-            .contains("**Why:** `rdp_cert_days_to_expiry < 0` holds: usually seen with this cause")
+        causes.contains(
+            "**Why:** `rdp_cert_days_to_expiry` is below 0: usually seen with this cause"
+        )
     );
     // A ruled-out cause leaves the ranking and its only fixes leave the repair order.
     let ruled_out = &causes

@@ -43,6 +43,9 @@ pub fn check_files(files: Vec<ast::File>, complete: bool) -> (Option<Model>, Vec
     (model, checker.diagnostics)
 }
 
+/// A rate given to some outcomes of one variable: (outcomes, rate, where, variable).
+type RateStatement = (Vec<u32>, f64, Span, VariableId);
+
 /// A checked background condition whose variable is bound with the findings'.
 struct PendingBackground {
     condition: Condition,
@@ -1073,7 +1076,7 @@ impl Checker {
                 Some(symptom) => self.model.symptoms[symptom.index()].backgrounds.push(def),
             }
         }
-        let mut groups: Vec<Vec<(Vec<u32>, f64, Span, VariableId)>> = Vec::new();
+        let mut groups: Vec<Vec<RateStatement>> = Vec::new();
         for (i, cause) in self.model.causes.iter().enumerate() {
             let spans = self.cause_finding_spans.get(&CauseId(i as u32));
             groups.push(
@@ -1102,7 +1105,7 @@ impl Checker {
     }
 
     /// The rates one cause (or one background list) gives, checked per variable.
-    fn check_rates(&mut self, statements: &[(Vec<u32>, f64, Span, VariableId)]) {
+    fn check_rates(&mut self, statements: &[RateStatement]) {
         let mut variables: Vec<VariableId> = statements.iter().map(|s| s.3).collect();
         variables.sort_unstable();
         variables.dedup();

@@ -259,6 +259,36 @@ impl DiagnosticKind {
         }
     }
 
+    /// The messages of the evidence checks (kept apart: `message` is long enough).
+    fn evidence_message(&self) -> String {
+        use DiagnosticKind as K;
+        match self {
+            K::EvidenceNotOneFact { reads } => format!(
+                "evidence is about one fact, but this condition reads {}: {}",
+                reads.len(),
+                reads.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+            ),
+            K::EvidenceOnKnownness { fact } => {
+                format!(
+                    "evidence cannot test whether `{fact}` is known: a missing fact is no evidence"
+                )
+            }
+            K::EvidenceOverlap { fact, outcome } => {
+                format!("two lines give a rate for the same outcome of `{fact}` ({outcome})")
+            }
+            K::EvidenceExceedsOne { fact, total } => {
+                format!("the rates given for the outcomes of `{fact}` add up to {total}, past 1")
+            }
+            K::EvidenceIncomplete { fact, total } => {
+                format!("every outcome of `{fact}` has a rate, but they add up to {total}, not 1")
+            }
+            K::EvidenceNoOutcome { fact } => {
+                format!("this condition holds for no outcome of `{fact}`: it can never be observed")
+            }
+            _ => String::new(),
+        }
+    }
+
     /// The one-line message.
     #[must_use]
     pub fn message(&self) -> String {
@@ -339,28 +369,12 @@ impl DiagnosticKind {
             }
             K::CauseWithoutFix { cause } => format!("no fix repairs cause `{cause}`"),
             K::UnusedBackground => "no cause gives evidence on this fact".into(),
-            K::EvidenceNotOneFact { reads } => format!(
-                "evidence is about one fact, but this condition reads {}: {}",
-                reads.len(),
-                reads.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
-            ),
-            K::EvidenceOnKnownness { fact } => {
-                format!(
-                    "evidence cannot test whether `{fact}` is known: a missing fact is no evidence"
-                )
-            }
-            K::EvidenceOverlap { fact, outcome } => {
-                format!("two lines give a rate for the same outcome of `{fact}` ({outcome})")
-            }
-            K::EvidenceExceedsOne { fact, total } => {
-                format!("the rates given for the outcomes of `{fact}` add up to {total}, past 1")
-            }
-            K::EvidenceIncomplete { fact, total } => {
-                format!("every outcome of `{fact}` has a rate, but they add up to {total}, not 1")
-            }
-            K::EvidenceNoOutcome { fact } => {
-                format!("this condition holds for no outcome of `{fact}`: it can never be observed")
-            }
+            K::EvidenceNotOneFact { .. }
+            | K::EvidenceOnKnownness { .. }
+            | K::EvidenceOverlap { .. }
+            | K::EvidenceExceedsOne { .. }
+            | K::EvidenceIncomplete { .. }
+            | K::EvidenceNoOutcome { .. } => self.evidence_message(),
             K::UnknownWarning { name } => format!("`{name}` is not a warning that can be allowed"),
             K::UndoWithoutRun { fix } => {
                 format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")

@@ -404,8 +404,10 @@ impl VariableKind {
     /// The outcome of a number: the last range whose start it reaches.
     #[must_use]
     pub fn number_outcome(starts: &[(f64, bool)], value: f64) -> u32 {
-        let reaches = |(start, after): &(f64, bool)| {
-            value > *start || (value == *start && !after) || start.is_infinite() && *start < 0.0
+        let reaches = |(start, after): &(f64, bool)| match value.total_cmp(start) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => !after,
+            std::cmp::Ordering::Less => *start == f64::NEG_INFINITY,
         };
         starts.partition_point(reaches).saturating_sub(1) as u32
     }
