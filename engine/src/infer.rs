@@ -670,14 +670,7 @@ impl Engine {
             });
         }
         let (unlisted, ln_total) = normalise_in_place(&mut causes, table.ln_unlisted);
-        // Cause ids are unique, so the order is total and an unstable sort is deterministic.
-        causes.sort_unstable_by(|a, b| {
-            b.posterior
-                .total_cmp(&a.posterior)
-                .then(a.ruled_out.cmp(&b.ruled_out))
-                .then(b.prior.total_cmp(&a.prior))
-                .then(a.cause.cmp(&b.cause))
-        });
+        sort_ranking(&mut causes);
         let fixes_ruled_out = self.fixes_ruled_out(&table.conditional_fixes, facts);
         SymptomDiagnosis {
             symptom,
@@ -825,6 +818,18 @@ fn symptom_frequencies(model: &Model) -> Vec<f64> {
     model.symptoms.iter().map(|s| s.frequency.unwrap_or(share).max(f64::MIN_POSITIVE)).collect()
 }
 
+/// Causes by decreasing posterior, ruled-out ones after those that tie, then by prior. Cause
+/// ids are unique, so the order is total and an unstable sort is deterministic.
+fn sort_ranking(causes: &mut [RankedCause]) {
+    causes.sort_unstable_by(|a, b| {
+        b.posterior
+            .total_cmp(&a.posterior)
+            .then(a.ruled_out.cmp(&b.ruled_out))
+            .then(b.prior.total_cmp(&a.prior))
+            .then(a.cause.cmp(&b.cause))
+    });
+}
+
 /// One ranking from weighted symptom rankings: each cause's posterior is the weighted sum of
 /// its posteriors, its evidence that of the symptom where it weighs most.
 fn mix(parts: &[(SymptomDiagnosis, f64)]) -> SymptomDiagnosis {
@@ -867,13 +872,7 @@ fn mix(parts: &[(SymptomDiagnosis, f64)]) -> SymptomDiagnosis {
             }
         })
         .collect();
-    causes.sort_unstable_by(|a, b| {
-        b.posterior
-            .total_cmp(&a.posterior)
-            .then(a.ruled_out.cmp(&b.ruled_out))
-            .then(b.prior.total_cmp(&a.prior))
-            .then(a.cause.cmp(&b.cause))
-    });
+    sort_ranking(&mut causes);
     let unlisted = parts.iter().map(|(d, w)| w * d.unlisted).sum();
     let unlisted_prior = parts.iter().map(|(d, w)| w * d.unlisted_prior).sum();
     let mut fixes_ruled_out: Vec<FixId> =

@@ -72,18 +72,7 @@ pub fn version_text(parts: &[u64]) -> String {
 }
 
 /// Compares versions part by part; missing parts count as 0 (`10.0` == `10.0.0`).
-#[must_use]
-pub fn compare_versions(a: &[u64], b: &[u64]) -> Ordering {
-    let len = a.len().max(b.len());
-    for i in 0..len {
-        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
-        match x.cmp(&y) {
-            Ordering::Equal => {}
-            other => return other,
-        }
-    }
-    Ordering::Equal
-}
+pub use triage_rules::model::compare_versions;
 
 /// The facts of one case, indexed by `FactId`. `None` is unknown.
 pub type FactValues = [Option<FactValue>];

@@ -436,24 +436,28 @@ impl Checker {
 
     fn resolve_background(&mut self, background: &ast::Background) {
         if let Some(pending) = self.background(&background.condition, &background.frequency) {
-            if let Some((_, first)) =
-                self.backgrounds.iter().find(|(owner, b)| owner.is_none() && b.text == pending.text)
-            {
-                let first = first.span;
-                self.error(
-                    Diagnostic::new(
-                        DiagnosticKind::DuplicateName {
-                            kind: "background for",
-                            name: pending.text,
-                        },
-                        background.condition.span,
-                    )
-                    .with_related(first, "first given here"),
-                );
-                return;
-            }
-            self.backgrounds.push((None, pending));
+            self.push_background(None, pending);
         }
+    }
+
+    /// Adds a checked background for the knowledge base (`None`) or a symptom, reporting a
+    /// second one with the same condition for the same owner.
+    fn push_background(&mut self, owner: Option<SymptomId>, pending: PendingBackground) {
+        if let Some((_, first)) =
+            self.backgrounds.iter().find(|(o, b)| *o == owner && b.text == pending.text)
+        {
+            let first = first.span;
+            let span = pending.span;
+            self.error(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateName { kind: "background for", name: pending.text },
+                    span,
+                )
+                .with_related(first, "first given here"),
+            );
+            return;
+        }
+        self.backgrounds.push((owner, pending));
     }
 
     /// A background condition: checked, and about one variable.
@@ -535,25 +539,7 @@ impl Checker {
                 }
                 FieldKind::Background { condition, frequency } => {
                     if let Some(pending) = self.background(condition, frequency) {
-                        if let Some((_, first)) = self
-                            .backgrounds
-                            .iter()
-                            .find(|(owner, b)| *owner == Some(id) && b.text == pending.text)
-                        {
-                            let first = first.span;
-                            self.error(
-                                Diagnostic::new(
-                                    DiagnosticKind::DuplicateName {
-                                        kind: "background for",
-                                        name: pending.text,
-                                    },
-                                    condition.span,
-                                )
-                                .with_related(first, "first given here"),
-                            );
-                        } else {
-                            self.backgrounds.push((Some(id), pending));
-                        }
+                        self.push_background(Some(id), pending);
                     }
                 }
                 FieldKind::Allow(names) => self.allow(block.name.span, names),
