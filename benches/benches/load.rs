@@ -3,7 +3,7 @@
 //! decision graph `triage graph` builds.
 //!
 //! `cargo bench -p triage-bench --bench load` (filter with e.g. `-- load/10000`). The
-//! workloads are generated on first use with ../shared/bench/gen.py and cached in
+//! workloads are generated on first use with benches/workload/gen.py and cached in
 //! target/bench-workload/N/. Dropping the result is not timed.
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};

@@ -1,8 +1,8 @@
 //! Benchmark workloads for triage.
 //!
-//! The workload is the one peer rule engines were measured on: `../shared/bench/gen.py`
+//! The workload is the one peer rule engines were measured on: `benches/workload/gen.py`
 //! writes `kb.json` (facts and N causes with conditions) and `facts.jsonl` (fact sets). This
-//! crate converts `kb.json` into a `.kb` knowledge base as `../shared/bench/README.md`
+//! crate converts `kb.json` into a `.kb` knowledge base as `benches/README.md`
 //! describes ([`kb_json_to_kb`]), caches generated workloads under
 //! `target/bench-workload/N/` ([`workload`]) and times the stages of loading one
 //! ([`compile`]): parse, check, decision graph.
@@ -88,7 +88,7 @@ pub enum ConvertError {
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadError {
     #[error(
-        "the workload generator is not at {path} (set TRIAGE_BENCH_GEN to its path; it lives in the shared folder next to the workspace)"
+        "the workload generator is not at {path} (set TRIAGE_BENCH_GEN to its path; it is benches/workload/gen.py in the repository)"
     )]
     GeneratorMissing { path: PathBuf },
     #[error("could not run `{command}`: {source} (is python3 installed?)")]
@@ -414,11 +414,11 @@ pub fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Where `gen.py` is: `$TRIAGE_BENCH_GEN`, else `../shared/bench/gen.py` from the workspace root.
+/// Where `gen.py` is: `$TRIAGE_BENCH_GEN`, else `benches/workload/gen.py` in the workspace.
 #[must_use]
 pub fn generator_path() -> PathBuf {
     std::env::var_os("TRIAGE_BENCH_GEN")
-        .map_or_else(|| workspace_root().join("../shared/bench/gen.py"), PathBuf::from)
+        .map_or_else(|| workspace_root().join("benches/workload/gen.py"), PathBuf::from)
 }
 
 /// The cache folder for generated workloads: `$CARGO_TARGET_DIR/bench-workload`, else
@@ -796,7 +796,7 @@ mod tests {
     /// Runs gen.py: `cargo test -p triage-bench -- --ignored` (needs python3 and the shared
     /// folder).
     #[test]
-    #[ignore = "runs python3 ../shared/bench/gen.py"]
+    #[ignore = "runs python3 benches/workload/gen.py"]
     fn generate_runs_gen_py_and_converts() {
         let dir = std::env::temp_dir().join(format!("triage-bench-gen-{}", std::process::id()));
         let w = generate_with(100, &dir, 20, DEFAULT_SEED).unwrap();

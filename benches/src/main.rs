@@ -24,7 +24,7 @@ const USAGE: &str = "usage: triage-bench load [--sizes 100,1000,10000,100000] [-
        triage-bench engine [--sizes 100,1000,10000,100000]
        triage-bench stream
 
-Generates the workloads with ../shared/bench/gen.py (cached in target/bench-workload/N/),
+Generates the workloads with benches/workload/gen.py (cached in target/bench-workload/N/),
 converts kb.json to .kb, then times parse + check + decision graph for each size in a fresh
 process: median of K runs (default: more runs for small sizes), and the peak RSS.";
 
