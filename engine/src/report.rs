@@ -491,7 +491,7 @@ fn not_offered(
                             let fact = model.fact(f);
                             let value = crate::value::Facts::value(&view, f)?;
                             let title = fact.title.as_deref().unwrap_or(&fact.name);
-                            Some(format!("{title}: {}", answer_words(fact, value)))
+                            Some(format!("{title}: {}", value.words(fact)))
                         })
                         .collect()
                 })
@@ -504,17 +504,6 @@ fn not_offered(
             }
         })
         .collect()
-}
-
-/// A known value as a person reads it: yes/no, an enum value's label, the value otherwise.
-fn answer_words(fact: &triage_rules::model::FactDef, value: &crate::value::FactValue) -> String {
-    use crate::value::FactValue;
-    match value {
-        FactValue::Bool(true) => "yes".into(),
-        FactValue::Bool(false) => "no".into(),
-        FactValue::Enum(e) => fact.value_label(*e).to_string(),
-        other => other.display(&fact.ty),
-    }
 }
 
 /// "no symptom matches exactly; most likely: A (45%), B (20%)".

@@ -64,6 +64,20 @@ impl FactValue {
     }
 }
 
+impl FactValue {
+    /// The value as a person reads it in a sentence: yes or no, an enum value's label, else
+    /// [`FactValue::display`].
+    #[must_use]
+    pub fn words(&self, def: &triage_rules::model::FactDef) -> String {
+        match self {
+            FactValue::Bool(true) => "yes".into(),
+            FactValue::Bool(false) => "no".into(),
+            FactValue::Enum(e) => def.value_label(*e).to_string(),
+            other => other.display(&def.ty),
+        }
+    }
+}
+
 /// `10.0.26100`.
 #[must_use]
 pub fn version_text(parts: &[u64]) -> String {

@@ -81,13 +81,7 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
                 styled(DIM, "(the ranking weighs the symptoms the facts leave possible)")
             );
             for weight in symptom.weights.iter().take(3) {
-                let _ = writeln!(
-                    out,
-                    "  {:>5}  {} {}",
-                    percent(weight.weight),
-                    weight.title,
-                    styled(DIM, &format!("({})", weight.symptom))
-                );
+                ranked_line(out, weight.weight, &weight.title, &weight.symptom);
             }
         }
         None => {
@@ -108,13 +102,7 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
             unlisted_line(out, symptom.unlisted);
             unlisted_shown = true;
         }
-        let _ = writeln!(
-            out,
-            "  {:>5}  {} {}",
-            percent(cause.posterior),
-            cause.title,
-            styled(DIM, &format!("({})", cause.cause))
-        );
+        ranked_line(out, cause.posterior, &cause.title, &cause.cause);
         cause_detail(out, cause, explain);
     }
     if !unlisted_shown {
@@ -212,6 +200,16 @@ fn unlisted_line(out: &mut String, posterior: f64) {
         "  {:>5}  {}",
         percent(posterior),
         styled(DIM, "a cause the knowledge base does not list")
+    );
+}
+
+/// "   45%  Title (name)": a ranked cause or a weighed symptom.
+fn ranked_line(out: &mut String, probability: f64, title: &str, name: &str) {
+    let _ = writeln!(
+        out,
+        "  {:>5}  {title} {}",
+        percent(probability),
+        styled(DIM, &format!("({name})"))
     );
 }
 

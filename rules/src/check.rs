@@ -66,7 +66,7 @@ struct Checker {
     fact_name_spans: Vec<Span>,
     finding_index: FindingIndex,
     /// The variable each finding reads (by finding id), bound once all are known.
-    finding_keys: Vec<Option<VariableKey>>,
+    finding_keys: Vec<VariableKey>,
     /// Backgrounds as written: the knowledge base's (`None`) and each symptom's.
     backgrounds: Vec<(Option<SymptomId>, PendingBackground)>,
     /// Per cause: where each of its findings is written (the finding's own span is where the
@@ -828,7 +828,7 @@ impl Checker {
             outcomes: Vec::new(),
             span: expr.span,
         });
-        self.finding_keys.push(Some(key));
+        self.finding_keys.push(key);
         Some(id)
     }
 
@@ -1022,15 +1022,12 @@ impl Checker {
                 VariableId(keys.len() as u32 - 1)
             })
         };
-        let finding_vars: Vec<Option<VariableId>> =
-            self.finding_keys.iter().map(|k| k.map(&mut intern)).collect();
+        let finding_vars: Vec<VariableId> = self.finding_keys.iter().map(|k| intern(*k)).collect();
         let background_vars: Vec<VariableId> =
             self.backgrounds.iter().map(|(_, b)| intern(b.key)).collect();
         let mut starts: Vec<Cuts> = vec![Cuts::default(); keys.len()];
         for (finding, var) in self.model.findings.iter().zip(&finding_vars) {
-            if let Some(var) = var {
-                starts[var.index()].add(&finding.condition);
-            }
+            starts[var.index()].add(&finding.condition);
         }
         for ((_, background), var) in self.backgrounds.iter().zip(&background_vars) {
             starts[var.index()].add(&background.condition);
@@ -1042,11 +1039,9 @@ impl Checker {
             .collect();
         self.model.variables = variables;
         for (finding, var) in self.model.findings.iter_mut().zip(&finding_vars) {
-            if let Some(var) = var {
-                finding.variable = *var;
-                finding.outcomes =
-                    outcomes_where(&finding.condition, &self.model.variables[var.index()]);
-            }
+            finding.variable = *var;
+            finding.outcomes =
+                outcomes_where(&finding.condition, &self.model.variables[var.index()]);
         }
         let pending = std::mem::take(&mut self.backgrounds);
         for ((owner, background), var) in pending.into_iter().zip(background_vars) {

@@ -361,7 +361,7 @@ pub struct BackgroundDef {
 pub struct VariableDef {
     pub fact: FactId,
     pub kind: VariableKind,
-    /// How each outcome reads: "yes", a value's name, "0 to 30".
+    /// How each outcome reads: "true", a value's name, "has x", "0 to 30", "another value".
     pub outcomes: Vec<String>,
 }
 

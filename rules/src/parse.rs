@@ -374,7 +374,7 @@ fn comma_list<'a, T>(
             // `fixes a,` followed by the next field: the word is a field, not a forgotten name.
             if closer == Some('}')
                 && let Ok((_, (_, w))) = word(after_comma)
-                && ALL_FIELDS.contains(&w)
+                && any_field(w).is_some()
             {
                 return Err(nom::Err::Failure(PError::problem(
                     after_ws,
@@ -1072,35 +1072,14 @@ impl ItemShape {
     }
 }
 
-const ALL_FIELDS: [&str; 27] = [
-    "unknown",
-    "used_by",
-    "allow",
-    "frequency",
-    "background",
-    "label",
-    "title",
-    "description",
-    "ask",
-    "where",
-    "collect",
-    "cost",
-    "when",
-    "aliases",
-    "unlisted",
-    "check",
-    "explains",
-    "prior",
-    "source",
-    "fixes",
-    "risk",
-    "needs",
-    "success",
-    "steps",
-    "run",
-    "verify",
-    "undo",
-];
+/// Every field keyword of some item, as the item shapes list them.
+fn any_field(word: &str) -> Option<&'static str> {
+    [ItemShape::Fact, ItemShape::Symptom, ItemShape::Cause, ItemShape::Fix]
+        .iter()
+        .flat_map(|shape| shape.fields())
+        .find(|f| **f == word)
+        .copied()
+}
 
 fn block_item(input: In<'_>, shape: ItemShape) -> PResult<'_, Block> {
     let (rest, name) = ws(ident)(input)?;
@@ -1160,12 +1139,8 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
                 expected: vec!["`}` to close the block".into()],
                 found: format!("`{kw}`, which starts the next item (is a `}}` missing?)"),
             }
-        } else if ALL_FIELDS.contains(&kw) {
-            DiagnosticKind::FieldNotAllowed {
-                field: ALL_FIELDS.iter().find(|f| **f == kw).copied().unwrap_or("field"),
-                item: shape.name(),
-                allowed: allowed.to_vec(),
-            }
+        } else if let Some(field) = any_field(kw) {
+            DiagnosticKind::FieldNotAllowed { field, item: shape.name(), allowed: allowed.to_vec() }
         } else {
             let found = match did_you_mean(kw, allowed.iter().copied()) {
                 Some(close) => format!("`{kw}` (did you mean `{close}`?)"),

@@ -346,6 +346,7 @@ fn session(engine: &Engine, args: &AskArgs, seed: FactSet, frontend: &mut dyn Fr
         Start::Symptom(symptom) => Some(symptom),
         Start::Open => None,
         Start::Nothing => return Ok(ExitCode::FAILURE),
+        Start::RuledOut => return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM)),
     };
     let mut wizard = Wizard::new(engine, symptom, seed, args.confidence);
     match symptom {
@@ -374,7 +375,12 @@ fn session(engine: &Engine, args: &AskArgs, seed: FactSet, frontend: &mut dyn Fr
     if ending != Ending::Interrupted {
         emit(&summary(&wizard, &ending, frontend.width()))?;
     }
-    frontend.finish(&wizard, &ending, args.save.as_deref())
+    let code = frontend.finish(&wizard, &ending, args.save.as_deref())?;
+    // The answers ruled out every symptom: the same exit code as every command that diagnoses.
+    if ending == Ending::Engine(Stop::NoSymptom) {
+        return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM));
+    }
+    Ok(code)
 }
 
 fn fact_file_name(args: &AskArgs) -> String {
@@ -389,6 +395,8 @@ enum Start {
     Open,
     /// Nothing to ask (no match for the query, or no choice made).
     Nothing,
+    /// The facts rule out every symptom.
+    RuledOut,
 }
 
 /// The symptom: named or searched for on the command line, else the fact file's, else the
@@ -415,7 +423,7 @@ fn find_symptom(
         match exact.as_slice() {
             [] if diagnosis.symptoms.is_empty() => {
                 anstream::eprintln!("{}", triage_engine::report::NO_SYMPTOM);
-                return Ok(Start::Nothing);
+                return Ok(Start::RuledOut);
             }
             [] => return Ok(Start::Open),
             [only] => return Ok(Start::Symptom(only.symptom)),

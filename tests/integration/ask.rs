@@ -306,3 +306,15 @@ fn the_terminal_wizard_in_tmux() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn facts_that_rule_out_every_symptom_exit_3() {
+    let scratch = tempfile::tempdir().unwrap();
+    let facts = scratch.path().join("healthy.yaml");
+    // The example knowledge base's only symptom is a 502 or 503: a 200 rules it out.
+    std::fs::write(&facts, "http_status: 200\n").unwrap();
+    let (_, stderr, code) =
+        ask(&["--kb", "src/commands/init", "--facts", facts.to_str().unwrap()], "");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("the facts rule out every symptom"), "{stderr}");
+}
