@@ -294,6 +294,11 @@ pub struct DiagnoseArgs {
     /// Set a fact (repeatable); wins over the file
     #[arg(long = "fact", value_name = "NAME=VALUE")]
     pub facts_set: Vec<String>,
+    /// Read facts from free text (a pasted error dialog, a log excerpt, a ticket), `-` for
+    /// standard input: error codes, the known messages, changes such as "after the update".
+    /// Each fact read is shown with the words it came from; fact files and --fact win over it
+    #[arg(long, value_name = "FILE")]
+    pub text: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -27,3 +27,6 @@ mod plan;
 
 #[path = "integration/guide.rs"]
 mod guide;
+
+#[path = "integration/powershell_cmdlets.rs"]
+mod powershell_cmdlets;

@@ -20,12 +20,13 @@
 //! their conditions, per symptom the background of every variable and the candidate causes
 //! with `ln prior` and their log-likelihood ratios per outcome.
 
+use crate::cost::Reached;
 use crate::facts::FactSet;
 use crate::predicate::Predicate;
 use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use triage_rules::ast::CompareOp;
+use triage_rules::ast::{CompareOp, Role};
 use triage_rules::model::{
     BackgroundDef, CauseId, Condition, FactId, FixId, Model, SymptomId, Value, VariableDef,
     VariableId, VariableKind,
@@ -84,6 +85,8 @@ struct SymptomTable {
     local_shifts: Vec<Option<Box<[f64]>>>,
     /// The candidates' fixes that have a precondition: the only ones a ranking must check.
     conditional_fixes: Vec<FixId>,
+    /// Who answers for each of `variables` (derived facts: nobody, they come from rules).
+    roles: Vec<Option<Role>>,
 }
 
 #[derive(Debug)]
@@ -339,7 +342,15 @@ impl Defaults<'_> {
             .collect();
         conditional_fixes.sort_unstable();
         conditional_fixes.dedup();
+        let roles = variables
+            .iter()
+            .map(|v| {
+                let fact = model.fact(model.variable(*v).fact);
+                (!fact.derived).then(|| fact.role())
+            })
+            .collect();
         SymptomTable {
+            roles,
             candidates,
             links,
             unlisted_prior,
@@ -429,6 +440,10 @@ pub struct SymptomDiagnosis {
     pub weights: Vec<(SymptomId, f64)>,
     /// Fixes of these causes whose precondition (`when`) the facts contradict.
     pub fixes_ruled_out: Vec<FixId>,
+    /// Who gave the evidence: the roles already on the case, whose next question or fix needs
+    /// no hand-over (see [`crate::cost`]).
+    #[serde(skip)]
+    pub reached: Reached,
     /// ln P(the observed evidence | this symptom), over the variables its causes mention,
     /// relative to the knowledge base's default backgrounds.
     #[serde(skip)]
@@ -625,10 +640,14 @@ impl Engine {
             &mut heap
         };
         let mut ln_background = 0.0;
-        for ((slot, &variable), shift) in
-            observed.iter_mut().zip(&table.variables).zip(&table.local_shifts)
+        let mut reached = Reached::default();
+        for (((slot, &variable), shift), role) in
+            observed.iter_mut().zip(&table.variables).zip(&table.local_shifts).zip(&table.roles)
         {
             *slot = self.observe(variable, facts);
+            if let (Some(_), Some(role)) = (*slot, role) {
+                reached = reached.with(*role);
+            }
             if let (Some(o), Some(shift)) = (*slot, shift) {
                 ln_background += shift[o as usize];
             }
@@ -681,6 +700,7 @@ impl Engine {
             evidence,
             weights: Vec::new(),
             fixes_ruled_out,
+            reached,
             ln_evidence: ln_total + ln_background,
         }
     }
@@ -880,7 +900,9 @@ fn mix(parts: &[(SymptomDiagnosis, f64)]) -> SymptomDiagnosis {
     fixes_ruled_out.sort_unstable();
     fixes_ruled_out.dedup();
     let ln_evidence = parts.first().map_or(0.0, |(d, _)| d.ln_evidence);
+    let reached = parts.iter().fold(Reached::default(), |r, (d, _)| r.union(d.reached));
     SymptomDiagnosis {
+        reached,
         symptom: weights[0].0,
         matched_by: MatchedBy::Mixture,
         causes,

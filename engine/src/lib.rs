@@ -12,7 +12,9 @@
 
 pub mod batch;
 pub mod cases;
+pub mod cost;
 pub mod explain;
+pub mod extract;
 pub mod facts;
 pub mod fuzzing;
 pub mod infer;

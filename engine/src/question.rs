@@ -40,8 +40,11 @@ pub struct Question {
     pub fact: FactId,
     /// Expected reduction of uncertainty about the cause, in bits.
     pub information_gain: f64,
+    /// Its own time plus the hand-over to who can answer it (see [`crate::cost`]).
     pub cost_seconds: f64,
-    /// Bits per minute.
+    /// The chance of an answer rather than "don't know".
+    pub answer_rate: f64,
+    /// Expected bits per minute: the gain times the answer rate, per minute of cost.
     pub score: f64,
     pub answers: Vec<Answer>,
 }
@@ -68,6 +71,16 @@ fn relevant_facts(engine: &Engine, diagnosis: &SymptomDiagnosis) -> Vec<FactId> 
             pending.extend(model.symptom(symptom).condition.facts());
         }
     }
+    // A symptom its condition matched is what the person reported: the other facts of that
+    // condition describe the same report (the code and the message of one dialog), so they
+    // are not asked again. Facts the condition requires to be unknown stay askable: that
+    // report lacks them ("no error message"), and asking for them is the next step.
+    if diagnosis.matched_by == MatchedBy::Condition {
+        let condition = &model.symptom(diagnosis.symptom).condition;
+        let mut open = Vec::new();
+        unknown_tests(condition, &mut open);
+        seen.extend(condition.facts().into_iter().filter(|f| !open.contains(f)));
+    }
     let mut out = Vec::new();
     while let Some(fact) = pending.pop() {
         if !seen.insert(fact) {
@@ -80,6 +93,16 @@ fn relevant_facts(engine: &Engine, diagnosis: &SymptomDiagnosis) -> Vec<FactId> 
     }
     out.sort_unstable();
     out
+}
+
+/// The facts a condition tests for being unknown (`x is unknown`, `x is known`).
+fn unknown_tests(condition: &Condition, out: &mut Vec<FactId>) {
+    match condition {
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| unknown_tests(c, out)),
+        Condition::Not(c) => unknown_tests(c, out),
+        Condition::Unknown(fact) => out.push(*fact),
+        _ => {}
+    }
 }
 
 /// The values of a fact that conditions can tell apart (see the module note).
@@ -215,8 +238,24 @@ pub fn next_questions(
     known: &[(FactId, Option<FactValue>)],
     limit: usize,
 ) -> Vec<Question> {
+    next_questions_after(engine, diagnosis, base, known, &[], limit)
+}
+
+/// [`next_questions`] in a conversation where `declined` were answered "don't know": they are
+/// not asked again, and they lower the chance that their role can answer the next question.
+#[must_use]
+pub fn next_questions_after(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    base: &FactValues,
+    known: &[(FactId, Option<FactValue>)],
+    declined: &[FactId],
+    limit: usize,
+) -> Vec<Question> {
     let model = engine.model();
-    let current = Current::new(engine, diagnosis, base, known);
+    let mut current = Current::new(engine, diagnosis, base, known);
+    current.answer_rates =
+        crate::cost::answer_rates(model, &Overlay { base, changes: &current.changes }, declined);
     let now = Overlay { base, changes: &current.changes };
     let entropy_before = entropy(current.before.iter().copied());
     if entropy_before <= 1e-12 {
@@ -225,7 +264,10 @@ pub fn next_questions(
     let mut questions = Vec::new();
     for fact in relevant_facts(engine, diagnosis) {
         let def = model.fact(fact);
-        if now.value(fact).is_some() || (def.ask.is_none() && def.collect.is_empty()) {
+        if now.value(fact).is_some()
+            || declined.contains(&fact)
+            || (def.ask.is_none() && def.collect.is_empty())
+        {
             continue;
         }
         let Some(question) = evaluate_question(engine, diagnosis, base, known, fact, &current)
@@ -236,10 +278,41 @@ pub fn next_questions(
             questions.push(question);
         }
     }
+    share_hand_overs(model, current.reached, &mut questions);
     questions.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.fact.cmp(&b.fact)));
     questions.truncate(limit);
     questions
 }
+
+/// Once a role is reached, its next questions need no hand-over: charging the whole
+/// hand-over to the first of them would never let a look-ahead of one question reach the
+/// server. The hand-over is shared among the questions of that role worth asking, at most
+/// [`HAND_OVER_SHARED_BY`] of them (what a person asks of an administrator in one go).
+fn share_hand_overs(
+    model: &triage_rules::Model,
+    reached: crate::cost::Reached,
+    questions: &mut [Question],
+) {
+    for role in triage_rules::ast::Role::ALL {
+        if reached.contains(role) {
+            continue;
+        }
+        let of_role = |q: &Question| model.fact(q.fact).role() == role;
+        let count = questions.iter().filter(|q| of_role(q)).count().min(HAND_OVER_SHARED_BY);
+        if count < 2 {
+            continue;
+        }
+        let refund = crate::cost::role_cost(role).reach_seconds * (1.0 - 1.0 / count as f64);
+        for question in questions.iter_mut().filter(|q| of_role(q)) {
+            question.cost_seconds -= refund;
+            question.score =
+                question.answer_rate * question.information_gain / (question.cost_seconds / 60.0);
+        }
+    }
+}
+
+/// How many questions share one hand-over to a role (see [`share_hand_overs`]).
+pub const HAND_OVER_SHARED_BY: usize = 3;
 
 /// What every candidate question is weighed against, computed once per ranking: the variables
 /// its causes give evidence on, which of them are known now, each cause's score now, and the
@@ -251,6 +324,10 @@ pub(crate) struct Current {
     known_now: Vec<bool>,
     score_now: Vec<f64>,
     before: Vec<f64>,
+    /// The roles that already answered: their next question needs no hand-over.
+    reached: crate::cost::Reached,
+    /// The chance that each role answers, after the answers and "don't know"s so far.
+    answer_rates: [f64; 4],
 }
 
 impl Current {
@@ -275,7 +352,17 @@ impl Current {
         let now = Overlay { base, changes: &changes };
         let known_now = variables.iter().map(|v| observe(engine, *v, &now).is_some()).collect();
         let score_now = diagnosis.causes.iter().map(|c| score_of(diagnosis, c)).collect();
-        Current { changes, variables, known_now, score_now, before: diagnosis.distribution() }
+        let reached = crate::cost::Reached::from_facts(model, &now);
+        let answer_rates = crate::cost::answer_rates(model, &now, &[]);
+        Current {
+            changes,
+            variables,
+            known_now,
+            score_now,
+            before: diagnosis.distribution(),
+            reached,
+            answer_rates,
+        }
     }
 }
 
@@ -303,7 +390,7 @@ pub(crate) fn evaluate_question(
     current: &Current,
 ) -> Option<Question> {
     let model = engine.model();
-    let Current { variables, known_now, score_now, before, .. } = current;
+    let Current { variables, known_now, score_now, before, reached, answer_rates, .. } = current;
     let mixture = diagnosis.matched_by == MatchedBy::Mixture;
     // Answers the knowledge base can tell apart, and each cause's likelihood of each.
     let mut answers: Vec<Answer> = Vec::new();
@@ -421,12 +508,14 @@ pub(crate) fn evaluate_question(
     }
     let gain_bits =
         (entropy(before.iter().copied()) - expected_entropy).max(0.0) / std::f64::consts::LN_2;
-    let cost_seconds = model.fact(fact).cost_seconds.unwrap_or(DEFAULT_QUESTION_COST).max(1.0);
+    let cost_seconds = crate::cost::question_cost(model, fact, *reached);
+    let answer_rate = answer_rates[model.fact(fact).role() as usize];
     Some(Question {
         fact,
         information_gain: gain_bits,
         cost_seconds,
-        score: gain_bits / (cost_seconds / 60.0),
+        answer_rate,
+        score: answer_rate * gain_bits / (cost_seconds / 60.0),
         answers,
     })
 }

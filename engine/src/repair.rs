@@ -7,10 +7,12 @@
 //! answer is below the ECR without it; the answers then lead to their own sub-plans. The result
 //! is a decision tree whose expected cost is the expected time to resolution.
 
+use crate::cost::{fix_role, hand_over_seconds};
 use crate::infer::{Engine, SymptomDiagnosis};
-use crate::question::{DEFAULT_QUESTION_COST, Question, next_questions};
+use crate::question::{DEFAULT_QUESTION_COST, Question, next_questions_after};
 use crate::value::{FactValue, FactValues};
 use serde::Serialize;
+use triage_rules::ast::Role;
 use triage_rules::model::{FactId, FixId};
 
 /// The chance that a fix repairs its cause when the knowledge base gives no `success`.
@@ -33,6 +35,10 @@ pub struct RepairStep {
     pub cost_seconds: f64,
     /// Chance the problem is still there when this step starts.
     pub reached: f64,
+    /// Who applies it, and the hand-over to them when they are not on the case yet (paid by
+    /// the first step they take).
+    pub role: Role,
+    pub hand_over_seconds: f64,
 }
 
 /// Fixes in the order that minimises the expected cost of repair.
@@ -61,6 +67,7 @@ struct Candidate {
     causes: Vec<usize>,
     success: f64,
     cost_seconds: f64,
+    role: Role,
 }
 
 /// The repair order for one ranking.
@@ -93,6 +100,7 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
                         causes: vec![position],
                         success: def.success.unwrap_or(DEFAULT_SUCCESS),
                         cost_seconds: def.cost_seconds.max(1.0),
+                        role: fix_role(&def.needs),
                     });
                 }
             }
@@ -103,11 +111,16 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
         candidate.causes.iter().map(|&i| remaining[i]).sum()
     };
     let mut steps = Vec::new();
+    // Who is on the case: those who gave the evidence, then those who applied a fix.
+    let mut roles_reached = diagnosis.reached;
     let mut solved = 0.0_f64;
     let mut expected = 0.0_f64;
     loop {
         candidates.retain(|c| mass(c, &remaining) * c.success >= MIN_SOLVE_CHANCE);
-        let ratio = |c: &Candidate| mass(c, &remaining) * c.success / c.cost_seconds;
+        let ratio = |c: &Candidate| {
+            mass(c, &remaining) * c.success
+                / (c.cost_seconds + hand_over_seconds(c.role, roles_reached))
+        };
         let Some(best) = (0..candidates.len()).max_by(|&a, &b| {
             ratio(&candidates[a])
                 .total_cmp(&ratio(&candidates[b]))
@@ -120,8 +133,10 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
         }
         let chosen = candidates.swap_remove(best);
         let probability = mass(&chosen, &remaining);
+        let hand_over = hand_over_seconds(chosen.role, roles_reached);
+        roles_reached = roles_reached.with(chosen.role);
         let reached = (1.0 - solved).max(0.0);
-        expected += chosen.cost_seconds * reached;
+        expected += (chosen.cost_seconds + hand_over) * reached;
         solved += probability * chosen.success;
         for &i in &chosen.causes {
             remaining[i] *= 1.0 - chosen.success;
@@ -132,6 +147,8 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
             success: chosen.success,
             cost_seconds: chosen.cost_seconds,
             reached,
+            role: chosen.role,
+            hand_over_seconds: hand_over,
         });
     }
     expected += ESCALATION_SECONDS * (1.0 - solved).max(0.0);
@@ -199,12 +216,13 @@ fn plan_from(
     let cost =
         if question.cost_seconds > 0.0 { question.cost_seconds } else { DEFAULT_QUESTION_COST };
     let mut branches = Vec::with_capacity(question.answers.len());
-    let mut expected = cost;
+    // "Don't know" leaves the repair order as it is.
+    let mut expected = cost + (1.0 - question.answer_rate) * repair.expected_seconds;
     for answer in question.answers {
         let mut known = known.to_vec();
         known.push((question.fact, Some(answer.value.clone())));
         let sub = plan_from(engine, &answer.after, base, &known, questions_left - 1);
-        expected += answer.probability * sub.expected_seconds();
+        expected += question.answer_rate * answer.probability * sub.expected_seconds();
         branches.push(Branch {
             answer: answer.label,
             text: answer.text,
@@ -217,8 +235,8 @@ fn plan_from(
 }
 
 /// The question that most lowers the expected time to resolution, if any lowers it: a one-step
-/// look-ahead over the best few questions, cost + Σ P(answer) · ECR(after) against the ECR of
-/// repairing now. Facts in `skip` (a person said "don't know") are not asked.
+/// look-ahead over the best few questions, cost + r · Σ P(answer) · ECR(after) + (1 − r) · ECR
+/// (r: the chance of an answer) against the ECR of repairing now. Facts in `skip` (a person said "don't know") are not asked.
 #[must_use]
 pub fn worthwhile_question(
     engine: &Engine,
@@ -240,11 +258,7 @@ pub fn candidate_questions(
     known: &[(FactId, Option<FactValue>)],
     skip: &[FactId],
 ) -> Vec<Question> {
-    next_questions(engine, diagnosis, base, known, QUESTIONS_WEIGHED + skip.len())
-        .into_iter()
-        .filter(|q| !skip.contains(&q.fact))
-        .take(QUESTIONS_WEIGHED)
-        .collect()
+    next_questions_after(engine, diagnosis, base, known, skip, QUESTIONS_WEIGHED)
 }
 
 /// Among `candidates`, the question whose cost plus the expected repair time after its
@@ -262,7 +276,11 @@ pub fn best_question(
             .iter()
             .map(|a| a.probability * repair_sequence(engine, &a.after).expected_seconds)
             .sum();
-        let total = question.cost_seconds + after;
+        // The cost is paid whether or not anyone can answer; "don't know" leaves the repair
+        // order as it is.
+        let total = question.cost_seconds
+            + question.answer_rate * after
+            + (1.0 - question.answer_rate) * repair.expected_seconds;
         if total < repair.expected_seconds - 1e-6 && best.as_ref().is_none_or(|(t, _)| total < *t) {
             best = Some((total, question));
         }

@@ -132,8 +132,13 @@ pub struct QuestionReport {
     pub ask: Option<String>,
     #[serde(rename = "where", skip_serializing_if = "Vec::is_empty")]
     pub places: Vec<Place>,
+    /// Who can answer it.
+    pub who: triage_rules::ast::Role,
     pub information_gain_bits: f64,
+    /// Its own time, the turn, and the hand-over to `who` when they are not on the case yet.
     pub cost_seconds: f64,
+    /// The chance of an answer rather than "don't know".
+    pub answer_rate: f64,
     pub bits_per_minute: f64,
     pub answers: Vec<AnswerReport>,
 }
@@ -163,6 +168,9 @@ pub struct StepReport {
     pub cost_seconds: f64,
     /// Chance the problem is still there when this step starts.
     pub reached: f64,
+    /// Who applies it, and what getting them on the case adds (0 when they already are).
+    pub role: triage_rules::ast::Role,
+    pub hand_over_seconds: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -315,8 +323,10 @@ pub(crate) fn question_report(engine: &Engine, question: &Question) -> QuestionR
         title: fact.title.clone(),
         ask: fact.ask.clone(),
         places: fact.places.clone(),
+        who: fact.role(),
         information_gain_bits: question.information_gain,
         cost_seconds: question.cost_seconds,
+        answer_rate: question.answer_rate,
         bits_per_minute: question.score,
         answers: question
             .answers
@@ -345,6 +355,8 @@ fn repair_report(engine: &Engine, sequence: &RepairSequence) -> RepairReport {
                 success: s.success,
                 cost_seconds: s.cost_seconds,
                 reached: s.reached,
+                role: s.role,
+                hand_over_seconds: s.hand_over_seconds,
             })
             .collect(),
     }

@@ -795,6 +795,8 @@ fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView
                 success,
                 cost_seconds: def.cost_seconds,
                 reached: (1.0 - repair.coverage).max(0.0),
+                role: triage_engine::cost::fix_role(&def.needs),
+                hand_over_seconds: 0.0,
             });
         }
     }

@@ -390,6 +390,50 @@ impl Place {
     }
 }
 
+/// Who can answer a question about a fact: the cost model of the next question reads it (a
+/// person on the line answers at once; reaching a server's administrator is a hand-over).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The person at the client, on the line with support: what they see, what changed.
+    User,
+    /// Someone with administrator rights on the client machine (registry, services, logs).
+    ClientAdmin,
+    /// The administrator of the remote computer.
+    ServerAdmin,
+    /// Whoever runs the network, the gateway or the cloud portal.
+    NetworkAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] =
+        [Role::User, Role::ClientAdmin, Role::ServerAdmin, Role::NetworkAdmin];
+
+    #[must_use]
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::ClientAdmin => "client_admin",
+            Role::ServerAdmin => "server_admin",
+            Role::NetworkAdmin => "network_admin",
+        }
+    }
+
+    /// Who answers when the knowledge base does not say: the person for what only a person
+    /// can tell and for what the client shows, the server's administrator for the server, the
+    /// network's for the management plane.
+    #[must_use]
+    pub fn default_for(places: &[Place]) -> Role {
+        if places.is_empty() || places.contains(&Place::Person) || places.contains(&Place::Client) {
+            Role::User
+        } else if places.contains(&Place::Server) {
+            Role::ServerAdmin
+        } else {
+            Role::NetworkAdmin
+        }
+    }
+}
+
 /// `SYMPTOM [prior P]` in a cause's `explains` list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explained {
@@ -418,6 +462,12 @@ pub enum FieldKind {
     Cost(Duration),
     /// `where client, server` (fact).
     Where(Vec<(Place, Span)>),
+    /// `who server_admin` (fact): who can answer its question.
+    Who(Role, Span),
+    /// `pattern "regex"` (fact) or `pattern VALUE "regex"` (enum or set fact): how the fact
+    /// reads in free text (a pasted dialog, a ticket); for a value-less pattern its first
+    /// capture group is the value.
+    Pattern { value: Option<Ident>, regex: Text },
     /// `unknown not_tried` (enum or set fact): values that mean "not known", e.g. a test that
     /// was not run. A fact file giving one of them leaves the fact unknown.
     Unknown(Vec<Ident>),
@@ -482,6 +532,8 @@ impl FieldKind {
             FieldKind::Collect(_) => "collect",
             FieldKind::Cost(_) => "cost",
             FieldKind::Where(_) => "where",
+            FieldKind::Who(..) => "who",
+            FieldKind::Pattern { .. } => "pattern",
             FieldKind::Unknown(_) => "unknown",
             FieldKind::Label { .. } => "label",
             FieldKind::When(_) | FieldKind::Finding { .. } => "when",

@@ -80,8 +80,9 @@ struct Checker {
 }
 
 /// Fields that may appear once per item.
-const SINGLE_FIELDS: [&str; 12] = [
+const SINGLE_FIELDS: [&str; 13] = [
     "frequency",
+    "who",
     "title",
     "description",
     "ask",
@@ -202,6 +203,8 @@ impl Checker {
             collect: Vec::new(),
             cost_seconds: None,
             places: Vec::new(),
+            who: None,
+            patterns: Vec::new(),
             unknown_values: Vec::new(),
             value_labels: Vec::new(),
             derived: false,
@@ -224,6 +227,10 @@ impl Checker {
                             def.places.push(*place);
                         }
                     }
+                }
+                FieldKind::Who(role, _) => def.who = Some(*role),
+                FieldKind::Pattern { value, regex } => {
+                    self.pattern(&mut def, value.as_ref(), regex, &index)
                 }
                 FieldKind::Unknown(values) => self.unknown_values(&mut def, values, &index),
                 FieldKind::Label { value, text } => {
@@ -377,6 +384,61 @@ impl Checker {
             return;
         }
         def.value_labels.push((i, text.to_string()));
+    }
+
+    /// `pattern [VALUE] "regex"`: a regular expression that compiles; a value for an enum or
+    /// set fact, a capture group for the value otherwise.
+    fn pattern(
+        &mut self,
+        def: &mut FactDef,
+        value: Option<&Ident>,
+        regex: &ast::Text,
+        index: &HashMap<String, u32>,
+    ) {
+        let compiled = match regex::RegexBuilder::new(&regex.value).case_insensitive(true).build() {
+            Ok(compiled) => compiled,
+            Err(e) => {
+                let message = e.to_string();
+                let last = message.lines().last().unwrap_or_default().trim().to_string();
+                self.error(
+                    Diagnostic::new(DiagnosticKind::InvalidPattern { message: last }, regex.span)
+                        .with_hint("the syntax is that of the Rust `regex` crate (no look-around, no back-references)"),
+                );
+                return;
+            }
+        };
+        let by_value = matches!(def.ty, FactType::Enum(_) | FactType::Set(_));
+        match (value, by_value) {
+            (Some(value), true) => {
+                let Some(&i) = index.get(&value.name) else {
+                    self.undeclared_value(def, value, index, "`pattern` names a value of an enum or set fact");
+                    return;
+                };
+                def.patterns.push((Some(i), regex.value.clone()));
+            }
+            (None, false) if compiled.captures_len() > 1 => def.patterns.push((None, regex.value.clone())),
+            (None, false) => self.error(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidPattern { message: "it has no capture group for the value".into() },
+                    regex.span,
+                )
+                .with_hint("put the value in parentheses: `pattern \"\"\"extended error code:? *(0x[0-9a-f]+)\"\"\"`"),
+            ),
+            (None, true) => self.error(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidPattern { message: "a pattern of an enum or set fact names the value it means".into() },
+                    regex.span,
+                )
+                .with_hint(format!("write `pattern {} \"…\"`", def.ty.values().first().map_or("VALUE", String::as_str))),
+            ),
+            (Some(value), false) => self.error(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidPattern { message: "only a pattern of an enum or set fact names a value".into() },
+                    value.span,
+                )
+                .with_hint("drop the value: the first capture group of the pattern is the value"),
+            ),
+        }
     }
 
     /// Reports a second `title` (etc.) in one item.

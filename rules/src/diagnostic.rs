@@ -177,6 +177,10 @@ pub enum DiagnosticKind {
     UnknownWarning {
         name: String,
     },
+    /// A fact's `pattern` does not compile or does not say what its value is.
+    InvalidPattern {
+        message: String,
+    },
 }
 
 /// The codes of the warnings, which an item can `allow` (written with `_` or `-`).
@@ -240,6 +244,7 @@ impl DiagnosticKind {
             K::EvidenceIncomplete { .. } => "evidence-incomplete",
             K::EvidenceNoOutcome { .. } => "evidence-no-outcome",
             K::UnknownWarning { .. } => "unknown-warning",
+            K::InvalidPattern { .. } => "invalid-pattern",
         }
     }
 
@@ -376,6 +381,7 @@ impl DiagnosticKind {
             | K::EvidenceIncomplete { .. }
             | K::EvidenceNoOutcome { .. } => self.evidence_message(),
             K::UnknownWarning { name } => format!("`{name}` is not a warning that can be allowed"),
+            K::InvalidPattern { message } => format!("this pattern cannot be used: {message}"),
             K::UndoWithoutRun { fix } => {
                 format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")
             }

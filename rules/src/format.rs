@@ -150,6 +150,22 @@ fn format_field(out: &mut String, field: &Field) {
             let words: Vec<&str> = places.iter().map(|(p, _)| p.keyword()).collect();
             out.push_str(&words.join(", "));
         }
+        FieldKind::Who(role, _) => out.push_str(role.keyword()),
+        FieldKind::Pattern { value, regex } => {
+            if let Some(value) = value {
+                out.push_str(&value.name);
+                out.push(' ');
+            }
+            // A one-line block (a regular expression, whose backslashes a string would
+            // escape) stays on its line, unless a quote at its end would run into the `"""`.
+            if regex.block && !regex.value.contains('\n') && !regex.value.ends_with('"') {
+                out.push_str("\"\"\"");
+                out.push_str(&regex.value);
+                out.push_str("\"\"\"");
+            } else {
+                push_text(out, regex);
+            }
+        }
         FieldKind::When(condition) => out.push_str(&expr_text(condition)),
         FieldKind::Unknown(values) | FieldKind::UsedBy(values) | FieldKind::Allow(values) => {
             let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
@@ -211,6 +227,7 @@ fn push_text(out: &mut String, text: &Text) {
         out.push_str(&quote(&text.value));
         return;
     }
+
     out.push_str("\"\"\"\n");
     for line in text.value.split('\n') {
         if !line.is_empty() {

@@ -5,7 +5,7 @@
 //! [0, 1], durations are seconds. Spans are kept so later stages can point back at the source
 //! in their own messages; they never need the text.
 
-use crate::ast::{CompareOp, Need, Place, Risk, Shell};
+use crate::ast::{CompareOp, Need, Place, Risk, Role, Shell};
 use crate::source::Span;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -254,10 +254,15 @@ pub struct FactDef {
     /// Seconds to find the value out (collect or ask).
     pub cost_seconds: Option<f64>,
     pub places: Vec<Place>,
+    /// Who can answer its question, as declared (`who`); [`FactDef::role`] resolves the default.
+    pub who: Option<Role>,
     /// Enum or set values that mean "not known" (indexes into the declared values).
     pub unknown_values: Vec<u32>,
     /// How a person reads some of the enum or set values (index, label).
     pub value_labels: Vec<(u32, String)>,
+    /// How the fact reads in free text: (the enum or set value a match means, or `None` when
+    /// the first capture group is the value; the regular expression, matched ignoring case).
+    pub patterns: Vec<(Option<u32>, String)>,
     /// Set by at least one rule.
     pub derived: bool,
     /// Read by guides, collectors or plans only (`used_by`): not an unused fact.
@@ -269,6 +274,12 @@ pub struct FactDef {
 }
 
 impl FactDef {
+    /// Who can answer: as declared, else the default for where the fact is read.
+    #[must_use]
+    pub fn role(&self) -> Role {
+        self.who.unwrap_or_else(|| Role::default_for(&self.places))
+    }
+
     /// How a person reads value `index` of this enum or set fact: its `label`, else its name.
     #[must_use]
     pub fn value_label(&self, index: u32) -> &str {

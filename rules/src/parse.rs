@@ -12,7 +12,7 @@
 use crate::ast::{
     self, Background, Block, Body, Comments, CompareOp, Duration, Explained, Expr, ExprKind, Fact,
     Field, FieldKind, Frequency, FrequencyKind, FrequencyWord, Ident, Item, ItemKind, Literal,
-    LiteralKind, Need, Number, Place, Probability, Risk, Rule, Script, Shell, Text, TimeUnit,
+    LiteralKind, Need, Number, Place, Probability, Risk, Role, Rule, Script, Shell, Text, TimeUnit,
     TypeExpr,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticKind, did_you_mean};
@@ -1031,10 +1031,12 @@ impl ItemShape {
                 "description",
                 "ask",
                 "where",
+                "who",
                 "collect",
                 "cost",
                 "unknown",
                 "label",
+                "pattern",
                 "used_by",
                 "allow",
             ],
@@ -1160,7 +1162,7 @@ fn field(input: In<'_>, shape: ItemShape) -> PResult<'_, Field> {
 fn field_list_label(shape: ItemShape) -> &'static str {
     match shape {
         ItemShape::Fact => {
-            "a fact field (title, description, ask, where, collect, cost, unknown, label, used_by, allow)"
+            "a fact field (title, description, ask, where, who, collect, cost, unknown, label, pattern, used_by, allow)"
         }
         ItemShape::Symptom => {
             "a symptom field (title, description, when, frequency, aliases, unlisted, background, check, allow)"
@@ -1197,6 +1199,13 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
             )
         })(input)
         .map(|(r, v)| (r, FieldKind::Where(v))),
+        "who" => keyword_value(
+            input,
+            &Role::ALL,
+            Role::keyword,
+            "a role (user, client_admin, server_admin or network_admin)",
+        )
+        .map(|(r, (role, span))| (r, FieldKind::Who(role, span))),
         "aliases" => comma_list(Some('}'), text)(input).map(|(r, v)| (r, FieldKind::Aliases(v))),
         "unknown" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::Unknown(v))),
         "used_by" => comma_list(Some('}'), ident)(input).map(|(r, v)| (r, FieldKind::UsedBy(v))),
@@ -1207,6 +1216,15 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
             let (rest, _) = ws(symbol(":", "`:` and how often it is seen otherwise"))(rest)?;
             let (rest, frequency) = ws(frequency)(rest)?;
             Ok((rest, FieldKind::Background { condition: Box::new(condition), frequency }))
+        }
+        "pattern" => {
+            if input.fragment().starts_with('"') {
+                let (rest, regex) = text(input)?;
+                return Ok((rest, FieldKind::Pattern { value: None, regex }));
+            }
+            let (rest, value) = ident(input)?;
+            let (rest, regex) = text(skip_ws(rest))?;
+            Ok((rest, FieldKind::Pattern { value: Some(value), regex }))
         }
         "label" => {
             let (rest, value) = ident(input)?;

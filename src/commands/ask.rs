@@ -341,7 +341,25 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
 }
 
 /// Finds the symptom, asks until the engine or the person stops, prints the summary.
-fn session(engine: &Engine, args: &AskArgs, seed: FactSet, frontend: &mut dyn Frontend) -> Outcome {
+fn session(
+    engine: &Engine,
+    args: &AskArgs,
+    mut seed: FactSet,
+    frontend: &mut dyn Frontend,
+) -> Outcome {
+    // What the person typed is what they know: "0x904" is the error code, a pasted message
+    // is the message. Those facts are never asked, and --save keeps them.
+    let typed = args.query.join(" ");
+    let (from_query, extracted) =
+        triage_engine::extract::TextReader::new(engine.model()).read(&typed);
+    let mut told = Vec::new();
+    for found in &extracted {
+        let slot = &mut seed.values[found.fact.index()];
+        if slot.is_none() {
+            slot.clone_from(&from_query.values[found.fact.index()]);
+            told.push(found.clone());
+        }
+    }
     let symptom = match find_symptom(engine, &args.query, &seed, frontend)? {
         Start::Symptom(symptom) => Some(symptom),
         Start::Open => None,
@@ -366,7 +384,15 @@ fn session(engine: &Engine, args: &AskArgs, seed: FactSet, frontend: &mut dyn Fr
             HEADING.render_reset()
         ))?,
     }
-    let known = wizard.facts.values.iter().filter(|v| v.is_some()).count();
+    if !told.is_empty() {
+        let lines = super::diagnose::from_text_lines(engine.model(), &told);
+        emit(&lines.replacen(
+            "Read from the text (correct any with --fact NAME=VALUE):",
+            "From what you typed:",
+            1,
+        ))?;
+    }
+    let known = wizard.facts.values.iter().filter(|v| v.is_some()).count() - told.len();
     if known > 0 {
         let plural = if known == 1 { "" } else { "s" };
         emit(&format!("{known} fact{plural} known from {}\n", fact_file_name(args)))?;

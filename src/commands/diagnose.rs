@@ -20,13 +20,24 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
     };
     let mut reader = FactReader::new(engine.model());
     reader.lenient = args.lenient;
-    if args.facts.is_empty() && args.facts_set.is_empty() {
+    if args.facts.is_empty() && args.facts_set.is_empty() && args.text.is_none() {
         return Err(UsageError::Usage(
-            "no facts given: pass a fact file (or - for standard input) or --fact NAME=VALUE"
+            "no facts given: pass a fact file (or - for standard input), --fact NAME=VALUE or --text FILE"
                 .into(),
         ));
     }
     let mut facts = FactSet::unknown(engine.model());
+    let mut extracted = Vec::new();
+    if let Some(path) = &args.text {
+        let text = read_text(path)?;
+        let (from_text, found) =
+            triage_engine::extract::TextReader::new(engine.model()).read(&text);
+        facts = from_text;
+        extracted = found;
+    }
+    // Fact files and --fact correct what the text gave: a file's value replaces it.
+    let from_text = facts.clone();
+    facts = FactSet::unknown(engine.model());
     for path in &args.facts {
         let more = match read_facts(&reader, path)? {
             Ok(more) => more,
@@ -53,20 +64,84 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
         anstream::eprintln!("{}", problems.join("\n"));
         return Ok(ExitCode::FAILURE);
     }
+    for (slot, text_value) in facts.values.iter_mut().zip(from_text.values) {
+        if slot.is_none() {
+            *slot = text_value;
+        }
+    }
     let diagnosis = engine.diagnose(&facts);
     let report = Report::new(&engine, &facts, &diagnosis, ReportOptions::FULL);
     match args.format {
         OutputFormat::Json => {
-            let json = serde_json::to_string_pretty(&report)
+            let mut value =
+                serde_json::to_value(&report).map_err(|e| UsageError::Usage(e.to_string()))?;
+            if args.text.is_some()
+                && let Some(object) = value.as_object_mut()
+            {
+                let found = serde_json::to_value(&extracted)
+                    .map_err(|e| UsageError::Usage(e.to_string()))?;
+                object.insert("from_text".into(), found);
+            }
+            let json = serde_json::to_string_pretty(&value)
                 .map_err(|e| UsageError::Usage(e.to_string()))?;
             emit(&format!("{json}\n"))?;
         }
-        OutputFormat::Text => emit(&triage_renderers::diagnosis::render(&report, args.explain))?,
+        OutputFormat::Text => {
+            let mut out = String::new();
+            if args.text.is_some() {
+                out.push_str(&from_text_lines(engine.model(), &extracted));
+            }
+            out.push_str(&triage_renderers::diagnosis::render(&report, args.explain));
+            emit(&out)?;
+        }
     }
     if diagnosis.symptoms.is_empty() {
         return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Free text from a file or standard input (`-`).
+fn read_text(path: &Path) -> Result<String, UsageError> {
+    let bytes = if path == Path::new("-") {
+        let mut buffer = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer)
+            .map_err(|e| UsageError::Usage(format!("cannot read standard input: {e}")))?;
+        buffer
+    } else {
+        std::fs::read(path)
+            .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
+    };
+    // A pasted log may hold bytes that are not UTF-8: they are replaced, the rest is read.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// What the text gave, for a person to check: one line per fact with its words.
+pub fn from_text_lines(
+    model: &triage_rules::Model,
+    extracted: &[triage_engine::extract::Extracted],
+) -> String {
+    use std::fmt::Write as _;
+    if extracted.is_empty() {
+        return "Read from the text: nothing this knowledge base knows (no code, message or change it lists).\n\n".into();
+    }
+    let mut out = String::from("Read from the text (correct any with --fact NAME=VALUE):\n");
+    for found in extracted {
+        let def = model.fact(found.fact);
+        let title = def.title.as_deref().unwrap_or(&def.name);
+        let value = match def.ty.values().iter().position(|v| *v == found.value) {
+            Some(i) => def.value_label(i as u32).to_string(),
+            None => found.value.clone(),
+        };
+        let quote: String = found.quote.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(
+            out,
+            "  {title}: {value}  (from \u{201c}{quote}\u{201d}; --fact {}={})",
+            def.name, found.value
+        );
+    }
+    out.push('\n');
+    out
 }
 
 pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
