@@ -148,6 +148,7 @@ cause c { title "C" explains s: 0.5 when cert_ok : rarely when route_ok : often 
 "#;
 
     #[test]
+    #[allow(clippy::float_cmp)] // sums of whole seconds, exact in f64
     fn the_hand_over_to_a_role_is_paid_once() {
         let kb = triage_rules::load_text("kb.kb", KB);
         let model = kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics));

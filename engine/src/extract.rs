@@ -17,8 +17,8 @@ use triage_rules::model::{FactId, FactType, Model};
 /// Words a label needs besides stop words before a reworded match is trusted.
 const REWORDED_MIN_WORDS: usize = 4;
 /// The share of a label's words a reworded match must have, in a window no longer than the
-/// label by more than half.
-const REWORDED_SHARE: f64 = 0.85;
+/// label by more than half: 17 of every 20 (85 %).
+const REWORDED_SHARE: (usize, usize) = (17, 20);
 
 const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "has", "have", "in", "is", "it", "of",
@@ -136,18 +136,19 @@ impl<'m> TextReader<'m> {
                 continue;
             }
             let value_text = if is_set {
-                let entry = match members.iter_mut().find(|(f, _)| *f == candidate.fact) {
-                    Some(entry) => entry,
+                let position = match members.iter().position(|(f, _)| *f == candidate.fact) {
+                    Some(position) => position,
                     None => {
                         members.push((candidate.fact, Vec::new()));
-                        members.last_mut().expect("just pushed")
+                        members.len() - 1
                     }
                 };
-                if entry.1.contains(&candidate.value) {
+                let entry = &mut members[position].1;
+                if entry.contains(&candidate.value) {
                     continue;
                 }
-                entry.1.push(candidate.value.clone());
-                entry.1.join(",")
+                entry.push(candidate.value.clone());
+                entry.join(",")
             } else {
                 candidate.value.clone()
             };
@@ -207,7 +208,7 @@ fn label_match(text: &[(String, usize, usize)], label: &[String]) -> Option<(usi
     }
     let window = label.len() + label.len() / 2;
     let needed = if label.len() >= REWORDED_MIN_WORDS {
-        (label.len() as f64 * REWORDED_SHARE).ceil() as usize
+        (label.len() * REWORDED_SHARE.0).div_ceil(REWORDED_SHARE.1)
     } else {
         label.len()
     };
@@ -242,7 +243,7 @@ fn label_match(text: &[(String, usize, usize)], label: &[String]) -> Option<(usi
 mod tests {
     use super::*;
 
-    const KB: &str = r##"
+    const KB: &str = r#"
 fact error_code: int {
   pattern """(?:error code|code)\s*:?\s*(0x[0-9a-f]+|\d+)"""
   pattern """\b(0x[0-9a-f]{3,})\b"""
@@ -258,7 +259,7 @@ fact change: set [client_update, upgrade] {
 }
 symptom s { title "S" when error_code == 0x904 or message == internal }
 cause c { title "C" explains s: 0.5 when extended_error_code == 7 : often when change has upgrade : often }
-"##;
+"#;
 
     fn model() -> Model {
         let kb = triage_rules::load_text("kb.kb", KB);

@@ -74,7 +74,9 @@ fn relevant_facts(engine: &Engine, diagnosis: &SymptomDiagnosis) -> Vec<FactId> 
     // A symptom its condition matched is what the person reported: the other facts of that
     // condition describe the same report (the code and the message of one dialog), so they
     // are not asked again. Facts the condition requires to be unknown stay askable: that
-    // report lacks them ("no error message"), and asking for them is the next step.
+    // report lacks them ("no error message"), and asking for them is next. (A symptom the
+    // person named keeps its condition's facts askable, without the answers that contradict
+    // it: see `evaluate_question`.)
     if diagnosis.matched_by == MatchedBy::Condition {
         let condition = &model.symptom(diagnosis.symptom).condition;
         let mut open = Vec::new();
@@ -302,7 +304,8 @@ fn share_hand_overs(
         if count < 2 {
             continue;
         }
-        let refund = crate::cost::role_cost(role).reach_seconds * (1.0 - 1.0 / count as f64);
+        let refund =
+            crate::cost::role_cost(role).reach_seconds * (1.0 - 1.0 / f64::from(count as u32));
         for question in questions.iter_mut().filter(|q| of_role(q)) {
             question.cost_seconds -= refund;
             question.score =
@@ -426,7 +429,15 @@ pub(crate) fn evaluate_question(
                     engine.background(diagnosis.symptom, *variable)[*outcome as usize].ln();
             }
         }
-        // An answer that rules every symptom out cannot be given.
+        // An answer that rules every symptom out cannot be given; nor, for a symptom the
+        // person named, one that contradicts it (asked "which message?" about the message
+        // that names the symptom, only that message is possible).
+        if diagnosis.matched_by == MatchedBy::Named
+            && crate::value::evaluate(&model.symptom(diagnosis.symptom).condition, &view)
+                == Some(false)
+        {
+            continue;
+        }
         let Some(after) = engine.rerank(diagnosis, &view) else { continue };
         let mut row: Vec<f64> = diagnosis
             .causes

@@ -574,6 +574,7 @@ impl Guide {
             if cause.ruled_out { ruled_out.push(view) } else { causes.push(view) }
         }
         let fixes = fix_views(model, report_symptom, links);
+        let not_offered = not_offered(report_symptom);
         let questions = question_views(model, report_symptom);
         let tree = match &report_symptom.plan {
             Some(plan @ PlanReport::Ask { .. }) => Some(tree_view(model, plan)),
@@ -607,7 +608,7 @@ impl Guide {
         Guide {
             symptom: symptom_view,
             mixture: report_symptom.message.clone(),
-            not_offered: report_symptom.not_offered.clone(),
+            not_offered,
             tailored,
             host: report.host.clone(),
             collected_at: report.collected_at.clone(),
@@ -771,8 +772,37 @@ fn symptom_view(def: &triage_rules::model::SymptomDef, mixture: bool) -> Symptom
     }
 }
 
+/// The fixes the facts do not offer, leaving out those a branch of the decision tree tries
+/// (those are listed as fixes). Each keeps the fix's anchor, so a link to it lands where the
+/// guide says why.
+fn not_offered(report: &SymptomReport) -> Vec<triage_engine::report::NotOfferedReport> {
+    let in_tree = tree_fixes(report.plan.as_ref());
+    report.not_offered.iter().filter(|n| !in_tree.contains(&n.fix)).cloned().collect()
+}
+
+/// The fixes some answer of the decision tree leads to: a fix the facts known now do not
+/// offer (its precondition needs a fact not yet known) can still be the one a branch tries.
+fn tree_fixes(plan: Option<&PlanReport>) -> Vec<String> {
+    fn walk(plan: &PlanReport, out: &mut Vec<String>) {
+        match plan {
+            PlanReport::Repair(repair) => out.extend(repair.steps.iter().map(|s| s.fix.clone())),
+            PlanReport::Ask { branches, .. } => {
+                for branch in branches {
+                    walk(&branch.plan, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(plan) = plan {
+        walk(plan, &mut out);
+    }
+    out
+}
+
 fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView> {
     let Some(repair) = &report.repair else { return Vec::new() };
+    let in_tree = tree_fixes(report.plan.as_ref());
     // The repair order, then the fixes of causes still possible but too unlikely for it (the
     // engine leaves out steps under `MIN_SOLVE_CHANCE`): the guide lists every cause, so
     // every fix a cause names is on the page, last, as the order would have them.
@@ -783,7 +813,8 @@ fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView
             let def = model.fix(fix);
             // Already in the order, or ruled out by the facts (listed apart, with why).
             if steps.iter().any(|s| s.fix == def.name)
-                || report.not_offered.iter().any(|n| n.fix == def.name)
+                || (report.not_offered.iter().any(|n| n.fix == def.name)
+                    && !in_tree.contains(&def.name))
             {
                 continue;
             }

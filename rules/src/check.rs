@@ -230,7 +230,7 @@ impl Checker {
                 }
                 FieldKind::Who(role, _) => def.who = Some(*role),
                 FieldKind::Pattern { value, regex } => {
-                    self.pattern(&mut def, value.as_ref(), regex, &index)
+                    self.pattern(&mut def, value.as_ref(), regex, &index);
                 }
                 FieldKind::Unknown(values) => self.unknown_values(&mut def, values, &index),
                 FieldKind::Label { value, text } => {

@@ -73,16 +73,19 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
     let report = Report::new(&engine, &facts, &diagnosis, ReportOptions::FULL);
     match args.format {
         OutputFormat::Json => {
-            let mut value =
-                serde_json::to_value(&report).map_err(|e| UsageError::Usage(e.to_string()))?;
-            if args.text.is_some()
-                && let Some(object) = value.as_object_mut()
-            {
-                let found = serde_json::to_value(&extracted)
-                    .map_err(|e| UsageError::Usage(e.to_string()))?;
-                object.insert("from_text".into(), found);
+            /// The report, with what the text gave when `--text` was used.
+            #[derive(serde::Serialize)]
+            struct WithText<'a> {
+                #[serde(flatten)]
+                report: &'a Report,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                from_text: Option<&'a [triage_engine::extract::Extracted]>,
             }
-            let json = serde_json::to_string_pretty(&value)
+            let document = WithText {
+                report: &report,
+                from_text: args.text.is_some().then_some(extracted.as_slice()),
+            };
+            let json = serde_json::to_string_pretty(&document)
                 .map_err(|e| UsageError::Usage(e.to_string()))?;
             emit(&format!("{json}\n"))?;
         }

@@ -76,7 +76,7 @@ fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
 
 #[test]
 fn back_undoes_answers_and_dont_knows_any_number_of_times() {
-    let (stdout, stderr, code) = ask(&["rdp_0x904_0x7"], "internal_error\n?\nback\nback\nback\n");
+    let (stdout, stderr, code) = ask(&[], "internal_error\n?\nback\nback\nback\n");
     assert_eq!(code, Some(0), "{stderr}");
     let asked = questions(&stdout);
     assert_eq!(asked.len(), 6, "{stdout}");
@@ -95,10 +95,8 @@ fn back_undoes_answers_and_dont_knows_any_number_of_times() {
 fn dont_know_moves_on_and_is_saved_as_unknown() {
     let scratch = tempfile::tempdir().unwrap();
     let save = scratch.path().join("case.json");
-    let (stdout, stderr, code) = ask(
-        &["rdp_0x904_0x7", "--save", save.to_str().unwrap()],
-        "internal_error\ndont know\nstop\n",
-    );
+    let (stdout, stderr, code) =
+        ask(&["--save", save.to_str().unwrap()], "internal_error\ndont know\nstop\n");
     assert_eq!(code, Some(0), "{stderr}");
     let asked = questions(&stdout);
     assert_eq!(asked.len(), 3, "{stdout}");
@@ -110,7 +108,8 @@ fn dont_know_moves_on_and_is_saved_as_unknown() {
         "{stdout}"
     );
     let facts = read_json(&save);
-    assert_eq!(facts["symptom"], "rdp_0x904_0x7");
+    // No symptom was named: the saved message is what shows it, as it did here.
+    assert!(facts.get("symptom").is_none(), "{facts}");
     assert_eq!(facts["error_message"], "internal_error");
     assert!(facts[&asked[1]].is_null(), "asked, not known: {facts}");
     assert!(facts.get(&asked[2]).is_none(), "the question stopped at is not in the file: {facts}");
@@ -118,8 +117,7 @@ fn dont_know_moves_on_and_is_saved_as_unknown() {
 
 #[test]
 fn an_invalid_answer_is_reported_and_the_same_question_asked_again() {
-    let (stdout, stderr, code) =
-        ask(&["rdp_0x904_0x7"], "internal_error\nmaybe\nserver2022\nstop\n");
+    let (stdout, stderr, code) = ask(&[], "internal_error\nmaybe\nserver2022\nstop\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.contains("line 2: `target_os`: expected one of windows10")
@@ -134,7 +132,7 @@ fn an_invalid_answer_is_reported_and_the_same_question_asked_again() {
 
 #[test]
 fn an_undeclared_enum_value_names_the_expected_ones() {
-    let (stdout, stderr, code) = ask(&["rdp_0x904_0x7"], "internal eror\ninternal_error\nstop\n");
+    let (stdout, stderr, code) = ask(&[], "internal eror\ninternal_error\nstop\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("line 1: `error_message`: expected"), "{stderr}");
     assert_eq!(questions(&stdout)[..2], ["error_message", "error_message"]);
@@ -142,7 +140,7 @@ fn an_undeclared_enum_value_names_the_expected_ones() {
 
 #[test]
 fn control_characters_in_answers_never_reach_the_terminal() {
-    let (stdout, stderr, code) = ask(&["rdp_0x904_0x7"], "\u{1b}[2J\u{7}\ninternal_error\nstop\n");
+    let (stdout, stderr, code) = ask(&[], "\u{1b}[2J\u{7}\ninternal_error\nstop\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
     assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}'), "{stderr:?}");
@@ -181,8 +179,7 @@ fn answers_come_from_a_file_with_comments_and_the_end_of_it_stops() {
     let scratch = tempfile::tempdir().unwrap();
     let answers = scratch.path().join("answers.txt");
     std::fs::write(&answers, "# the message in the dialog\ninternal_error\n\n").unwrap();
-    let (stdout, stderr, code) =
-        ask(&["rdp_0x904_0x7", "--answers", answers.to_str().unwrap()], "");
+    let (stdout, stderr, code) = ask(&["--answers", answers.to_str().unwrap()], "");
     assert_eq!(code, Some(0), "{stderr}");
     let asked = questions(&stdout);
     assert_eq!(asked.len(), 2, "{stdout}");
@@ -268,7 +265,7 @@ fn no_matching_symptom_and_bad_arguments_fail() {
 
 #[test]
 fn a_lower_confidence_stops_sooner() {
-    let (stdout, stderr, code) = ask(&["rdp_0x904_0x7", "--confidence", "0.3"], "internal_error\n");
+    let (stdout, stderr, code) = ask(&["--confidence", "0.3"], "internal_error\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(questions(&stdout), ["error_message"]);
     assert!(stdout.contains("Done: machinekeys_permissions_broken is"), "{stdout}");
