@@ -113,8 +113,14 @@ Exit codes: 0 every case passed, 1 some failed (or a case file is invalid), 2 us
   triage search \"socket closed\"
   triage search certificate expired --format json
 
+Whole words and known synonyms (sign in = log on = login, cert = certificate, RDP =
+remote desktop, freezes = hangs, ...); a typo or an abbreviation only of a word of 6
+letters or more. One-letter words, words like \"the\" and words most symptoms have are
+left out. A symptom is listed, once, when the query is its name, has its code, holds one of
+its aliases, or has at least half of the remaining words.
 Then: triage guide NAME, triage ask NAME, or triage diagnose with a fact file.
-Exit codes: 0 found, 1 nothing matches, 2 usage")]
+Exit codes: 0 found, 1 nothing fits well (it says why, and how to start without a
+symptom: triage ask), 2 usage")]
     Search(SearchArgs),
     /// Diagnose one question at a time: the next-best question, the ranking after each answer
     #[command(after_help = "Examples:
@@ -137,11 +143,13 @@ matches, 2 usage, 130 interrupted (Ctrl-C)")]
   triage guide rdp_0x904_0x7 --facts collected.json   tailored to one machine's facts
   triage guide 0x904 --format html --templates my-templates/
 
-The symptom is its name, an error code (0x904, 904, 2308) or words of the message.
+The symptom is its name, an error code (0x904, 904, 2308) or words of the message, found
+as `triage search` finds it. A query that fits no symptom well, or several equally, writes
+no guide: the candidates are listed, each as `triage guide NAME`.
 --templates DIR: files named like the built-in templates (guide.md, guide.html,
 base.html, macros.html, macros.md, style.css) replace them.
-Exit codes: 0 written, 1 the knowledge base or the fact file is invalid, 2 usage
-(no symptom or several match, unreadable file, template error)")]
+Exit codes: 0 written, 1 the knowledge base or the fact file is invalid, or the query
+fits no symptom well or several equally, 2 usage (unreadable file, template error)")]
     Guide(GuideArgs),
     /// Write the whole knowledge base as a static web site (works offline)
     #[command(after_help = "Examples:
@@ -302,9 +310,12 @@ pub struct DiagnoseArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// Show every finding behind each cause
+    /// Show every cause and every finding behind each
     #[arg(long)]
     pub explain: bool,
+    /// Show the best next questions, the whole repair order and the decision tree
+    #[arg(long)]
+    pub tree: bool,
     /// Warn about unknown keys instead of failing
     #[arg(long)]
     pub lenient: bool,
@@ -395,6 +406,11 @@ pub struct GuideArgs {
     /// Write the guide to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The complete reference: every cause, question and fix and the whole decision tree
+    /// (by default the guide a person follows: the likeliest causes, the first questions and
+    /// their fixes)
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -28,5 +28,8 @@ mod plan;
 #[path = "integration/guide.rs"]
 mod guide;
 
+#[path = "integration/search.rs"]
+mod search;
+
 #[path = "integration/powershell_cmdlets.rs"]
 mod powershell_cmdlets;

@@ -26,7 +26,7 @@ use crate::predicate::Predicate;
 use crate::value::{FactValue, FactValues, Facts, Overlay, evaluate};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use triage_rules::ast::{CompareOp, Role};
+use triage_rules::ast::CompareOp;
 use triage_rules::model::{
     BackgroundDef, CauseId, Condition, FactId, FixId, Model, SymptomId, Value, VariableDef,
     VariableId, VariableKind,
@@ -85,8 +85,9 @@ struct SymptomTable {
     local_shifts: Vec<Option<Box<[f64]>>>,
     /// The candidates' fixes that have a precondition: the only ones a ranking must check.
     conditional_fixes: Vec<FixId>,
-    /// Who answers for each of `variables` (derived facts: nobody, they come from rules).
-    roles: Vec<Option<Role>>,
+    /// Who answers for each of `variables`; for a derived fact, those who give the facts its
+    /// rules read (one of them must have answered for it to be known).
+    roles: Vec<Reached>,
 }
 
 #[derive(Debug)]
@@ -345,8 +346,18 @@ impl Defaults<'_> {
         let roles = variables
             .iter()
             .map(|v| {
-                let fact = model.fact(model.variable(*v).fact);
-                (!fact.derived).then(|| fact.role())
+                let id = model.variable(*v).fact;
+                let fact = model.fact(id);
+                if !fact.derived {
+                    return Reached::default().with(fact.role());
+                }
+                model
+                    .rules
+                    .iter()
+                    .filter(|r| r.target == id)
+                    .flat_map(|r| r.condition.facts())
+                    .filter(|f| !model.fact(*f).derived)
+                    .fold(Reached::default(), |r, f| r.with(model.fact(f).role()))
             })
             .collect();
         SymptomTable {
@@ -645,8 +656,8 @@ impl Engine {
             observed.iter_mut().zip(&table.variables).zip(&table.local_shifts).zip(&table.roles)
         {
             *slot = self.observe(variable, facts);
-            if let (Some(_), Some(role)) = (*slot, role) {
-                reached = reached.with(*role);
+            if slot.is_some() {
+                reached = reached.union(*role);
             }
             if let (Some(o), Some(shift)) = (*slot, shift) {
                 ln_background += shift[o as usize];

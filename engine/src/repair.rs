@@ -117,10 +117,17 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
     let mut expected = 0.0_f64;
     loop {
         candidates.retain(|c| mass(c, &remaining) * c.success >= MIN_SOLVE_CHANCE);
-        let ratio = |c: &Candidate| {
-            mass(c, &remaining) * c.success
-                / (c.cost_seconds + hand_over_seconds(c.role, roles_reached))
+        // The hand-over to a role not yet on the case is shared by the (at most
+        // `HAND_OVER_SHARED_BY`) fixes it would apply: charging it all to the first would
+        // make escalating look quicker than reaching the server's administrator, whose next
+        // fixes then cost only their own time. The expected time counts it in full, once.
+        let share = |role| {
+            let of_role = candidates.iter().filter(|c| c.role == role).count();
+            let shared_by = of_role.clamp(1, crate::question::HAND_OVER_SHARED_BY);
+            hand_over_seconds(role, roles_reached) / f64::from(shared_by as u32)
         };
+        let ratio =
+            |c: &Candidate| mass(c, &remaining) * c.success / (c.cost_seconds + share(c.role));
         let Some(best) = (0..candidates.len()).max_by(|&a, &b| {
             ratio(&candidates[a])
                 .total_cmp(&ratio(&candidates[b]))
@@ -197,6 +204,18 @@ pub struct Branch {
 #[must_use]
 pub fn plan(engine: &Engine, diagnosis: &SymptomDiagnosis, base: &FactValues) -> Plan {
     plan_from(engine, diagnosis, base, &[], MAX_QUESTIONS)
+}
+
+/// The same tree, at most `questions` deep (and never deeper than [`MAX_QUESTIONS`]): what a
+/// short guide shows.
+#[must_use]
+pub fn plan_limited(
+    engine: &Engine,
+    diagnosis: &SymptomDiagnosis,
+    base: &FactValues,
+    questions: usize,
+) -> Plan {
+    plan_from(engine, diagnosis, base, &[], questions.min(MAX_QUESTIONS))
 }
 
 fn plan_from(

@@ -6,7 +6,7 @@ use crate::explain;
 use crate::facts::FactSet;
 use crate::infer::{Diagnosis, Engine, MatchedBy, SymptomDiagnosis};
 use crate::question::{Question, next_questions};
-use crate::repair::{Plan, RepairSequence, plan, repair_sequence};
+use crate::repair::{MAX_QUESTIONS, Plan, RepairSequence, plan_limited, repair_sequence};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use triage_rules::ast::Place;
@@ -22,15 +22,27 @@ pub struct ReportOptions {
     pub questions: usize,
     /// The repair order and the decision tree.
     pub plan: bool,
+    /// How many questions deep the decision tree may go (at most [`MAX_QUESTIONS`]).
+    pub plan_questions: usize,
 }
 
 impl ReportOptions {
     /// Everything a person at a terminal wants.
-    pub const FULL: ReportOptions =
-        ReportOptions { evidence: true, words: true, questions: 3, plan: true };
+    pub const FULL: ReportOptions = ReportOptions {
+        evidence: true,
+        words: true,
+        questions: 3,
+        plan: true,
+        plan_questions: MAX_QUESTIONS,
+    };
     /// The ranking with its evidence as numbers: what batch triage writes per line.
-    pub const RANKING: ReportOptions =
-        ReportOptions { evidence: true, words: false, questions: 0, plan: false };
+    pub const RANKING: ReportOptions = ReportOptions {
+        evidence: true,
+        words: false,
+        questions: 0,
+        plan: false,
+        plan_questions: MAX_QUESTIONS,
+    };
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +192,9 @@ pub enum PlanReport {
         fact: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         ask: Option<String>,
+        /// The fact's title, for where there is no `ask`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
         cost_seconds: f64,
         expected_seconds: f64,
         branches: Vec<BranchReport>,
@@ -288,7 +303,10 @@ pub(crate) fn symptom_report(
     let (repair, plan) = if options.plan {
         (
             Some(repair_report(engine, &repair_sequence(engine, diagnosis))),
-            Some(plan_report(engine, &plan(engine, diagnosis, &facts.values))),
+            Some(plan_report(
+                engine,
+                &plan_limited(engine, diagnosis, &facts.values, options.plan_questions),
+            )),
         )
     } else {
         (None, None)
@@ -370,6 +388,7 @@ fn plan_report(engine: &Engine, plan: &Plan) -> PlanReport {
             PlanReport::Ask {
                 fact: def.name.clone(),
                 ask: def.ask.clone(),
+                title: def.title.clone(),
                 cost_seconds: *cost_seconds,
                 expected_seconds: *expected_seconds,
                 branches: branches

@@ -112,7 +112,8 @@ pub fn step(
             None => engine.rank_mixture(&view)?,
         },
     };
-    let options = ReportOptions { evidence: false, words: true, questions: 0, plan: false };
+    let options =
+        ReportOptions { evidence: false, words: true, questions: 0, ..ReportOptions::RANKING };
     let ranking = symptom_report(engine, facts, &diagnosis, options);
     let known = facts.values.iter().filter(|v| v.is_some()).count();
     let leader = diagnosis.causes.first().filter(|c| c.posterior >= settings.confidence);

@@ -43,9 +43,26 @@ fn styled(style: Style, text: &str) -> String {
     format!("{}{}{}", style.render(), text, style.render_reset())
 }
 
-/// The whole report. `explain` lists every finding behind each cause, not just the main one.
+/// What the text shows besides the short answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// Every cause, and every finding behind each, not just the likeliest and their reason.
+    pub explain: bool,
+    /// The whole repair order and the decision tree.
+    pub tree: bool,
+}
+
+/// Without `explain`, the ranking stops once the causes shown hold this share…
+const SHOWN_MASS: f64 = 0.9;
+/// …or at this many causes.
+const SHOWN_CAUSES: usize = 6;
+/// Without `tree`, the repair order shows this many steps.
+const SHOWN_STEPS: usize = 3;
+
+/// The report: the ranking with one reason per cause, then what to do next (the question worth
+/// asking, or the first fix, and the command that goes on from there).
 #[must_use]
-pub fn render(report: &Report, explain: bool) -> String {
+pub fn render(report: &Report, options: TextOptions) -> String {
     let mut out = String::new();
     if let Some(host) = &report.host {
         let _ = writeln!(out, "{} {}", styled(DIM, "host"), printable(host));
@@ -65,12 +82,13 @@ pub fn render(report: &Report, explain: bool) -> String {
         if i > 0 || !out.is_empty() {
             out.push('\n');
         }
-        render_symptom(&mut out, symptom, explain);
+        render_symptom(&mut out, symptom, options);
     }
     out
 }
 
-fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
+fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOptions) {
+    let explain = options.explain;
     match &symptom.message {
         // A thin report: say so, and which symptoms the ranking weighs.
         Some(_) => {
@@ -97,16 +115,35 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
         symptom.causes.iter().partition(|c| !c.ruled_out);
     let _ = writeln!(out, "\n  {}", styled(HEADING, "Likely causes"));
     let mut unlisted_shown = false;
-    for cause in &live {
+    let mut shown_mass = 0.0;
+    let mut hidden = 0;
+    for (i, cause) in live.iter().enumerate() {
+        if !explain && i > 0 && (i >= SHOWN_CAUSES || shown_mass >= SHOWN_MASS) {
+            hidden = live.len() - i;
+            break;
+        }
         if !unlisted_shown && symptom.unlisted > cause.posterior {
             unlisted_line(out, symptom.unlisted);
             unlisted_shown = true;
+            shown_mass += symptom.unlisted;
         }
         ranked_line(out, cause.posterior, &cause.title, &cause.cause);
         cause_detail(out, cause, explain);
+        shown_mass += cause.posterior;
     }
     if !unlisted_shown {
         unlisted_line(out, symptom.unlisted);
+    }
+    if hidden > 0 {
+        let plural = if hidden == 1 { "" } else { "s" };
+        let _ = writeln!(
+            out,
+            "         {}",
+            styled(
+                DIM,
+                &format!("and {hidden} less likely cause{plural} (--explain lists every one)")
+            )
+        );
     }
     if !out_of_it.is_empty() {
         let _ = writeln!(out, "\n  {}", styled(HEADING, "Ruled out"));
@@ -120,6 +157,15 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
             cause_detail(out, cause, false);
         }
     }
+    if options.tree {
+        render_tree(out, symptom);
+    } else {
+        what_next(out, symptom);
+    }
+}
+
+/// `--tree`: the best next questions, the whole repair order and the decision tree.
+fn render_tree(out: &mut String, symptom: &SymptomReport) {
     if !symptom.next_questions.is_empty() {
         let _ = writeln!(out, "\n  {}", styled(HEADING, "Next questions"));
         for (i, q) in symptom.next_questions.iter().enumerate() {
@@ -149,7 +195,7 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, explain: bool) {
         }
     }
     if let Some(repair) = &symptom.repair {
-        render_repair(out, repair);
+        render_repair(out, repair, usize::MAX);
     }
     if let Some(plan @ PlanReport::Ask { expected_seconds, .. }) = &symptom.plan {
         let _ = writeln!(
@@ -236,7 +282,45 @@ fn cause_detail(out: &mut String, cause: &CauseReport, explain: bool) {
     }
 }
 
-fn render_repair(out: &mut String, repair: &RepairReport) {
+/// The short answer's end: the question worth asking first (when the decision tree starts
+/// with one) or the first fix, the start of the repair order, and the commands that go on.
+fn what_next(out: &mut String, symptom: &SymptomReport) {
+    let _ = writeln!(out, "\n  {}", styled(HEADING, "What next"));
+    if let Some(PlanReport::Ask { fact, ask, title, cost_seconds, .. }) = &symptom.plan {
+        {
+            let question = ask.as_ref().or(title.as_ref()).unwrap_or(fact);
+            let _ = writeln!(
+                out,
+                "     Ask first: {question} {}",
+                styled(DIM, &format!("({fact}, about {})", duration(*cost_seconds)))
+            );
+            let _ = writeln!(
+                out,
+                "     {}",
+                styled(
+                    DIM,
+                    "Its answer decides the fix: `triage ask --facts FILE` asks it and goes on; `--tree` shows every branch."
+                )
+            );
+        }
+    }
+    if let Some(repair) = &symptom.repair {
+        render_repair(out, repair, SHOWN_STEPS);
+    }
+    let _ = writeln!(
+        out,
+        "\n     {}",
+        styled(
+            DIM,
+            &format!(
+                "The steps: `triage guide {0}`; a script that applies, verifies and undoes them: `triage plan FILE`.",
+                symptom.symptom
+            )
+        )
+    );
+}
+
+fn render_repair(out: &mut String, repair: &RepairReport, shown: usize) {
     if repair.steps.is_empty() {
         let _ = writeln!(
             out,
@@ -258,7 +342,16 @@ fn render_repair(out: &mut String, repair: &RepairReport) {
             )
         )
     );
-    for (i, step) in repair.steps.iter().enumerate() {
+    for (i, step) in repair.steps.iter().enumerate().take(shown) {
+        let hand_over = if step.hand_over_seconds > 0.0 {
+            format!(
+                " (+{} to get {} on the case)",
+                duration(step.hand_over_seconds),
+                crate::guide::role_words(step.role)
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "  {:>5}  {} {} {}",
@@ -268,11 +361,20 @@ fn render_repair(out: &mut String, repair: &RepairReport) {
             styled(
                 DIM,
                 &format!(
-                    "— {}, {} that its cause is to blame",
+                    "— {}{hand_over}, {} that its cause is to blame",
                     duration(step.cost_seconds),
                     percent(step.probability * step.success)
                 )
             )
+        );
+    }
+    if repair.steps.len() > shown {
+        let more = repair.steps.len() - shown;
+        let plural = if more == 1 { "" } else { "s" };
+        let _ = writeln!(
+            out,
+            "         {}",
+            styled(DIM, &format!("then {more} more step{plural} (--tree shows the whole order)"))
         );
     }
 }

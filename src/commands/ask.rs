@@ -482,8 +482,8 @@ fn resolve(
 ) -> Result<Option<SymptomId>, UsageError> {
     match index.resolve(query) {
         Ok(symptom) => Ok(Some(symptom)),
-        Err(e @ ResolveError::NoMatch { .. }) => {
-            anstream::eprintln!("{e}");
+        Err(ResolveError::NoMatch { miss, .. }) => {
+            anstream::eprint!("{}", super::search::nothing_fits(query, &miss, Some("ask"), false));
             Ok(None)
         }
         Err(ResolveError::Ambiguous { hits, .. }) => {
@@ -657,9 +657,20 @@ fn guide(wizard: &Wizard<'_>) -> Result<String, String> {
     use triage_renderers::guide::{Format as PageFormat, Guide, Links, Templates};
     let templates = Templates::builtin().map_err(|e| e.to_string())?;
     let guide = match wizard.symptom {
-        Some(symptom) => Guide::new(wizard.engine, &wizard.facts, symptom, Links::Anchors),
-        None => Guide::for_facts(wizard.engine, &wizard.facts, Links::Anchors)
-            .ok_or_else(|| triage_engine::report::NO_SYMPTOM.to_string())?,
+        Some(symptom) => Guide::new_with(
+            wizard.engine,
+            &wizard.facts,
+            symptom,
+            Links::Anchors,
+            triage_renderers::guide::Depth::Short,
+        ),
+        None => Guide::for_facts_with(
+            wizard.engine,
+            &wizard.facts,
+            Links::Anchors,
+            triage_renderers::guide::Depth::Short,
+        )
+        .ok_or_else(|| triage_engine::report::NO_SYMPTOM.to_string())?,
     };
     guide.render(PageFormat::Markdown, &templates).map_err(|e| e.to_string())
 }

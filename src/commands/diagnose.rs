@@ -94,7 +94,9 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
             if args.text.is_some() {
                 out.push_str(&from_text_lines(engine.model(), &extracted));
             }
-            out.push_str(&triage_renderers::diagnosis::render(&report, args.explain));
+            let options =
+                triage_renderers::diagnosis::TextOptions { explain: args.explain, tree: args.tree };
+            out.push_str(&triage_renderers::diagnosis::render(&report, options));
             emit(&out)?;
         }
     }

@@ -2,12 +2,11 @@
 
 use super::{Outcome, UsageError, emit, load_valid, read_facts};
 use crate::cli::{GuideArgs, GuideFormat, SiteArgs};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::search::ResolveError;
 use triage_engine::{Engine, FactReader, FactSet};
-use triage_renderers::guide::{Format as PageFormat, Guide, Links, RenderError, Templates};
+use triage_renderers::guide::{Depth, Format as PageFormat, Guide, Links, RenderError, Templates};
 
 fn templates(dir: Option<&Path>) -> Result<Templates, UsageError> {
     let loaded = match dir {
@@ -28,6 +27,7 @@ fn render_error(e: &RenderError) -> UsageError {
 }
 
 pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
+    let embedded = kb.is_none();
     let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
@@ -36,18 +36,19 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
     let symptom = if query.trim().is_empty() {
         None
     } else {
-        Some(triage_engine::search::resolve(&model, &query).map_err(|e| {
-            let mut message = e.to_string();
-            if let ResolveError::Ambiguous { hits, .. } = &e {
-                message.push_str("\nname one of them:");
-                let width = hits.iter().map(|h| h.symptom.len()).max().unwrap_or(0);
-                for hit in hits {
-                    let _ =
-                        write!(message, "\n  triage guide {:<width$}  {}", hit.symptom, hit.title);
-                }
+        // A weak or shared match is not guessed at: the person picks, or starts without one.
+        match triage_engine::search::resolve(&model, &query) {
+            Ok(symptom) => Some(symptom),
+            Err(ResolveError::NoMatch { miss, .. }) => {
+                let text = super::search::nothing_fits(&query, &miss, Some("guide"), embedded);
+                anstream::eprint!("{text}");
+                return Ok(ExitCode::FAILURE);
             }
-            UsageError::Usage(message)
-        })?)
+            Err(ResolveError::Ambiguous { hits, .. }) => {
+                anstream::eprint!("{}", super::search::several_fit(&query, &hits, "guide"));
+                return Ok(ExitCode::FAILURE);
+            }
+        }
     };
     let templates = templates(args.templates.as_deref())?;
     let engine = Engine::new(model);
@@ -58,9 +59,18 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
             Err(code) => return Ok(code),
         },
     };
+    let mut facts = facts;
+    // What the query states is known: "0x904" is the error code, a pasted message the message.
+    let (from_query, _) = triage_engine::extract::TextReader::new(engine.model()).read(&query);
+    for (slot, typed) in facts.values.iter_mut().zip(from_query.values) {
+        if slot.is_none() {
+            *slot = typed;
+        }
+    }
+    let depth = if args.full { Depth::Full } else { Depth::Short };
     let guide = match symptom.or(facts.symptom) {
-        Some(symptom) => Guide::new(&engine, &facts, symptom, Links::Anchors),
-        None => match Guide::for_facts(&engine, &facts, Links::Anchors) {
+        Some(symptom) => Guide::new_with(&engine, &facts, symptom, Links::Anchors, depth),
+        None => match Guide::for_facts_with(&engine, &facts, Links::Anchors, depth) {
             Some(guide) => guide,
             None => {
                 anstream::eprintln!("{}", triage_engine::report::NO_SYMPTOM);

@@ -1,4 +1,5 @@
-//! `search`: from an error code or the words of a message to the symptom to work on.
+//! `search`: from an error code or the words of a message to the symptom to work on, and what
+//! `guide` and `ask` say when a query fits no symptom well or several equally.
 
 use super::{Outcome, UsageError, emit, load_valid};
 use crate::cli::{OutputFormat, SearchArgs};
@@ -6,19 +7,21 @@ use anstyle::Style;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use triage_engine::search::SearchIndex;
+use triage_engine::search::{Miss, SearchHit, SearchIndex};
 use triage_renderers::diagnosis::printable;
 
 const NAME: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
 pub fn search(kb: Option<PathBuf>, args: &SearchArgs) -> Outcome {
+    let embedded = kb.is_none();
     let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
     let query = args.query.join(" ");
-    let mut hits = SearchIndex::new(&model).search(&query);
+    let index = SearchIndex::new(&model);
+    let mut hits = index.search(&query);
     hits.truncate(args.limit);
     match args.format {
         OutputFormat::Json => {
@@ -28,11 +31,8 @@ pub fn search(kb: Option<PathBuf>, args: &SearchArgs) -> Outcome {
             emit(&format!("{text}\n"))?;
         }
         OutputFormat::Text if hits.is_empty() => {
-            anstream::eprintln!(
-                "no symptom matches `{}`; try the error code as shown (0x904), a few words of \
-                 the message, or `triage kb list` to see the knowledge base",
-                printable(&query)
-            );
+            let miss = index.miss(&query);
+            anstream::eprint!("{}", nothing_fits(&query, &miss, None, embedded));
         }
         OutputFormat::Text => {
             let width = hits.iter().map(|h| h.symptom.len()).max().unwrap_or(0);
@@ -57,4 +57,49 @@ pub fn search(kb: Option<PathBuf>, args: &SearchArgs) -> Outcome {
         }
     }
     Ok(if hits.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// What to tell a person whose query fits no symptom well: why, the symptoms that came closest
+/// (each with `triage PICK NAME` when a command to pick one is given), and how to start
+/// without a symptom. `embedded`: the knowledge base is the one `triage kb list` shows.
+pub(super) fn nothing_fits(query: &str, miss: &Miss, pick: Option<&str>, embedded: bool) -> String {
+    let mut out = format!(
+        "Nothing in this knowledge base fits “{}” well: {}.\n",
+        printable(query.trim()),
+        printable(&miss.reason.to_string())
+    );
+    if !miss.near.is_empty() {
+        out.push_str("Closest, with only some of the words:\n");
+        candidates(&mut out, &miss.near, pick, true);
+    }
+    out.push_str("Start without a symptom: triage ask (it asks what the dialog says)");
+    if embedded {
+        out.push_str(",\nor see what the knowledge base covers: triage kb list");
+    }
+    out.push('\n');
+    out
+}
+
+/// Several symptoms fit equally well: a choice, each with how to pick it.
+pub(super) fn several_fit(query: &str, hits: &[SearchHit], pick: &str) -> String {
+    let mut out =
+        format!("“{}” fits several symptoms equally well; pick one:\n", printable(query.trim()));
+    candidates(&mut out, hits, Some(pick), false);
+    out
+}
+
+/// One line per symptom: `triage PICK NAME  title`, or `NAME  title (matched: …)`.
+fn candidates(out: &mut String, hits: &[SearchHit], pick: Option<&str>, why: bool) {
+    let width = hits.iter().map(|h| h.symptom.len()).max().unwrap_or(0);
+    for hit in hits {
+        let _ = match pick {
+            Some(command) => write!(out, "  triage {command} {:width$}  ", hit.symptom),
+            None => write!(out, "  {:width$}  ", hit.symptom),
+        };
+        out.push_str(&printable(&hit.title));
+        if why {
+            let _ = write!(out, " ({})", printable(&hit.matched.join("; ")));
+        }
+        out.push('\n');
+    }
 }

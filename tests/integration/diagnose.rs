@@ -307,6 +307,20 @@ fix open_port { title "Open the port" fixes firewall cost 30m }
         .assert()
         .success()
         .stdout(
+            predicate::str::contains(
+                "Ask first: On the server, is the Remote Desktop certificate past its expiry date?",
+            )
+            .and(predicate::str::contains("Quicker with a question first").not()),
+        );
+    Command::cargo_bin("triage")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("--kb")
+        .arg(dir.path())
+        .args(["diagnose", "--fact", "code=0x904", "--tree"])
+        .assert()
+        .success()
+        .stdout(
             predicate::str::contains("Quicker with a question first")
                 .and(predicate::str::contains(
                     "ask On the server, is the Remote Desktop certificate past its expiry date?",

@@ -126,5 +126,7 @@ fn search_finds_the_shipped_symptoms_by_code_decimal_code_and_message() {
         .output()
         .unwrap();
     assert_eq!(nothing.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&nothing.stderr).contains("no symptom matches"));
+    assert!(
+        String::from_utf8_lossy(&nothing.stderr).contains("Nothing in this knowledge base fits")
+    );
 }

@@ -28,7 +28,7 @@ fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response 
 }
 
 /// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<String, WebError> {
+pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<String, WebError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -122,6 +122,7 @@ impl App {
             .route("/", get(pages::home))
             .route("/search", get(pages::search))
             .route("/wizard", get(pages::wizard))
+            .route("/wizard/read", post(pages::read_text))
             .route("/wizard/facts.json", get(pages::download_facts))
             .route("/wizard/report.json", get(pages::download_report))
             .route("/wizard/guide", get(pages::guide))

@@ -1,14 +1,17 @@
-//! The wizard's pages: search, one question per page, the result, and the downloads.
+//! The wizard's pages: search, the paste box, one question per page, the result, and the
+//! downloads.
 
 use crate::App;
 use crate::error::WebError;
 use crate::session::{self, Entry, Pending, Session};
 use crate::view::{self, RankingView};
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use triage_engine::explain::percent;
+use triage_engine::extract::TextReader;
 use triage_engine::repair::repair_sequence;
 use triage_engine::report::{Report, ReportOptions};
 use triage_engine::wizard;
@@ -83,9 +86,20 @@ struct HitView {
     start: String,
 }
 
-/// The start page: the search box and every symptom.
+/// The paste box of a page: the session it adds to (as hidden fields), and the text and the
+/// reason when a paste read nothing.
+#[derive(Serialize, Default)]
+struct PasteView {
+    hidden: Vec<(String, String)>,
+    text: String,
+    error: Option<String>,
+    /// The questions the paste came from, to go back to.
+    back_url: Option<String>,
+}
+
+/// The start page: the search box, the paste box and every symptom.
 pub(crate) async fn home(State(app): State<App>) -> Response {
-    search_page(&app, "", false)
+    search_page(&app, "", false, &PasteView::default(), StatusCode::OK)
 }
 
 /// Search results for `q`, each with why it matched and a link that starts the wizard.
@@ -95,10 +109,16 @@ pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) ->
         Err(e) => return error_page(&app, &e),
     };
     let q = fields.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v).unwrap_or_default();
-    search_page(&app, q.trim(), true)
+    search_page(&app, q.trim(), true, &PasteView::default(), StatusCode::OK)
 }
 
-fn search_page(app: &App, query: &str, searched: bool) -> Response {
+fn search_page(
+    app: &App,
+    query: &str,
+    searched: bool,
+    paste: &PasteView,
+    status: StatusCode,
+) -> Response {
     let model = app.engine().model();
     let hits: Vec<HitView> = if query.is_empty() {
         Vec::new()
@@ -137,7 +157,91 @@ fn search_page(app: &App, query: &str, searched: bool) -> Response {
         })
         .collect();
     context.insert("symptoms", &symptoms);
-    render(app, "home.html", &context, StatusCode::OK)
+    context.insert("paste", paste);
+    render(app, "home.html", &context, status)
+}
+
+/// `POST /wizard/read`: pasted text (a form body: `text` and the session's fields) read for
+/// facts with the engine's text reader. They join the session under what it already knows
+/// ([`Session::add_read`]) and the browser is sent to the new address (`303`), whose page
+/// shows what was read and from which words; the text itself is not kept. A paste that reads
+/// nothing new comes back in the paste box with the reason (`422`).
+pub(crate) async fn read_text(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
+    let body = match crate::api::read_body(&headers, body).await {
+        Ok(body) => body,
+        Err(e) => return error_page(&app, &e),
+    };
+    let (fields, text) = match session::form_fields(&body) {
+        Ok(fields) => fields,
+        Err(e) => return error_page(&app, &e),
+    };
+    let model = app.engine().model();
+    let reader = FactReader::new(model);
+    let mut session = match Session::from_fields(&reader, fields) {
+        Ok(session) => session,
+        Err(e) => return error_page(&app, &e),
+    };
+    // A paste starts from the session's answers, not from an answer half given or the result.
+    session.pending = None;
+    session.end = false;
+    if let Err(e) = session.facts(&reader) {
+        return error_page(&app, &e);
+    }
+    if text.trim().is_empty() {
+        return paste_again(
+            &app,
+            &session,
+            &text,
+            "Paste some text first: the error dialog, a log excerpt or the ticket.",
+        );
+    }
+    // Reading a long log takes a while (up to a second for a full body in a debug build): off
+    // the request threads, so other pages keep being served and the time-out still fires.
+    let reader_app = app.clone();
+    let (text, extracted) = match tokio::task::spawn_blocking(move || {
+        let model = reader_app.engine().model();
+        let (_, extracted) = TextReader::new(model).read(&text);
+        (text, extracted)
+    })
+    .await
+    {
+        Ok(read) => read,
+        Err(e) => {
+            eprintln!("triage serve: reading a paste: {e}");
+            return error_page(&app, &WebError::Internal);
+        }
+    };
+    if extracted.is_empty() {
+        return paste_again(
+            &app,
+            &session,
+            &text,
+            "Nothing in this text is something the knowledge base knows (an error code, a \
+             message or a change it lists): search for the error, or start with questions.",
+        );
+    }
+    if session.add_read(model, &extracted) == 0 {
+        return paste_again(
+            &app,
+            &session,
+            &text,
+            "Everything this text says is already in your answers.",
+        );
+    }
+    Redirect::to(&format!("/wizard?{}", session.query(model))).into_response()
+}
+
+/// The start page with the paste box holding `text` and why it read nothing new.
+fn paste_again(app: &App, session: &Session, text: &str, reason: &str) -> Response {
+    let model = app.engine().model();
+    let has_session = session.symptom.is_some() || !session.history.is_empty();
+    let paste = PasteView {
+        hidden: hidden_fields(app, session),
+        text: text.to_string(),
+        error: Some(reason.to_string()),
+        back_url: has_session.then(|| format!("/wizard?{}", session.query(model))),
+    };
+    search_page(app, "", false, &paste, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 fn wizard_url(symptom: &str) -> String {
@@ -208,7 +312,7 @@ pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) ->
     };
     let page = match (&step.question, step.question_fact) {
         (Some(_), Some(fact)) if !session.end => {
-            question_page(&app, &session, &step, fact, input_error.as_ref())
+            question_page(&app, &session, &facts, &step, fact, input_error.as_ref())
         }
         _ => result_page(&app, &session, &facts, &step),
     };
@@ -223,9 +327,44 @@ pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) ->
     }
 }
 
+/// A fact read from pasted text, as the page shows it.
+#[derive(Serialize)]
+struct ReadView {
+    fact: String,
+    title: String,
+    /// The value in words: an enum value's label, yes or no, else as the text wrote it.
+    value: String,
+    quotes: Vec<String>,
+    /// The session without this fact: the wizard asks it instead.
+    remove_url: String,
+}
+
+fn read_views(app: &App, session: &Session, facts: &FactSet) -> Vec<ReadView> {
+    let model = app.engine().model();
+    session
+        .history
+        .iter()
+        .enumerate()
+        .filter_map(|(i, entry)| match entry {
+            Entry::Read { fact, text, quotes } => {
+                let def = model.fact(*fact);
+                Some(ReadView {
+                    fact: def.name.clone(),
+                    title: view::fact_label(def),
+                    value: view::value_words(def, facts.get(*fact), text),
+                    quotes: quotes.clone(),
+                    remove_url: format!("/wizard?{}", session.without_query(model, i)),
+                })
+            }
+            Entry::Answer { .. } | Entry::Skip(_) => None,
+        })
+        .collect()
+}
+
 fn common_context(
     app: &App,
     session: &Session,
+    facts: &FactSet,
     step: &wizard::WizardStep,
     step_ranking: &RankingView,
 ) -> tera::Context {
@@ -240,15 +379,17 @@ fn common_context(
         "back_url",
         &session.back_query(model).map_or_else(|| "/".to_string(), |q| format!("/wizard?{q}")),
     );
-    let answered = session.history.iter().filter(|e| matches!(e, Entry::Answer { .. })).count();
-    context.insert("answered", &answered);
-    context.insert("skipped", &(session.history.len() - answered));
+    let count = |kind: fn(&Entry) -> bool| session.history.iter().filter(|e| kind(e)).count();
+    context.insert("answered", &count(|e| matches!(e, Entry::Answer { .. })));
+    context.insert("skipped", &count(|e| matches!(e, Entry::Skip(_))));
+    context.insert("reads", &read_views(app, session, facts));
     context
 }
 
 fn question_page(
     app: &App,
     session: &Session,
+    facts: &FactSet,
     step: &wizard::WizardStep,
     fact: FactId,
     error: Option<&WebError>,
@@ -256,7 +397,7 @@ fn question_page(
     let model = app.engine().model();
     let def = model.fact(fact);
     let ranking = RankingView::new(&step.ranking);
-    let mut context = common_context(app, session, step, &ranking);
+    let mut context = common_context(app, session, facts, step, &ranking);
     // The answer just refused, to show it again beside the message.
     let refused: Vec<String> = session
         .pending
@@ -323,6 +464,13 @@ fn question_page(
     context.insert("error", &error.map(ToString::to_string));
     context.insert("hidden", &hidden_fields(app, session));
     context.insert("end_url", &format!("/wizard?{}", session.end_query(model)));
+    // The first step offers the paste box too: the text may answer this and later questions.
+    let first_step = session.history.is_empty();
+    context.insert(
+        "paste",
+        &first_step
+            .then(|| PasteView { hidden: hidden_fields(app, session), ..PasteView::default() }),
+    );
     render_html(app, "question.html", &context)
 }
 
@@ -365,7 +513,7 @@ fn result_page(
     let engine = app.engine();
     let model = engine.model();
     let ranking = RankingView::new(&step.ranking);
-    let mut context = common_context(app, session, step, &ranking);
+    let mut context = common_context(app, session, facts, step, &ranking);
     let reason = match &step.stop {
         None => "you asked for the result before the questions ran out".to_string(),
         // The engine names the cause; people read its title.
@@ -409,22 +557,28 @@ fn result_page(
         .collect();
     context.insert("repair_steps", &steps);
     context.insert("expected", &(!steps.is_empty()).then(|| duration(repair.expected_seconds)));
+    // The facts read from text are listed apart, with their words (`reads`).
     let answers: Vec<AnswerView> = session
         .history
         .iter()
-        .map(|entry| match entry {
+        .filter_map(|entry| match entry {
             Entry::Answer { fact, .. } => {
                 let def = model.fact(*fact);
-                AnswerView {
+                Some(AnswerView {
                     fact: def.name.clone(),
                     title: view::fact_label(def),
                     value: facts.get(*fact).map(|v| v.display(&def.ty)),
-                }
+                })
             }
             Entry::Skip(fact) => {
                 let def = model.fact(*fact);
-                AnswerView { fact: def.name.clone(), title: view::fact_label(def), value: None }
+                Some(AnswerView {
+                    fact: def.name.clone(),
+                    title: view::fact_label(def),
+                    value: None,
+                })
             }
+            Entry::Read { .. } => None,
         })
         .collect();
     context.insert("answers", &answers);

@@ -1,16 +1,21 @@
 //! A wizard session carried in the address: `symptom=NAME`, then the history in the order it
-//! happened — `f.FACT=VALUE` for an answer, `skip=FACT` for "Don't know" — and `end=1` once the
-//! person asks for the result. Nothing is kept on the server: "Back" is the same address
-//! without its last entry, and any page can be bookmarked or shared.
+//! happened — `f.FACT=VALUE` for an answer, `skip=FACT` for "Don't know", `t.FACT=VALUE` for a
+//! fact read from pasted text, each followed by `tq.FACT=WORDS`, the words it was read from —
+//! and `end=1` once the person asks for the result. Nothing is kept on the server: "Back" is
+//! the same address without its last entry (or without the facts of the last paste), and any
+//! page can be bookmarked or shared.
 //!
 //! A submitted answer arrives as `q=FACT` with `a=VALUE` (repeated for a set) or `unknown=1`;
 //! [`Session::parse`] keeps it apart as a [`Pending`] answer, which the page validates against
-//! the fact's type before adding it to the history.
+//! the fact's type before adding it to the history. Pasted text arrives in a form body
+//! ([`form_fields`]); the facts the engine's text reader finds in it join the history with
+//! [`Session::add_read`], and the text itself is never kept.
 //!
 //! Input is capped before anything else looks at it: the raw query length, the number of
 //! fields and the length of each field.
 
 use crate::error::WebError;
+use triage_engine::extract::Extracted;
 use triage_engine::{FactReader, FactSet};
 use triage_rules::model::{FactId, FactType, Model, SymptomId};
 
@@ -24,13 +29,32 @@ pub const MAX_FIELD_BYTES: usize = 1024;
 /// The answer value that means "Don't know" (the radio button of that name).
 pub const DONT_KNOW: &str = "?";
 
+/// The form field that holds pasted text: the only field allowed to be as long as the body.
+pub const TEXT_FIELD: &str = "text";
+/// The most characters of a quote kept in the address (a match of a reworded dialog message
+/// can be long; the address must stay well within [`MAX_QUERY_BYTES`]).
+pub const MAX_QUOTE_CHARS: usize = 160;
+
 /// One entry of the history.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
     /// The person answered: the fact and the answer as typed.
     Answer { fact: FactId, text: String },
+    /// Read from pasted text: the value as a fact file writes it, and the words of the text
+    /// it was read from (one quote per member for a set).
+    Read { fact: FactId, text: String, quotes: Vec<String> },
     /// The person could not answer: never asked again.
     Skip(FactId),
+}
+
+impl Entry {
+    /// The fact the entry is about.
+    #[must_use]
+    pub fn fact(&self) -> FactId {
+        match self {
+            Entry::Answer { fact, .. } | Entry::Read { fact, .. } | Entry::Skip(fact) => *fact,
+        }
+    }
 }
 
 /// An answer just submitted, not yet checked.
@@ -61,8 +85,27 @@ pub fn fields(query: Option<&str>) -> Result<Vec<(String, String)>, WebError> {
     if query.len() > MAX_QUERY_BYTES {
         return Err(WebError::QueryTooLong { max: MAX_QUERY_BYTES });
     }
+    Ok(capped_fields(query, false)?.0)
+}
+
+/// The fields of a form body (`application/x-www-form-urlencoded`) that carries pasted text:
+/// the session's fields, capped as in an address, and the text (empty when there is none),
+/// bounded only by the body's own limit. The body's size is the caller's to cap.
+pub fn form_fields(body: &str) -> Result<(Vec<(String, String)>, String), WebError> {
+    capped_fields(body, true)
+}
+
+fn capped_fields(
+    input: &str,
+    with_text: bool,
+) -> Result<(Vec<(String, String)>, String), WebError> {
     let mut out = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+    let mut text = String::new();
+    for (key, value) in form_urlencoded::parse(input.as_bytes()) {
+        if with_text && key == TEXT_FIELD {
+            text.push_str(&value);
+            continue;
+        }
         if out.len() == MAX_FIELDS {
             return Err(WebError::TooManyFields { max: MAX_FIELDS });
         }
@@ -72,7 +115,7 @@ pub fn fields(query: Option<&str>) -> Result<Vec<(String, String)>, WebError> {
         }
         out.push((key.into_owned(), value.into_owned()));
     }
-    Ok(out)
+    Ok((out, text))
 }
 
 /// The symptom a name refers to, or a 404 with a "did you mean".
@@ -102,6 +145,14 @@ fn fact_named(reader: &FactReader<'_>, name: &str) -> Result<FactId, WebError> {
 impl Session {
     /// Reads a session from a query string.
     pub fn parse(reader: &FactReader<'_>, query: Option<&str>) -> Result<Session, WebError> {
+        Session::from_fields(reader, fields(query)?)
+    }
+
+    /// Reads a session from fields already capped ([`fields`], [`form_fields`]).
+    pub fn from_fields(
+        reader: &FactReader<'_>,
+        fields: Vec<(String, String)>,
+    ) -> Result<Session, WebError> {
         let model = reader.model();
         let mut symptom = None;
         let mut history = Vec::new();
@@ -109,7 +160,7 @@ impl Session {
         let mut question = None;
         let mut values = Vec::new();
         let mut unknown = false;
-        for (key, value) in fields(query)? {
+        for (key, value) in fields {
             match key.as_str() {
                 "symptom" => symptom = Some(symptom_named(model, &value)?),
                 "skip" => history.push(Entry::Skip(fact_named(reader, &value)?)),
@@ -121,6 +172,20 @@ impl Session {
                     if let Some(name) = key.strip_prefix("f.") {
                         let fact = fact_named(reader, name)?;
                         history.push(Entry::Answer { fact, text: value });
+                    } else if let Some(name) = key.strip_prefix("t.") {
+                        let fact = fact_named(reader, name)?;
+                        history.push(Entry::Read { fact, text: value, quotes: Vec::new() });
+                    } else if let Some(name) = key.strip_prefix("tq.") {
+                        // The words belong to the latest fact read of that name; alone, they
+                        // say nothing and are dropped.
+                        let fact = fact_named(reader, name)?;
+                        let read = history.iter_mut().rev().find_map(|e| match e {
+                            Entry::Read { fact: f, quotes, .. } if *f == fact => Some(quotes),
+                            _ => None,
+                        });
+                        if let Some(quotes) = read {
+                            quotes.push(value);
+                        }
                     }
                     // Other fields (a tracking parameter, a stray button name) carry no state.
                 }
@@ -135,7 +200,7 @@ impl Session {
         let model = reader.model();
         let mut facts = FactSet::unknown(model);
         for entry in &self.history {
-            if let Entry::Answer { fact, text } = entry {
+            if let Entry::Answer { fact, text } | Entry::Read { fact, text, .. } = entry {
                 reader
                     .set_from_text(&mut facts, &model.fact(*fact).name, text.trim())
                     .map_err(WebError::BadFact)?;
@@ -152,7 +217,7 @@ impl Session {
             .iter()
             .filter_map(|e| match e {
                 Entry::Skip(fact) => Some(*fact),
-                Entry::Answer { .. } => None,
+                Entry::Answer { .. } | Entry::Read { .. } => None,
             })
             .collect()
     }
@@ -192,14 +257,106 @@ impl Session {
         self.query_of(model, &self.history, self.end)
     }
 
-    /// The query string one step back: the last entry undone (or the result page left).
+    /// The query string one step back: the last entry undone (or the result page left). The
+    /// facts of one paste are one step: they are undone together.
     #[must_use]
     pub fn back_query(&self, model: &Model) -> Option<String> {
         if self.end {
             return Some(self.query_of(model, &self.history, false));
         }
-        let (_, earlier) = self.history.split_last()?;
-        Some(self.query_of(model, earlier, false))
+        let (last, earlier) = self.history.split_last()?;
+        let kept = if matches!(last, Entry::Read { .. }) {
+            earlier
+                .iter()
+                .rposition(|e| !matches!(e, Entry::Read { .. }))
+                .map_or(0, |position| position + 1)
+        } else {
+            earlier.len()
+        };
+        Some(self.query_of(model, &self.history[..kept], false))
+    }
+
+    /// The query string without entry `index` (a fact read from text the person removes, so
+    /// that the wizard asks it instead), back on the questions.
+    #[must_use]
+    pub fn without_query(&self, model: &Model, index: usize) -> String {
+        let kept: Vec<Entry> = self
+            .history
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index)
+            .map(|(_, e)| e.clone())
+            .collect();
+        self.query_of(model, &kept, false)
+    }
+
+    /// Adds the facts read from pasted text (as [`TextReader::read`] found them, in the order
+    /// of the text) under what the session already knows: a fact answered or read before
+    /// keeps its value, a fact the person could not answer takes the text's (its skip is
+    /// dropped). The words each fact came from are kept, shortened, as long as the address
+    /// stays within its limits. Returns how many facts were added.
+    ///
+    /// [`TextReader::read`]: triage_engine::extract::TextReader::read
+    pub fn add_read(&mut self, model: &Model, extracted: &[Extracted]) -> usize {
+        let known = |history: &[Entry], fact: FactId| {
+            history.iter().any(|e| !matches!(e, Entry::Skip(_)) && e.fact() == fact)
+        };
+        let mut added: Vec<Entry> = Vec::new();
+        for found in extracted {
+            if known(&self.history, found.fact) {
+                continue;
+            }
+            let quote = shorten(&found.quote);
+            // A set fact is one entry whose members are joined, as a fact file writes them.
+            if let Some(Entry::Read { text, quotes, .. }) =
+                added.iter_mut().find(|e| e.fact() == found.fact)
+            {
+                if text.split(',').any(|member| member == found.value) {
+                    continue;
+                }
+                text.push(',');
+                text.push_str(&found.value);
+                quotes.push(quote);
+                continue;
+            }
+            added.push(Entry::Read {
+                fact: found.fact,
+                text: found.value.clone(),
+                quotes: vec![quote],
+            });
+        }
+        // A value too long for an address field cannot travel: it is left for the questions.
+        added.retain(|e| matches!(e, Entry::Read { text, .. } if text.len() <= MAX_FIELD_BYTES));
+        let count = added.len();
+        self.history.retain(|e| {
+            !(matches!(e, Entry::Skip(_)) && added.iter().any(|a| a.fact() == e.fact()))
+        });
+        self.history.extend(added);
+        self.fit_quotes(model);
+        count
+    }
+
+    /// Drops quotes, the latest first, until the address fills at most half of its limits,
+    /// leaving the other half to the answers still to come (the facts matter, the words they
+    /// came from are a courtesy).
+    fn fit_quotes(&mut self, model: &Model) {
+        loop {
+            let query = self.query(model);
+            let fields = form_urlencoded::parse(query.as_bytes()).count();
+            if query.len() <= MAX_QUERY_BYTES / 2 && fields <= MAX_FIELDS / 2 {
+                return;
+            }
+            let quotes = self.history.iter_mut().rev().find_map(|e| match e {
+                Entry::Read { quotes, .. } if !quotes.is_empty() => Some(quotes),
+                _ => None,
+            });
+            match quotes {
+                Some(quotes) => {
+                    quotes.pop();
+                }
+                None => return,
+            }
+        }
     }
 
     /// The query string of the result page for the answers so far.
@@ -218,6 +375,13 @@ impl Session {
                 Entry::Answer { fact, text } => {
                     query.append_pair(&format!("f.{}", model.fact(*fact).name), text);
                 }
+                Entry::Read { fact, text, quotes } => {
+                    let name = &model.fact(*fact).name;
+                    query.append_pair(&format!("t.{name}"), text);
+                    for quote in quotes {
+                        query.append_pair(&format!("tq.{name}"), quote);
+                    }
+                }
                 Entry::Skip(fact) => {
                     query.append_pair("skip", &model.fact(*fact).name);
                 }
@@ -230,15 +394,30 @@ impl Session {
     }
 }
 
+/// A quote on one line, at most [`MAX_QUOTE_CHARS`] characters.
+fn shorten(quote: &str) -> String {
+    let line = quote.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= MAX_QUOTE_CHARS {
+        return line;
+    }
+    let mut short: String = line.chars().take(MAX_QUOTE_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn model() -> Model {
         let text = r#"
-fact error_code: int { ask "code?" }
+fact error_code: int { ask "code?" pattern """error code\s*:?\s*(0x[0-9a-f]+)""" }
 fact port_open: bool { ask "port?" }
-fact changes: set [update, gpo] { ask "what changed?" }
+fact changes: set [update, gpo] {
+  ask "what changed?"
+  pattern update """after the update"""
+  pattern gpo """new (?:gpo|policy)"""
+}
 symptom fails { title "It fails" when error_code == 0x904 }
 cause c { title "C" explains fails: 0.5 when port_open : never when changes has gpo : often }
 fix f { title "F" fixes c cost 1m }
@@ -313,6 +492,103 @@ fix f { title "F" fixes c cost 1m }
         assert_eq!(open.query(&model), "f.error_code=0x904");
     }
 
+    fn read(model: &Model, text: &str) -> Vec<Extracted> {
+        triage_engine::extract::TextReader::new(model).read(text).1
+    }
+
+    #[test]
+    fn facts_read_from_text_join_the_history_under_what_is_known() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let text = "It broke after the update and a new policy.\nError code: 0x904";
+        let mut session =
+            Session::parse(&reader, Some("symptom=fails&skip=error_code")).expect("parses");
+        assert_eq!(session.add_read(&model, &read(&model, text)), 2);
+        // The skip gave way to the text's value; the set's members are one entry.
+        assert_eq!(
+            session.query(&model),
+            "symptom=fails&t.changes=update%2Cgpo&tq.changes=after+the+update\
+             &tq.changes=new+policy&t.error_code=0x904&tq.error_code=Error+code%3A+0x904"
+        );
+        let again = Session::parse(&reader, Some(&session.query(&model))).expect("round trips");
+        assert_eq!(again.history, session.history);
+        let facts = again.facts(&reader).expect("valid");
+        assert!(facts.get(model.fact_id("error_code").expect("fact")).is_some());
+        assert!(again.declined().is_empty());
+        // What is known wins over a second paste.
+        let mut answered =
+            Session::parse(&reader, Some("symptom=fails&f.error_code=0x905")).expect("parses");
+        assert_eq!(answered.add_read(&model, &read(&model, "error code 0x904")), 0);
+        assert_eq!(answered.query(&model), "symptom=fails&f.error_code=0x905");
+        // One paste is one step back; removing one fact keeps the others.
+        session.history.push(Entry::Skip(model.fact_id("port_open").expect("fact")));
+        assert_eq!(
+            session.back_query(&model).as_deref(),
+            Some(session.without_query(&model, 2).as_str())
+        );
+        session.history.pop();
+        assert_eq!(session.back_query(&model).as_deref(), Some("symptom=fails"));
+        assert_eq!(
+            session.without_query(&model, 0),
+            "symptom=fails&t.error_code=0x904&tq.error_code=Error+code%3A+0x904"
+        );
+        // Words with no fact read before them carry nothing.
+        let orphan =
+            Session::parse(&reader, Some("symptom=fails&tq.error_code=x&t.error_code=0x1"))
+                .expect("parses");
+        assert_eq!(orphan.query(&model), "symptom=fails&t.error_code=0x1");
+    }
+
+    #[test]
+    fn long_quotes_are_shortened_and_dropped_before_the_address_overflows() {
+        let model = model();
+        let long = format!("error code:\n{} 0x904", "<x> ".repeat(400));
+        let found = Extracted {
+            fact: model.fact_id("error_code").expect("fact"),
+            name: "error_code".into(),
+            value: "0x904".into(),
+            quote: long.clone(),
+            start: 0,
+            end: long.len(),
+        };
+        let mut session = Session { symptom: None, history: Vec::new(), end: false, pending: None };
+        assert_eq!(session.add_read(&model, std::slice::from_ref(&found)), 1);
+        let Some(Entry::Read { quotes, .. }) = session.history.first() else { panic!() };
+        assert_eq!(quotes.len(), 1);
+        assert_eq!(quotes[0].chars().count(), MAX_QUOTE_CHARS);
+        assert!(quotes[0].starts_with("error code: <x> <x>") && quotes[0].ends_with('…'));
+        // Many long quotes (a hand-made history) are dropped, the latest first, until the
+        // address fills at most half its limits; every fact stays.
+        let quote = quotes[0].clone();
+        session.history = (0..60)
+            .map(|_| Entry::Read {
+                fact: found.fact,
+                text: "0x904".into(),
+                quotes: vec![quote.clone(), quote.clone()],
+            })
+            .collect();
+        session.fit_quotes(&model);
+        let query = session.query(&model);
+        assert!(query.len() <= MAX_QUERY_BYTES / 2, "{}", query.len());
+        assert!(fields(Some(&query)).is_ok(), "the address reads back");
+        assert_eq!(session.history.len(), 60);
+        let Some(Entry::Read { quotes, .. }) = session.history.first() else { panic!() };
+        assert_eq!(quotes.len(), 2, "the earliest quotes are kept");
+        let Some(Entry::Read { quotes, .. }) = session.history.last() else { panic!() };
+        assert!(quotes.is_empty(), "the latest are dropped first");
+    }
+
+    #[test]
+    fn a_form_body_keeps_the_text_apart_and_caps_the_rest() {
+        let text = "y".repeat(MAX_FIELD_BYTES * 4);
+        let body = format!("symptom=fails&text={text}");
+        let (fields, read) = form_fields(&body).expect("the text may be long");
+        assert_eq!(fields, vec![("symptom".to_string(), "fails".to_string())]);
+        assert_eq!(read, text);
+        let long = format!("f.error_code={text}");
+        assert!(matches!(form_fields(&long), Err(WebError::FieldTooLong { .. })));
+    }
+
     use proptest::strategy::Strategy as _;
 
     /// One field of an address the wizard could have written (or a stranger appended).
@@ -320,6 +596,8 @@ fix f { title "F" fixes c cost 1m }
         let fact = proptest::sample::select(vec!["error_code", "port_open", "changes"]);
         proptest::prop_oneof![
             (fact.clone(), "\\PC{0,12}").prop_map(|(f, v)| (format!("f.{f}"), v)),
+            (fact.clone(), "\\PC{0,12}").prop_map(|(f, v)| (format!("t.{f}"), v)),
+            (fact.clone(), "\\PC{0,12}").prop_map(|(f, v)| (format!("tq.{f}"), v)),
             fact.clone().prop_map(|f| ("skip".to_string(), f.to_string())),
             fact.prop_map(|f| ("q".to_string(), f.to_string())),
             "\\PC{0,8}".prop_map(|v| ("a".to_string(), v)),

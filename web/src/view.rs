@@ -6,6 +6,7 @@
 //! `_html` so a template reader sees which is which.
 
 use serde::Serialize;
+use triage_engine::FactValue;
 use triage_engine::explain::percent;
 use triage_engine::report::SymptomReport;
 use triage_rules::model::{FactDef, Model};
@@ -137,6 +138,24 @@ pub fn value_label(value: &str) -> String {
 pub fn value_text(def: &FactDef, index: usize, value: &str) -> String {
     let label = def.value_label(index as u32);
     if label == value { value_label(value) } else { label.to_string() }
+}
+
+/// A known value in words: an enum or set value's label, yes or no, else `written` (the
+/// value as the person or the text wrote it: `0x7` stays `0x7`).
+pub fn value_words(def: &FactDef, value: Option<&FactValue>, written: &str) -> String {
+    let values = def.ty.values();
+    let text = |i: u32| {
+        let name = values.get(i as usize).map_or("", String::as_str);
+        value_text(def, i as usize, name)
+    };
+    match value {
+        Some(FactValue::Enum(i)) => text(*i),
+        Some(FactValue::Set(members)) => {
+            members.iter().map(|m| text(*m)).collect::<Vec<_>>().join(", ")
+        }
+        Some(FactValue::Bool(b)) => if *b { "Yes" } else { "No" }.to_string(),
+        _ => written.to_string(),
+    }
 }
 
 /// The places a fact is read, in words.

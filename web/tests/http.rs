@@ -193,7 +193,8 @@ async fn a_question_page_has_one_labelled_question_the_ranking_and_back() {
     let doc = reply.html();
     assert_accessible(&doc);
     assert_eq!(select(&doc, "form.question[method=get][action='/wizard']").len(), 1);
-    assert_eq!(select(&doc, "input[type=hidden][name=symptom][value=rdp_0x904_0x7]").len(), 1);
+    let hidden = "form.question input[type=hidden][name=symptom][value=rdp_0x904_0x7]";
+    assert_eq!(select(&doc, hidden).len(), 1);
     assert_eq!(select(&doc, "input[type=hidden][name=q]").len(), 1);
     // Always a way to say "Don't know" and to go back.
     let dont_know = select(&doc, "label[for=a-unknown], button[name=unknown]");
@@ -604,4 +605,211 @@ async fn the_search_api_answer_for_0x904_is_stable() {
     insta::assert_json_snapshot!("api_search_0x904", json, {
         ".hits[].score" => insta::rounded_redaction(3),
     });
+}
+
+/// The body a browser sends for the paste form: its hidden fields, then the text.
+fn paste_body(hidden: &[(&str, &str)], text: &str) -> String {
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in hidden {
+        body.append_pair(key, value);
+    }
+    body.append_pair("text", text).finish()
+}
+
+async fn paste(hidden: &[(&str, &str)], text: &str) -> Reply {
+    post("/wizard/read", "application/x-www-form-urlencoded", paste_body(hidden, text)).await
+}
+
+/// The facts a page lists under "Read from your text:": (fact, title, value, quotes).
+fn reads(doc: &Html) -> Vec<(String, String, String, Vec<String>)> {
+    select(doc, "section.read li.read-fact")
+        .into_iter()
+        .map(|li| {
+            let link = li.select(&Selector::parse(".fact a").expect("css")).next().expect("a link");
+            let fact = link.value().attr("href").expect("href").trim_start_matches("/kb/facts/");
+            let value = li.select(&Selector::parse(".value").expect("css")).next().expect("value");
+            let quote = Selector::parse(".from q").expect("css");
+            let quotes = li.select(&quote).map(|q| text(&q)).collect();
+            (fact.to_string(), text(&link), text(&value), quotes)
+        })
+        .collect()
+}
+
+const DIALOG: &str = include_str!("../../knowledge/rdp/examples/0x904-dialog.txt");
+
+#[tokio::test]
+async fn the_paste_box_is_on_the_home_page_and_the_first_step_only() {
+    let label = "Paste the error dialog, a log excerpt or the ticket";
+    let home = get("/").await.html();
+    let form = "form.paste[method=post][action='/wizard/read']";
+    assert_eq!(select(&home, &format!("{form} textarea#paste-text[name=text]")).len(), 1);
+    assert_eq!(first_text(&home, "label[for=paste-text]"), label);
+    assert!(select(&home, &format!("{form} input[type=hidden]")).is_empty());
+    let first = get("/wizard?symptom=rdp_0x904_0x7").await.html();
+    assert_accessible(&first);
+    assert_eq!(first_text(&first, "label[for=paste-text]"), label);
+    let hidden = select(&first, &format!("{form} input[type=hidden]"));
+    assert_eq!(hidden.len(), 1, "the session it adds to");
+    assert_eq!(hidden[0].value().attr("value"), Some("rdp_0x904_0x7"));
+    let later = get("/wizard?symptom=rdp_0x904_0x7&skip=error_message").await.html();
+    assert!(select(&later, form).is_empty(), "not after the first step");
+}
+
+#[tokio::test]
+async fn a_pasted_dialog_starts_the_wizard_from_its_facts_with_the_words_shown() {
+    let reply = paste(&[], DIALOG).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let address = reply.location();
+    assert!(address.starts_with("/wizard?t."), "{address}");
+    let page = get(&address).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let doc = page.html();
+    assert_accessible(&doc);
+    assert_eq!(first_text(&doc, "#read-heading"), "Read from your text:");
+    let read = reads(&doc);
+    let facts: Vec<&str> = read.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(facts, ["error_message", "error_code", "extended_error_code"], "{read:?}");
+    let model = engine();
+    let model = model.model();
+    let message = model.fact(model.fact_id("error_message").expect("fact"));
+    let internal = message.ty.values().iter().position(|v| v == "internal_error").expect("value");
+    assert_eq!(read[0].1, view_title(message));
+    assert_eq!(read[0].2, message.value_label(internal as u32), "the label, not the name");
+    assert_eq!(read[0].3, ["internal error has occurred"]);
+    assert_eq!(
+        (read[1].2.as_str(), read[1].3.as_slice()),
+        ("0x904", &["Error code: 0x904".into()][..])
+    );
+    assert_eq!(read[2].2, "0x7");
+    // The symptom the facts show; none of them is asked again, and no question was counted.
+    assert!(first_text(&doc, ".crumbs").ends_with("question 1"), "{}", first_text(&doc, ".crumbs"));
+    let asked = select(&doc, "form.question input[name=q]")[0].value().attr("value").expect("q");
+    assert!(!facts.contains(&asked), "{asked} was read from the text");
+    // The answer form carries them on; Back undoes the whole paste.
+    let carried = select(&doc, "form.question input[type=hidden][name^='t.']");
+    assert_eq!(carried.len(), 3);
+    assert_eq!(select(&doc, ".actions a.button")[0].value().attr("href"), Some("/wizard?"));
+    // Remove one: the same page without it, and the wizard may ask it.
+    let remove = select(&doc, "li.read-fact a.remove")[1].value().attr("href").expect("href");
+    assert!(!remove.contains("t.error_code"), "{remove}");
+    let removed = get(remove).await.html();
+    let left: Vec<String> = reads(&removed).into_iter().map(|r| r.0).collect();
+    assert_eq!(left, ["error_message", "extended_error_code"]);
+    // The result lists them with their words, apart from the answers; the fact file has them.
+    let result = get(&format!("{address}&end=1")).await.html();
+    assert_accessible(&result);
+    assert_eq!(reads(&result).len(), 3);
+    assert!(select(&result, "dl.answers").is_empty(), "no question was answered");
+    let facts_url = select(&result, "a[href^='/wizard/facts.json?']")[0]
+        .value()
+        .attr("href")
+        .expect("href")
+        .to_string();
+    let file = get(&facts_url).await;
+    let json: serde_json::Value = serde_json::from_str(&file.body).expect("JSON");
+    assert_eq!(json["error_code"], 0x904, "{}", file.body);
+    assert_eq!(json["error_message"], "internal_error");
+}
+
+fn view_title(def: &triage_rules::model::FactDef) -> String {
+    def.title.clone().unwrap_or_else(|| def.name.replace('_', " "))
+}
+
+#[tokio::test]
+async fn facts_already_in_the_form_win_over_the_paste() {
+    let hidden =
+        [("symptom", "rdp_0x904_0x7"), ("f.extended_error_code", "0x8"), ("skip", "error_message")];
+    let reply = paste(&hidden, DIALOG).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let address = reply.location();
+    assert!(
+        address.starts_with("/wizard?symptom=rdp_0x904_0x7&f.extended_error_code=0x8&"),
+        "{address}"
+    );
+    assert!(!address.contains("t.extended_error_code"), "the answer given wins: {address}");
+    assert!(!address.contains("skip=error_message"), "the text knows what was not: {address}");
+    let doc = get(&address).await.html();
+    let read: Vec<String> = reads(&doc).into_iter().map(|r| r.0).collect();
+    assert_eq!(read, ["error_message", "error_code"]);
+    // A second paste of the same text says nothing new.
+    let hidden: Vec<(String, String)> = select(&doc, "form.question input[type=hidden]")
+        .iter()
+        .filter(|i| i.value().attr("name") != Some("q"))
+        .map(|i| {
+            (
+                i.value().attr("name").expect("name").to_string(),
+                i.value().attr("value").unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let hidden: Vec<(&str, &str)> = hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let again = paste(&hidden, DIALOG).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let doc = again.html();
+    assert!(first_text(&doc, "[role=alert]").contains("already in your answers"));
+    let back = select(&doc, "form.paste a.button")[0].value().attr("href").expect("href");
+    assert_eq!(back, address);
+}
+
+#[tokio::test]
+async fn a_hostile_paste_comes_back_as_text() {
+    let brief = r#"<script>alert(1)</script> error code: 0x904 "><img src=x onerror=alert(1)>"#;
+    let in_quote = r#"Remote Desktop can't connect to the remote "><svg/onload=alert(1)> computer for one of these reasons. <script>alert(1)</script> error code: 0x904 "><img src=x onerror=alert(1)>"#;
+    for hostile in [brief, in_quote] {
+        let reply = paste(&[], hostile).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        let doc = get(&reply.location()).await.html();
+        assert_inert(&doc);
+        assert_accessible(&doc);
+        let read = reads(&doc);
+        let code = read.iter().find(|r| r.0 == "error_code").expect("the code is read");
+        assert_eq!(code.3, ["error code: 0x904"]);
+        if hostile == in_quote {
+            // The words of the message, markup and all, shown as text.
+            let message = read.iter().find(|r| r.0 == "error_message").expect("the message");
+            assert!(message.3[0].contains(r#""><svg/onload=alert(1)>"#), "{:?}", message.3);
+        }
+    }
+    // Read nothing: the text comes back in the box, as text.
+    let nothing =
+        r#"<script>alert(1)</script> "><img src=x onerror=alert(1)> '><svg onload=alert(1)>"#;
+    let reply = paste(&[], nothing).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let doc = reply.html();
+    assert_inert(&doc);
+    assert_accessible(&doc);
+    assert_eq!(first_text(&doc, "textarea#paste-text"), nothing);
+    assert!(first_text(&doc, "[role=alert]").contains("Nothing in this text"));
+}
+
+#[tokio::test]
+async fn bad_pastes_are_refused_with_a_reason() {
+    let reply = paste(&[], "  \n ").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(first_text(&reply.html(), "[role=alert]").contains("Paste some text first"));
+    let reply = paste(&[("symptom", "rdp_0x904_0x8")], DIALOG).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = paste(&[("f.error_code", "banana")], DIALOG).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let big = paste_body(&[], &"x".repeat(triage_web::MAX_BODY_BYTES));
+    let reply = post("/wizard/read", "application/x-www-form-urlencoded", big).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(get("/wizard/read").await.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_longest_paste_is_read_in_good_time() {
+    // A log as long as a body may be, with the dialog at its end.
+    let line = "2025-01-07 10:22:31 mstsc.exe[4410] trace: channel negotiation step ok\n";
+    let encoded = paste_body(&[], line).len() - "text=".len();
+    let mut log = line.repeat((triage_web::MAX_BODY_BYTES - 1024) / encoded);
+    log.push_str(DIALOG);
+    assert!(paste_body(&[], &log).len() <= triage_web::MAX_BODY_BYTES);
+    let started = std::time::Instant::now();
+    let reply = paste(&[], &log).await;
+    let took = started.elapsed();
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", &reply.body[..reply.body.len().min(300)]);
+    assert!(reply.location().contains("t.error_code=0x904"));
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    eprintln!("a {} KiB paste read in {took:?}", log.len() / 1024);
 }

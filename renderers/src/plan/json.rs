@@ -158,20 +158,22 @@ pub struct JsonConventions {
 
 fn tree(report: &PlanReport) -> JsonTree {
     match report {
-        PlanReport::Ask { fact, ask, cost_seconds, expected_seconds, branches } => JsonTree::Ask {
-            fact: fact.clone(),
-            ask: ask.clone(),
-            cost_seconds: *cost_seconds,
-            expected_seconds: *expected_seconds,
-            branches: branches
-                .iter()
-                .map(|b| JsonBranch {
-                    answer: b.answer.clone(),
-                    probability: b.probability,
-                    plan: tree(&b.plan),
-                })
-                .collect(),
-        },
+        PlanReport::Ask { fact, ask, cost_seconds, expected_seconds, branches, .. } => {
+            JsonTree::Ask {
+                fact: fact.clone(),
+                ask: ask.clone(),
+                cost_seconds: *cost_seconds,
+                expected_seconds: *expected_seconds,
+                branches: branches
+                    .iter()
+                    .map(|b| JsonBranch {
+                        answer: b.answer.clone(),
+                        probability: b.probability,
+                        plan: tree(&b.plan),
+                    })
+                    .collect(),
+            }
+        }
         PlanReport::Repair(repair) => repair_tree(repair),
     }
 }

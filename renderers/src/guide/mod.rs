@@ -18,6 +18,8 @@ use triage_engine::explain::percent;
 use triage_engine::report::{PlanReport, Report, ReportOptions, StepReport, SymptomReport};
 use triage_engine::{Engine, FactSet};
 use triage_rules::ast::{Need, Place, Risk};
+
+mod short;
 use triage_rules::model::{Model, ScriptDef, SymptomId};
 
 /// The output formats of a guide.
@@ -51,16 +53,16 @@ pub enum RenderError {
 
 /// The built-in templates, by name. Each can be replaced by a file of the same name.
 pub const BUILTIN_TEMPLATES: [(&str, &str); 10] = [
-    ("macros.md", include_str!("../templates/macros.md")),
-    ("style.css", include_str!("../templates/style.css")),
-    ("macros.html", include_str!("../templates/macros.html")),
-    ("base.html", include_str!("../templates/base.html")),
-    ("guide.html", include_str!("../templates/guide.html")),
-    ("guide.md", include_str!("../templates/guide.md")),
-    ("index.html", include_str!("../templates/index.html")),
-    ("cause.html", include_str!("../templates/cause.html")),
-    ("fix.html", include_str!("../templates/fix.html")),
-    ("search.js", include_str!("../templates/search.js")),
+    ("macros.md", include_str!("../../templates/macros.md")),
+    ("style.css", include_str!("../../templates/style.css")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("base.html", include_str!("../../templates/base.html")),
+    ("guide.html", include_str!("../../templates/guide.html")),
+    ("guide.md", include_str!("../../templates/guide.md")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("cause.html", include_str!("../../templates/cause.html")),
+    ("fix.html", include_str!("../../templates/fix.html")),
+    ("search.js", include_str!("../../templates/search.js")),
 ];
 
 /// The tera templates guides and sites are rendered with.
@@ -182,6 +184,13 @@ pub struct Prose {
 }
 
 impl Prose {
+    /// The first paragraph of a block, when the block has more: what a short guide shows.
+    #[must_use]
+    pub fn lead(text: &str) -> Option<Self> {
+        let (first, _) = text.trim().split_once("\n\n")?;
+        Some(Prose::block(first))
+    }
+
     /// A block (paragraphs, lists).
     #[must_use]
     pub fn block(text: &str) -> Self {
@@ -305,6 +314,9 @@ pub struct SymptomView {
     pub name: String,
     pub title: String,
     pub description: Option<Prose>,
+    /// The description's opening, up to its first section in bold: what a short guide shows.
+    #[serde(skip)]
+    pub lead: Option<Prose>,
     pub aliases: Vec<String>,
     /// The condition that identifies it, as written.
     pub condition: String,
@@ -386,6 +398,9 @@ pub enum TreeView {
 pub struct BranchView {
     pub answer: String,
     pub percent: String,
+    /// The same as a number, for what a short guide merges.
+    #[serde(skip)]
+    pub probability: f64,
     pub then: TreeView,
 }
 
@@ -396,8 +411,14 @@ pub struct CauseView {
     pub anchor: String,
     pub page: Option<String>,
     pub percent: String,
+    /// The same as a number, for choosing what a short guide keeps.
+    #[serde(skip)]
+    pub posterior: f64,
     pub prior: String,
     pub description: Option<Prose>,
+    /// The description's first paragraph, when it has more (short guides).
+    #[serde(skip)]
+    pub lead: Option<Prose>,
     /// Why it ranks where it does (tailored guides).
     pub reason: Option<Prose>,
     /// Every observation that moved it, in words.
@@ -426,6 +447,9 @@ pub struct FixView {
     /// Chance the problem is still there when this step is reached.
     pub reached: String,
     pub description: Option<Prose>,
+    /// The description's first paragraph, when it has more (short guides).
+    #[serde(skip)]
+    pub lead: Option<Prose>,
     pub steps: Option<Prose>,
     pub run: Vec<ScriptView>,
     pub verify: Vec<ScriptView>,
@@ -463,6 +487,30 @@ pub struct Guide {
     pub warnings: Vec<String>,
     /// The symptom's causes and their fixes drawn as SVG (markup built and escaped in Rust).
     pub graph: String,
+    /// A short guide: what it leaves out of the complete reference (`--full`).
+    pub short: Option<short::Omitted>,
+}
+
+/// How much a guide shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// What a person follows: the likeliest causes, the first questions, their fixes.
+    #[default]
+    Short,
+    /// The complete reference: every cause, question and fix, the whole decision tree.
+    Full,
+}
+
+/// Every source cited by a cause or a fix, once.
+fn sources_of(causes: &[CauseView], fixes: &[FixView]) -> Vec<LinkView> {
+    let mut sources: Vec<LinkView> = Vec::new();
+    for link in causes.iter().flat_map(|c| &c.sources).chain(fixes.iter().flat_map(|f| &f.sources))
+    {
+        if !sources.contains(link) {
+            sources.push(link.clone());
+        }
+    }
+    sources
 }
 
 /// How many fixes a leaf of the decision tree names before "then the rest".
@@ -478,6 +526,17 @@ pub fn place_words(place: Place) -> &'static str {
         Place::Server => "on the server",
         Place::Management => "in the management plane (cloud portal, network team)",
         Place::Person => "by asking a person",
+    }
+}
+
+/// Who a role is, as a phrase: "the server's administrator".
+#[must_use]
+pub fn role_words(role: triage_rules::ast::Role) -> &'static str {
+    match role {
+        triage_rules::ast::Role::User => "the person at the client",
+        triage_rules::ast::Role::ClientAdmin => "someone with rights on the client",
+        triage_rules::ast::Role::ServerAdmin => "the server's administrator",
+        triage_rules::ast::Role::NetworkAdmin => "the network's administrator",
     }
 }
 
@@ -502,12 +561,24 @@ impl Guide {
     /// The guide for `symptom` given `facts` (every fact unknown for the prior ranking).
     #[must_use]
     pub fn new(engine: &Engine, facts: &FactSet, symptom: SymptomId, links: Links) -> Guide {
+        Guide::new_with(engine, facts, symptom, links, Depth::Full)
+    }
+
+    /// [`Guide::new`] at the given depth.
+    #[must_use]
+    pub fn new_with(
+        engine: &Engine,
+        facts: &FactSet,
+        symptom: SymptomId,
+        links: Links,
+        depth: Depth,
+    ) -> Guide {
         let mut facts = facts.clone();
         // Naming the symptom makes the engine rank its causes whatever the facts show.
         facts.symptom = Some(symptom);
         let mut diagnosis = engine.diagnose(&facts);
         diagnosis.symptoms.retain(|s| s.symptom == symptom);
-        Guide::of_diagnosis(engine, &facts, symptom, &diagnosis, links)
+        Guide::of_diagnosis(engine, &facts, symptom, &diagnosis, links, depth)
     }
 
     /// The guide the facts lead to when no symptom is named: the symptom they show, else the
@@ -515,10 +586,21 @@ impl Guide {
     /// `None` when they rule every symptom out.
     #[must_use]
     pub fn for_facts(engine: &Engine, facts: &FactSet, links: Links) -> Option<Guide> {
+        Guide::for_facts_with(engine, facts, links, Depth::Full)
+    }
+
+    /// [`Guide::for_facts`] at the given depth.
+    #[must_use]
+    pub fn for_facts_with(
+        engine: &Engine,
+        facts: &FactSet,
+        links: Links,
+        depth: Depth,
+    ) -> Option<Guide> {
         let mut diagnosis = engine.diagnose(facts);
         diagnosis.symptoms.truncate(1);
         let symptom = diagnosis.symptoms.first()?.symptom;
-        Some(Guide::of_diagnosis(engine, facts, symptom, &diagnosis, links))
+        Some(Guide::of_diagnosis(engine, facts, symptom, &diagnosis, links, depth))
     }
 
     fn of_diagnosis(
@@ -527,9 +609,14 @@ impl Guide {
         symptom: SymptomId,
         diagnosis: &triage_engine::Diagnosis,
         links: Links,
+        depth: Depth,
     ) -> Guide {
         let model = engine.model();
-        let options = ReportOptions { questions: QUESTIONS, ..ReportOptions::FULL };
+        let plan_questions = match depth {
+            Depth::Short => short::TREE_QUESTIONS,
+            Depth::Full => triage_engine::repair::MAX_QUESTIONS,
+        };
+        let options = ReportOptions { questions: QUESTIONS, plan_questions, ..ReportOptions::FULL };
         let report = Report::new(engine, facts, diagnosis, options);
         let def = model.symptom(symptom);
         let mixture = diagnosis
@@ -597,15 +684,8 @@ impl Guide {
             }
         };
         let graph = crate::site::symptom_graph(model, symptom, &cause_href, &fix_href);
-        let mut sources: Vec<LinkView> = Vec::new();
-        for link in
-            causes.iter().flat_map(|c| &c.sources).chain(fixes.iter().flat_map(|f| &f.sources))
-        {
-            if !sources.contains(link) {
-                sources.push(link.clone());
-            }
-        }
-        Guide {
+        let sources = sources_of(&causes, &fixes);
+        let mut guide = Guide {
             symptom: symptom_view,
             mixture: report_symptom.message.clone(),
             not_offered,
@@ -623,7 +703,12 @@ impl Guide {
             sources,
             warnings: report.warnings.clone(),
             graph,
+            short: None,
+        };
+        if depth == Depth::Short {
+            short::shorten(&mut guide);
         }
+        guide
     }
 
     fn empty(
@@ -660,6 +745,7 @@ impl Guide {
             sources: Vec::new(),
             warnings: report.warnings.clone(),
             graph: String::new(),
+            short: None,
         }
     }
 
@@ -739,8 +825,10 @@ fn cause_view(
         anchor: anchor("cause", &report.cause),
         page: links.cause(&report.cause),
         percent: percent(report.posterior),
+        posterior: report.posterior,
         prior: percent(report.prior),
         description: def.and_then(|d| d.description.as_deref()).map(Prose::block),
+        lead: def.and_then(|d| d.description.as_deref()).and_then(Prose::lead),
         reason: if tailored { report.reason.as_deref().map(Prose::inline) } else { None },
         evidence: report
             .evidence
@@ -766,6 +854,14 @@ fn symptom_view(def: &triage_rules::model::SymptomDef, mixture: bool) -> Symptom
             def.title.clone()
         },
         description: if mixture { None } else { def.description.as_deref().map(Prose::block) },
+        lead: if mixture {
+            None
+        } else {
+            def.description.as_deref().and_then(|d| {
+                let (lead, _) = d.split_once("\n\n**")?;
+                Some(Prose::block(lead))
+            })
+        },
         aliases: def.aliases.clone(),
         condition: def.condition_text.clone(),
         checks: scripts(&def.checks),
@@ -867,6 +963,7 @@ fn fix_views(model: &Model, report: &SymptomReport, links: Links) -> Vec<FixView
                 success: percent(step.success),
                 reached: percent(step.reached),
                 description: def.description.as_deref().map(Prose::block),
+                lead: def.description.as_deref().and_then(Prose::lead),
                 steps: def.steps.as_deref().map(Prose::block),
                 run: scripts(&def.run),
                 verify: scripts(&def.verify),
@@ -966,6 +1063,7 @@ fn tree_view(model: &Model, plan: &PlanReport) -> TreeView {
                 .map(|b| BranchView {
                     answer: b.text.clone(),
                     percent: percent(b.probability),
+                    probability: b.probability,
                     then: tree_view(model, &b.plan),
                 })
                 .collect(),
