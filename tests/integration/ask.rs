@@ -316,3 +316,94 @@ fn facts_that_rule_out_every_symptom_exit_3() {
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("the facts rule out every symptom"), "{stderr}");
 }
+
+/// A conversation answered from what the person knows: each question the engine asks is
+/// answered from `facts` ("don't know" when they do not have it), whatever its order. Returns
+/// the last transcript and the facts asked, in order.
+fn converse(query: &[&str], facts: &[(&str, &str)]) -> (String, Vec<String>) {
+    let mut answers: Vec<String> = Vec::new();
+    loop {
+        let input: String = answers.iter().map(|a| format!("{a}\n")).collect();
+        let (stdout, stderr, code) = ask(query, &input);
+        assert_eq!(code, Some(0), "{stderr}");
+        let asked = questions(&stdout);
+        if asked.len() <= answers.len() || answers.len() >= 30 {
+            return (stdout, asked);
+        }
+        let fact = &asked[answers.len()];
+        let answer = facts.iter().find(|(f, _)| f == fact).map_or("?", |(_, v)| v);
+        answers.push(answer.to_string());
+    }
+}
+
+/// The first step of the repair order in a transcript.
+fn first_fix(stdout: &str) -> String {
+    let order = stdout.rfind("Repair order").expect("a repair order");
+    stdout[order..].lines().nth(1).unwrap_or_default().trim().to_string()
+}
+
+#[test]
+fn story_your_credentials_did_not_work_tries_the_saved_password_first() {
+    // A domain user whose password changed last week; the client still sends the saved one.
+    let (stdout, asked) = converse(
+        &["Your", "credentials", "did", "not", "work"],
+        &[
+            ("recent_change", "none_known"),
+            ("account_kind_used", "domain_account"),
+            ("username_format_used", "upn_or_email"),
+            ("saved_credentials_used", "yes"),
+            ("password_changed_recently", "yes"),
+            ("other_clients_can_connect", "yes"),
+            ("failure_stage", "after_credentials_before_desktop"),
+        ],
+    );
+    assert!(asked.len() <= 4, "{} questions: {asked:?}", asked.len());
+    assert!(!asked.contains(&"error_message".to_string()), "the message was typed: {asked:?}");
+    assert!(first_fix(&stdout).contains("delete_saved_rdp_credential"), "{stdout}");
+}
+
+#[test]
+fn story_cant_find_the_computer_with_a_short_name_off_the_vpn() {
+    let (stdout, asked) = converse(
+        &["Remote", "Desktop", "can't", "find", "the", "computer"],
+        &[
+            ("address_used", "short_hostname"),
+            ("name_resolution_result", "does_not_resolve"),
+            ("connection_path", "site_vpn_or_client_vpn"),
+            ("correct_name_resolves", "yes"),
+            ("connect_by_ip_works", "yes"),
+        ],
+    );
+    assert!(asked.len() <= 4, "{} questions: {asked:?}", asked.len());
+    // The name does not resolve: the fixes are the name's, not the stale DNS record's.
+    let order = &stdout[stdout.rfind("Repair order").expect("a repair order")..];
+    let first_two: Vec<&str> = order.lines().skip(1).take(2).collect();
+    assert!(first_two.iter().any(|l| l.contains("use_full_computer_name")), "{first_two:?}");
+}
+
+#[test]
+fn story_an_internal_error_after_the_windows_11_upgrade() {
+    // Only this PC fails, since its upgrade; the dialog says "An internal error has occurred".
+    let (stdout, asked) = converse(
+        &["An", "internal", "error", "has", "occurred", "after", "the", "Windows", "11", "upgrade"],
+        &[
+            ("other_clients_can_connect", "yes"),
+            ("failure_stage", "before_credential_prompt"),
+            ("connection_path", "lan"),
+            ("failure_pattern", "every_attempt"),
+            ("target_os", "server2019"),
+            ("extended_error_code", "0x7"),
+            ("alternate_client_app_works", "yes"),
+        ],
+    );
+    // The message and the upgrade were typed: neither is asked.
+    assert!(stdout.contains("--fact recent_change=client_upgraded_to_win11"), "{stdout}");
+    assert!(!asked.iter().any(|q| q == "recent_change" || q == "error_message"), "{asked:?}");
+    assert!(asked.len() <= 8, "{} questions: {asked:?}", asked.len());
+    let order = &stdout[stdout.rfind("Repair order").expect("a repair order")..];
+    let first_two: Vec<&str> = order.lines().skip(1).take(2).collect();
+    assert!(
+        first_two.iter().any(|l| l.contains("use_alternate_rdp_client")),
+        "the client-side workaround is among the first two fixes: {first_two:?}"
+    );
+}
