@@ -1,24 +1,47 @@
 //! Command-line arguments (clap derive). Only the shape of the command line lives here; what
 //! each command does is in `commands`.
+//!
+//! Every line of a help text indented by two spaces that runs `triage` is an example, and
+//! `tests/integration/help_examples.rs` runs it: keep them runnable from the repository root
+//! (`my-kb` is what `triage init my-kb` writes).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The exit codes every command follows (docs/exit-codes.md has the table per command).
 pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  problems in the input: errors in a knowledge base, files that need formatting
-  2  usage error: bad arguments, a path that cannot be read
-  3  the facts rule out every symptom of the knowledge base (diagnose, guide, ask, plan)";
+Exit codes (docs/exit-codes.md):
+    0  success
+    1  problems in the input: an invalid knowledge base or fact file, failed test cases,
+       files that need formatting, a query that no symptom fits
+    2  usage: bad arguments, a path that cannot be read
+    3  the facts rule out every symptom (diagnose, guide, ask, plan)
+  130  interrupted (Ctrl-C in ask)
+The scripts that plan and collect write have codes of their own: see their --help.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "triage",
     version,
-    about = "An expert system for IT troubleshooting: ranks causes, explains, plans repairs",
-    long_about = "triage reads a knowledge base written in the .kb language (facts, symptoms, \
-causes, fixes), checks it, and turns it into a decision graph.\n\nStart with `triage init my-kb` \
-to get an example of every construct, then `triage check --kb my-kb`.",
+    about = "An expert system for IT troubleshooting: finds the symptom, ranks its causes, plans \
+the repair",
+    long_about = "triage finds the likely causes of an IT problem and the order of fixes that \
+pays, from a knowledge base of symptoms, causes and fixes (the Remote Desktop one is built in; \
+--kb PATH reads another).
+
+Support engineer: find the symptom, narrow it down, repair it
+  triage search 0x904                             the symptom of an error code or a message
+  triage ask 0x904                                one question at a time, then what to do
+  triage guide 0x904                              or the troubleshooting guide to follow
+  triage plan --fact error_code=0x904 -o fix.ps1  the repair as a script (dry run first)
+  triage symptoms                                 everything the knowledge base covers
+
+Knowledge-base author: write, check, format, test, draw
+  triage init my-kb                               a new knowledge base, every construct shown
+  triage check --kb my-kb                         errors and warnings with file:line:column
+  triage fmt --write my-kb                        the canonical form, in place
+  triage test --kb my-kb                          its test cases: the expected top cause of each
+  triage graph --kb my-kb                         the decision graph (Graphviz DOT)",
     after_help = EXIT_CODES,
     propagate_version = true
 )]
@@ -32,9 +55,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The knowledge base: a .kb file or a folder of them (default: the embedded Remote
-    /// Desktop knowledge base)
+    /// Desktop knowledge base). init, completions, man and plan --schema read none and refuse
+    /// it on the command line (`TRIAGE_KB` is ignored there)
     #[arg(long, global = true, value_name = "PATH", env = "TRIAGE_KB")]
     pub kb: Option<PathBuf>,
+    /// Whether --kb was typed on the command line (not taken from `TRIAGE_KB`): set by `main`.
+    #[arg(skip)]
+    pub kb_on_command_line: bool,
     /// When to use colour (auto: only on a terminal, never with `NO_COLOR` set)
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
@@ -47,71 +74,28 @@ pub enum ColorWhen {
     Never,
 }
 
+/// The commands, in the order `triage --help` lists them: the support engineer's first, then
+/// the knowledge-base author's.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a knowledge base: errors and warnings, each with its file, line and column
+    /// List the symptoms the knowledge base covers: name, title, codes, frequency
     #[command(after_help = "Examples:
-  triage check --kb knowledge/rdp
-  triage check my-kb/ --deny-warnings
-  triage check my-kb/ --format json | jq '.diagnostics[] | .code'
+  triage symptoms                              the embedded knowledge base
+  triage symptoms --kb my-kb --format json     name, title, codes, aliases, frequency
 
-Exit codes: 0 no errors (and no warnings with --deny-warnings), 1 errors, 2 usage")]
-    Check(CheckArgs),
-    /// Print .kb files in canonical form, or rewrite them (--write)
-    #[command(after_help = "Examples:
-  triage fmt my-kb/causes.kb           print the canonical form
-  triage fmt --write my-kb/            rewrite every .kb file in place
-  triage fmt --check my-kb/            list files that would change (exit 1 if any)
-  cat x.kb | triage fmt -              format standard input
-
-Files with syntax errors are reported and left untouched.
-Exit codes: 0 done (or nothing to change), 1 files would change or do not parse, 2 usage")]
-    Fmt(FmtArgs),
-    /// Draw the decision graph (Graphviz DOT or Mermaid)
-    #[command(after_help = "Examples:
-  triage graph --kb my-kb | dot -Tsvg > graph.svg
-  triage graph --kb my-kb --format mermaid --symptom rdp_0x904_0x7
-
-Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage")]
-    Graph(GraphArgs),
-    /// Rank the likely causes of a problem from the facts of a machine
-    #[command(after_help = "Examples:
-  triage diagnose facts.json --kb my-kb
-  triage diagnose facts.yaml --kb my-kb --explain
-  triage diagnose client.json server.json       one case from two machines' fact files
-  triage diagnose --kb my-kb --fact http_status=503 --fact disk_free_ratio=0.01
-  collect-facts | triage diagnose - --kb my-kb --format json
-
-A fact file is a JSON or YAML object of fact name -> value (null = unknown), plus optional
-host, collected_at and symptom keys. Ints may be written \"0x904\".
-When no symptom's condition holds, the causes are ranked over every symptom the facts leave
-possible, weighed by how common it is and how well the facts fit it.
-Exit codes: 0 diagnosed, 1 the facts are invalid (every problem is listed), 2 usage,
-3 the facts rule out every symptom")]
-    Diagnose(DiagnoseArgs),
-    /// Diagnose many fact sets (JSON Lines) in parallel, one result line per input line
-    #[command(after_help = "Examples:
-  triage batch cases.jsonl --kb my-kb -o results.jsonl
-  cat cases.jsonl | triage batch - --kb my-kb --jobs 2 > results.jsonl
-
-Each output line is the diagnosis of the input line at the same position, or
-{\"line\": N, \"error\": ...} when that line is not valid. A summary goes to stderr.
-Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
-    Batch(BatchArgs),
-    /// Run the test cases of a knowledge base: expected top cause per fact set, and coverage
-    #[command(after_help = "Examples:
-  triage test                                   the embedded knowledge base and its cases
-  triage test --kb my-kb                        my-kb/*.kb with the cases in my-kb/cases/
-  triage test --kb my-kb --cases extra.yaml     other case files
-
-Exit codes: 0 every case passed, 1 some failed (or a case file is invalid), 2 usage")]
-    Test(TestArgs),
+Codes are the ints the symptom's condition compares a fact with, written as the knowledge
+base writes them (0x904 in hex, 2308 in decimal); frequency is the symptom's declared share
+of the reports, when it has one.
+Then: triage search WORDS, triage guide NAME, triage ask NAME.
+Exit codes: 0 listed, 1 the knowledge base has errors, 2 usage")]
+    Symptoms(SymptomsArgs),
     /// Find the symptom for an error code, a message or a few words
     #[command(after_help = "Examples:
   triage search 0x904                 the code as the dialog shows it
   triage search 2308                  the same code in decimal, as event 1026 logs it
   triage search \"socket closed\"
   triage search certificate expired --format json
+  triage search printer jam           nothing fits: it says why, and exits 1
 
 Whole words and known synonyms (sign in = log on = login, cert = certificate, RDP =
 remote desktop, freezes = hangs, ...); a typo or an abbreviation only of a word of 6
@@ -119,60 +103,74 @@ letters or more. One-letter words, words like \"the\" and words most symptoms ha
 left out. A symptom is listed, once, when the query is its name, has its code, holds one of
 its aliases, or has at least half of the remaining words.
 Then: triage guide NAME, triage ask NAME, or triage diagnose with a fact file.
-Exit codes: 0 found, 1 nothing fits well (it says why, and how to start without a
-symptom: triage ask), 2 usage")]
+Exit codes: 0 found, 1 nothing fits well (it says why, how to start without a symptom:
+triage ask, and where to see every symptom: triage symptoms), 2 usage")]
     Search(SearchArgs),
     /// Diagnose one question at a time: the next-best question, the ranking after each answer
     #[command(after_help = "Examples:
   triage ask 0x904                            find the symptom by its code, then ask
-  triage ask \"socket closed\" --facts collected.json --save case.json
+  triage ask \"socket closed\" --facts knowledge/rdp/examples/0x904.json --save case.json
   triage ask                                  search for the symptom first
-  triage ask 0x904 --answers answers.txt      no terminal: one answer per line
+  printf 'yes\\nno\\n' > answers.txt && triage ask 0x904 --answers answers.txt
   printf 'internal_error\\n?\\nback\\nyes\\n' | triage ask rdp_0x904_0x7 --save case.json
+  triage ask printer jam                      nothing fits: exits 1
 
 Answers: a value (yes/no, an enum value, a number; ints in hex or decimal, sets
-comma-separated), `?` or `dont know`, `back` (undo the last answer), `stop`.
+comma-separated), `?` or `dont know`, `back` (undo the last answer), `stop`. Without a
+terminal (or with --answers) one answer per line.
 On a terminal: arrows and Enter, Esc stops asking, Ctrl-C quits (and offers to save).
-Exit codes: 0 done, 1 the knowledge base or the fact file is invalid, or no symptom
-matches, 2 usage, 130 interrupted (Ctrl-C)")]
+Exit codes: 0 done, 1 the knowledge base or the fact file is invalid, or no symptom fits the
+query, 2 usage, 3 the facts or the answers rule out every symptom, 130 interrupted (Ctrl-C)")]
     Ask(AskArgs),
     /// Write a troubleshooting guide for a symptom (Markdown or self-contained HTML)
     #[command(after_help = "Examples:
-  triage guide 0x904                                  the general guide for error 0x904
+  triage guide 0x904                                  the guide for error 0x904
   triage guide \"socket closed\" --format html -o guide.html
-  triage guide rdp_0x904_0x7 --facts collected.json   tailored to one machine's facts
-  triage guide 0x904 --format html --templates my-templates/
+  triage guide 0x904 --full -o guide-full.md          the complete reference
+  triage guide rdp_0x904_0x7 --facts knowledge/rdp/examples/0x904.json
+  triage guide --fact display_symptom=black_screen    the symptom the facts show
+  triage guide printer jam                            nothing fits: exits 1
 
 The symptom is its name, an error code (0x904, 904, 2308) or words of the message, found
 as `triage search` finds it. A query that fits no symptom well, or several equally, writes
 no guide: the candidates are listed, each as `triage guide NAME`.
+--facts and --fact tailor the guide to one machine (--fact wins over the file).
 --templates DIR: files named like the built-in templates (guide.md, guide.html,
 base.html, macros.html, macros.md, style.css) replace them.
-Exit codes: 0 written, 1 the knowledge base or the fact file is invalid, or the query
-fits no symptom well or several equally, 2 usage (unreadable file, template error)")]
+Exit codes: 0 written, 1 the knowledge base or the facts are invalid, or the query fits no
+symptom well or several equally, 2 usage (unreadable file, template error), 3 the facts rule
+out every symptom")]
     Guide(GuideArgs),
-    /// Write the whole knowledge base as a static web site (works offline)
+    /// Rank the likely causes of a problem from the facts of a machine
     #[command(after_help = "Examples:
-  triage site -o site/ && open site/index.html
-  triage site --kb my-kb -o public/ --templates my-templates/
+  triage diagnose --fact error_code=0x904 --fact extended_error_code=0x7
+  triage diagnose knowledge/rdp/examples/0x904.json --explain
+  triage diagnose --text knowledge/rdp/examples/0x904-dialog.txt    facts from a pasted dialog
+  triage diagnose --kb my-kb --fact http_status=503 --fact disk_free_ratio=0.01
+  cat knowledge/rdp/examples/0x904.json | triage diagnose - --format json
 
-One guide page per symptom, a page per cause and per fix, cross-linked; an index with
-search (search-index.json, and search.js that works from disk) and the graph as SVG.
-Exit codes: 0 written, 1 the knowledge base has errors, 2 usage")]
-    Site(SiteArgs),
-    /// Write a script that applies the repair plan for a diagnosed fact file (dry run by default)
+A fact file is a JSON or YAML object of fact name -> value (null = unknown), plus optional
+host, collected_at and symptom keys. Ints may be written \"0x904\". Several fact files (the
+client's and the server's) make one case; --fact wins over them.
+When no symptom's condition holds, the causes are ranked over every symptom the facts leave
+possible, weighed by how common it is and how well the facts fit it.
+Exit codes: 0 diagnosed, 1 the facts are invalid (every problem is listed), 2 usage,
+3 the facts rule out every symptom")]
+    Diagnose(DiagnoseArgs),
+    /// Write a script that applies the repair plan for the facts (dry run by default)
     #[command(after_help = "Examples:
-  triage plan facts.json -o plan.ps1            then .\\plan.ps1 (dry run), .\\plan.ps1 -Apply
-  triage plan facts.json --shell bash -o plan.sh && bash plan.sh --apply --interactive
-  triage plan facts.json --shell json | jq '.steps[].fix'
-  triage plan facts.json --symptom rdp_0x204_connect_failed
+  triage plan knowledge/rdp/examples/0x904.json -o plan.ps1   then .\\plan.ps1, .\\plan.ps1 -Apply
+  triage plan --fact error_code=0x904 --fact extended_error_code=0x7 -o plan.ps1
+  triage plan --kb my-kb --fact http_status=503 --shell bash -o plan.sh && bash plan.sh
+  triage plan knowledge/rdp/examples/0x904.json --shell json | jq '.steps[].fix'
   triage plan --schema > plan.schema.json       the JSON Schema of --shell json
 
 The plan repairs the first symptom the facts match (or --symptom), trying the fixes in
 the engine's cheapest-expected-cost order; fixes whose causes the facts rule out are left
-out. Fact values reach the scripts only as quoted TRIAGE_<FACT> environment variables
-(values holding a NUL character are refused). A fix without a script for the shell is
-printed as manual steps; when no fix has one, nothing can be automated: exit 1.
+out. --fact sets a fact, over the fact file. Fact values reach the scripts only as quoted
+TRIAGE_<FACT> environment variables (values holding a NUL character are refused). A fix
+without a script for the shell is printed as manual steps; when no fix has one, nothing can
+be automated: exit 1.
 
 Exit codes of triage plan: 0 written, 1 the facts are invalid or nothing can be automated,
 2 usage, 3 the facts rule out every symptom.
@@ -193,9 +191,9 @@ Exit codes of the generated script:
   triage collect -o collect.ps1                 every fact with a PowerShell collector
   triage collect --symptom rdp_0x904_0x7 -o collect.ps1
   triage collect --symptom rdp_0x904_0x7 --where server -o server.ps1
-  .\\collect.ps1 -Out facts.json; triage diagnose facts.json
   triage collect --kb my-kb --shell bash > collect.sh && bash collect.sh -o facts.json
 
+Then .\\collect.ps1 -Out facts.json on the machine, and triage diagnose facts.json.
 Each collector runs guarded (PowerShell: a job with a time limit; bash: timeout) with
 -TimeoutSeconds / --timeout seconds (default 60); a collector that fails, times out or
 prints a value of the wrong type leaves its fact null and is reported on stderr. The
@@ -204,35 +202,100 @@ Exit codes of triage collect: 0 written, 1 the knowledge base has errors or no f
 collector for the shell, 2 usage. The script exits 0 when every collector gave a value,
 1 when some failed (the file is written either way), 2 on bad arguments.")]
     Collect(CollectArgs),
+    /// Diagnose many fact sets (JSON Lines) in parallel, one result line per input line
+    #[command(after_help = "Examples:
+  printf '{\"error_code\": \"0x904\"}\\n{\"error_code\": \"0x204\"}\\n' | triage batch -
+  printf '{\"http_status\": 503}\\n' > cases.jsonl && triage batch cases.jsonl --kb my-kb -o out.jsonl
+
+Each output line is the diagnosis of the input line at the same position, or
+{\"line\": N, \"error\": ...} when that line is not valid. A summary goes to stderr.
+Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
+    Batch(BatchArgs),
     /// Serve the web wizard, a browsable knowledge base and a JSON API
     #[command(after_help = "Examples:
   triage serve                                 http://127.0.0.1:8080, the embedded knowledge base
   triage serve --addr 0.0.0.0:8080 --kb my-kb  on every interface, your knowledge base
-  curl -d @facts.json http://127.0.0.1:8080/api/diagnose
+  curl -d @knowledge/rdp/examples/0x904.json http://127.0.0.1:8080/api/diagnose
   curl 'http://127.0.0.1:8080/api/search?q=0x904'
 
 Pages: / (search), /wizard?symptom=NAME (one question per page), /kb (the knowledge base).
 API: POST /api/diagnose (a fact file; the JSON of `triage diagnose --format json`, 422 with
 the problems for a bad file), GET /api/search?q=. Nothing is stored: the answers travel in
-the address. Ctrl-C stops it after the requests in flight.
+the address. Ctrl-C stops it after the requests in flight (exit code 0: it is how it stops).
 Exit codes: 0 stopped, 1 the knowledge base has errors, 2 usage (the address cannot be used)")]
     Serve(ServeArgs),
-    /// Print the JSON Schema (draft 2020-12) of a fact file for the knowledge base
+    /// Write the whole knowledge base as a static web site (works offline)
     #[command(after_help = "Examples:
-  triage schema --kb my-kb > facts.schema.json")]
-    Schema,
+  triage site -o site/ && xdg-open site/index.html
+  triage site --kb my-kb -o public/
+
+One guide page per symptom, a page per cause and per fix, cross-linked; an index with
+search (search-index.json, and search.js that works from disk) and the graph as SVG.
+--templates DIR: files named like the built-in templates replace them.
+Exit codes: 0 written, 1 the knowledge base has errors, 2 usage")]
+    Site(SiteArgs),
     /// Create a new knowledge base with one commented example of every construct
     #[command(after_help = "Examples:
-  triage init my-kb && triage check --kb my-kb
+  triage init web-kb && triage check --kb web-kb && triage test --kb web-kb
 
-Exit codes: 0 created, 2 the folder exists and is not empty")]
+Exit codes: 0 created, 2 the folder exists and is not empty, or --kb was given (init reads
+no knowledge base)")]
     Init(InitArgs),
-    /// See or copy the knowledge base embedded in the binary
+    /// Check a knowledge base: errors and warnings, each with its file, line and column
+    #[command(after_help = "Examples:
+  triage check                                  the embedded knowledge base
+  triage check --kb my-kb
+  triage check my-kb/ --deny-warnings          a folder or files, warnings fail too
+  triage check --kb my-kb --format json | jq '.diagnostics[] | .code'
+
+Exit codes: 0 no errors (and no warnings with --deny-warnings), 1 errors (or warnings with
+--deny-warnings), 2 usage (a path that cannot be read)")]
+    Check(CheckArgs),
+    /// Print .kb files in canonical form, or rewrite them (--write)
+    #[command(after_help = "Examples:
+  triage fmt my-kb/causes.kb           print the canonical form
+  triage fmt --write my-kb/            rewrite every .kb file in place
+  triage fmt --check my-kb/            list the files that would change (exit code 1 if any)
+  cat my-kb/facts.kb | triage fmt -    format standard input
+
+Files with syntax errors are reported and left untouched.
+Exit codes: 0 done (or nothing to change), 1 files would change or do not parse, 2 usage")]
+    Fmt(FmtArgs),
+    /// Run the test cases of a knowledge base: expected top cause per fact set, and coverage
+    #[command(after_help = "Examples:
+  triage test                                   the embedded cases; some real reports fail: exits 1
+  triage test --kb my-kb                        my-kb/*.kb with the cases in my-kb/cases/
+  triage test --kb my-kb --cases my-kb/cases/examples.yaml --interview --format json
+
+Exit codes: 0 every case passed, 1 some failed (or a case file is invalid, or the knowledge
+base has errors), 2 usage (no case files, a path that cannot be read)")]
+    Test(TestArgs),
+    /// Draw the decision graph (Graphviz DOT or Mermaid)
+    #[command(after_help = "Examples:
+  triage graph --kb my-kb | dot -Tsvg > graph.svg
+  triage graph --kb my-kb --format mermaid --symptom site_unavailable
+  triage graph --symptom rdp_0x904_0x7          one symptom of the embedded knowledge base
+
+Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage (an unknown symptom)")]
+    Graph(GraphArgs),
+    /// Print the JSON Schema (draft 2020-12) of a fact file for the knowledge base
+    #[command(after_help = "Examples:
+  triage schema > facts.schema.json
+  triage schema --kb my-kb
+
+Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage")]
+    Schema,
+    /// See or copy a knowledge base: --kb, else the one embedded in the binary
     #[command(
         subcommand,
         after_help = "Examples:
-  triage kb list
-  triage kb export my-rdp-kb && triage check --kb my-rdp-kb"
+  triage kb list                                the embedded knowledge base's files
+  triage kb export rdp-kb && triage check --kb rdp-kb
+  triage --kb my-kb kb export my-kb-copy        a copy of your own
+
+Export writes what check and test need: the .kb files, cases/ and examples/.
+Exit codes: 0 done, 1 the knowledge base holds no .kb file, 2 usage (the folder exists and
+is not empty, a path cannot be read)"
     )]
     Kb(KbCommand),
     /// Print a shell completion script
@@ -240,12 +303,23 @@ Exit codes: 0 created, 2 the folder exists and is not empty")]
   triage completions bash > ~/.local/share/bash-completion/completions/triage
   triage completions zsh > ~/.zfunc/_triage
   triage completions fish > ~/.config/fish/completions/triage.fish
-  triage completions powershell >> $PROFILE")]
+  triage completions powershell >> $PROFILE
+
+Exit codes: 0 printed, 2 usage (--kb given: completions read no knowledge base)")]
     Completions(CompletionsArgs),
     /// Print the manual page (roff)
     #[command(after_help = "Examples:
-  triage man > triage.1 && man ./triage.1")]
+  triage man > triage.1 && man ./triage.1
+
+Exit codes: 0 printed, 2 usage (--kb given: the manual reads no knowledge base)")]
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct SymptomsArgs {
+    /// Output format (json: an array of {name, title, codes, aliases, frequency})
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -392,11 +466,14 @@ pub struct AskArgs {
 pub struct GuideArgs {
     /// The symptom: its name, an error code (0x904) or words of the message; without one,
     /// the symptom the facts show, else every symptom they leave possible
-    #[arg(value_name = "SYMPTOM_OR_QUERY", required_unless_present = "facts")]
+    #[arg(value_name = "SYMPTOM_OR_QUERY", required_unless_present_any = ["facts", "facts_set"])]
     pub query: Vec<String>,
     /// Tailor the guide to these facts (JSON or YAML fact file, `-` for standard input)
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
+    /// Set a fact (repeatable); wins over the file
+    #[arg(long = "fact", value_name = "NAME=VALUE")]
+    pub facts_set: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = GuideFormat::Md)]
     pub format: GuideFormat,
@@ -433,9 +510,12 @@ pub struct SiteArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The fact file (JSON or YAML), `-` for standard input
-    #[arg(required_unless_present = "schema")]
+    /// The fact file (JSON or YAML), `-` for standard input (optional with --fact)
+    #[arg(required_unless_present_any = ["schema", "facts_set"])]
     pub facts: Option<PathBuf>,
+    /// Set a fact (repeatable); wins over the file
+    #[arg(long = "fact", value_name = "NAME=VALUE")]
+    pub facts_set: Vec<String>,
     /// The symptom to repair (default: the first one the facts match)
     #[arg(long, value_name = "NAME")]
     pub symptom: Option<String>,
@@ -446,7 +526,7 @@ pub struct PlanArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Print the JSON Schema of `--shell json` plans instead
-    #[arg(long, conflicts_with_all = ["facts", "symptom", "shell"])]
+    #[arg(long, conflicts_with_all = ["facts", "facts_set", "symptom", "shell"])]
     pub schema: bool,
 }
 
@@ -496,9 +576,10 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum KbCommand {
-    /// List the files of the embedded knowledge base
+    /// List the files of the knowledge base (--kb, else the embedded one) with what each holds
     List,
-    /// Write the embedded knowledge base's files into a new folder
+    /// Copy the knowledge base (--kb, else the embedded one) into a new folder: its .kb files,
+    /// cases/ and examples/
     Export(InitArgs),
 }
 

@@ -1,5 +1,7 @@
 //! One function per command. Each loads what it needs, calls the library, prints, and returns
-//! the exit code; usage problems come back as [`UsageError`] (exit 2).
+//! the exit code; usage problems come back as [`UsageError`] (exit 2). The codes are the ones
+//! docs/exit-codes.md lists: 0 success, 1 problems in the input, 2 usage, 3 the facts rule out
+//! every symptom, 130 interrupted.
 
 use crate::cli::{
     CheckArgs, Cli, Command, FmtArgs, GraphArgs, GraphFormat, InitArgs, KbCommand, OutputFormat,
@@ -9,7 +11,8 @@ use std::fmt::{self, Write as _};
 use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use triage_rules::diagnostic::{self, Diagnostic};
+use triage_engine::{FactReader, FactSet};
+use triage_rules::diagnostic::{self, Diagnostic, DiagnosticKind};
 use triage_rules::graph::DecisionGraph;
 use triage_rules::{KnowledgeBase, SourceMap};
 
@@ -21,6 +24,7 @@ mod init;
 mod plan;
 mod search;
 mod serve;
+mod symptoms;
 
 /// A problem with how triage was called, or with writing its output (exit code 2).
 #[derive(Debug)]
@@ -63,13 +67,27 @@ pub(crate) fn emit(text: &str) -> Result<(), UsageError> {
 
 pub(crate) type Outcome = Result<ExitCode, UsageError>;
 
+/// Exit code of a usage error: bad arguments, a path that cannot be read.
+pub const EXIT_USAGE: u8 = 2;
+
 /// Exit code when the facts rule out every symptom of the knowledge base (contradictory facts,
 /// or a knowledge base with no symptom that could fit): the same in every command.
 pub(crate) const EXIT_NO_SYMPTOM: u8 = 3;
 
 pub fn run(cli: Cli) -> Outcome {
     let kb = cli.global.kb;
+    // A command that reads no knowledge base refuses a typed --kb rather than ignore it;
+    // TRIAGE_KB set in the environment is no mistake of this command line.
+    let refuse_kb = |command: &str| {
+        if cli.global.kb_on_command_line {
+            return Err(UsageError::Usage(format!(
+                "`triage {command}` reads no knowledge base: leave out --kb"
+            )));
+        }
+        Ok(())
+    };
     match cli.command {
+        Command::Symptoms(args) => symptoms::symptoms(kb, &args),
         Command::Check(args) => check(kb, args),
         Command::Fmt(args) => fmt_command(kb, args),
         Command::Graph(args) => graph(kb, &args),
@@ -79,15 +97,24 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Guide(args) => guide::guide(kb, &args),
         Command::Site(args) => guide::site(kb, &args),
         Command::Test(args) => cases::test(kb, &args),
-        Command::Plan(args) => plan::plan(kb, &args),
+        Command::Plan(args) => {
+            if args.schema {
+                refuse_kb("plan --schema")?;
+            }
+            plan::plan(kb, &args)
+        }
         Command::Collect(args) => plan::collect(kb, &args),
         Command::Ask(args) => ask::ask(kb, &args),
         Command::Search(args) => search::search(kb, &args),
         Command::Serve(args) => serve::serve(kb, &args),
-        Command::Init(args) => init(&args),
-        Command::Kb(KbCommand::List) => kb_list(),
-        Command::Kb(KbCommand::Export(args)) => kb_export(&args.dir),
+        Command::Init(args) => {
+            refuse_kb("init")?;
+            init(&args)
+        }
+        Command::Kb(KbCommand::List) => kb_list(kb.as_deref()),
+        Command::Kb(KbCommand::Export(args)) => kb_export(kb.as_deref(), &args.dir),
         Command::Completions(args) => {
+            refuse_kb("completions")?;
             let mut command = Cli::command();
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut command, "triage", &mut script);
@@ -95,6 +122,7 @@ pub fn run(cli: Cli) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
+            refuse_kb("man")?;
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             emit(&String::from_utf8_lossy(&out))?;
@@ -146,6 +174,13 @@ fn load_knowledge(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> KnowledgeBase {
 fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
     let kb = load_knowledge(kb, args.paths);
     let failed = kb.error_count() > 0 || (args.deny_warnings && kb.warning_count() > 0);
+    let code = if unreadable(&kb) {
+        ExitCode::from(EXIT_USAGE)
+    } else if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    };
     match args.format {
         OutputFormat::Text => {
             let rendered = diagnostic::render(&kb.diagnostics, &kb.sources, colour_stdout());
@@ -163,7 +198,13 @@ fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
             emit(&format!("{json}\n"))?;
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(code)
+}
+
+/// Whether a path of the knowledge base could not be read: a usage error (exit 2), not a
+/// problem in the knowledge base.
+fn unreadable(kb: &KnowledgeBase) -> bool {
+    kb.diagnostics.iter().any(|d| matches!(d.kind, DiagnosticKind::NotAFile { .. }))
 }
 
 fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
@@ -223,7 +264,8 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// Loads a knowledge base that must be free of errors; prints the errors otherwise.
+/// Loads a knowledge base that must be free of errors; prints the errors otherwise (exit 1,
+/// or 2 when a path cannot be read).
 fn load_valid(kb: Option<PathBuf>) -> Result<(KnowledgeBase, triage_rules::Model), ExitCode> {
     let mut kb = load_knowledge(kb, Vec::new());
     let Some(model) = kb.model.take() else {
@@ -231,7 +273,7 @@ fn load_valid(kb: Option<PathBuf>) -> Result<(KnowledgeBase, triage_rules::Model
             kb.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         print_diagnostics_to_stderr(&errors, &kb.sources);
         anstream::eprintln!("{}", summary(&kb));
-        return Err(ExitCode::FAILURE);
+        return Err(if unreadable(&kb) { ExitCode::from(EXIT_USAGE) } else { ExitCode::FAILURE });
     };
     Ok((kb, model))
 }
@@ -287,42 +329,139 @@ fn empty_target(dir: &Path) -> Result<(), UsageError> {
     Ok(())
 }
 
-fn kb_list() -> Outcome {
-    let mut out = format!("embedded knowledge base `{}`:\n", crate::embedded::DEFAULT);
-    for file in crate::embedded::default_files() {
-        let text = file.contents_utf8().unwrap_or_default();
-        let count = |kw: &str| text.lines().filter(|l| l.starts_with(kw)).count();
-        let _ = writeln!(
-            out,
-            "  {:<28} {:>4} facts {:>3} symptoms {:>3} causes {:>3} fixes",
-            file.path().display(),
-            count("fact "),
-            count("symptom "),
-            count("cause "),
-            count("fix ")
-        );
+/// A file of a knowledge base: its path inside it, and its bytes (borrowed from the binary for
+/// the embedded one).
+type KbFile = (PathBuf, std::borrow::Cow<'static, [u8]>);
+
+/// The files of a knowledge base that `kb list` shows and `kb export` copies, each with its
+/// path inside the knowledge base: the `.kb` files, and `cases/` and `examples/` (what `check`
+/// and `test` need). `--kb`, else the embedded knowledge base.
+fn kb_tree(kb: Option<&Path>) -> Result<Vec<KbFile>, UsageError> {
+    let Some(root) = kb else {
+        return Ok(crate::embedded::default_tree()
+            .into_iter()
+            .filter(|(path, _)| exported(path))
+            .map(|(path, bytes)| (path, std::borrow::Cow::Borrowed(bytes)))
+            .collect());
+    };
+    let cannot_read = |path: &Path, e: std::io::Error| {
+        UsageError::Usage(format!("cannot read `{}`: {e}", path.display()))
+    };
+    let meta = std::fs::metadata(root).map_err(|e| cannot_read(root, e))?;
+    let mut found = Vec::new();
+    if meta.is_file() {
+        found.push(root.to_path_buf());
+    } else {
+        walk(root, &mut found).map_err(|e| cannot_read(root, e))?;
     }
-    out.push_str("\ncopy it to start your own: triage kb export DIR\n");
+    found.sort();
+    let mut tree = Vec::new();
+    for path in found {
+        let relative = if meta.is_file() {
+            path.file_name().map(PathBuf::from).unwrap_or_default()
+        } else {
+            path.strip_prefix(root).map_or_else(|_| path.clone(), Path::to_path_buf)
+        };
+        if !exported(&relative) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| cannot_read(&path, e))?;
+        tree.push((relative, std::borrow::Cow::Owned(bytes)));
+    }
+    Ok(tree)
+}
+
+/// Every file below `dir`, hidden folders (`.git`) left out.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a file (its path inside the knowledge base) is part of what `kb export` copies.
+fn exported(relative: &Path) -> bool {
+    relative.extension().is_some_and(|e| e == "kb")
+        || relative
+            .components()
+            .next()
+            .is_some_and(|c| c.as_os_str() == "cases" || c.as_os_str() == "examples")
+}
+
+/// The name `kb list` and `kb export` give the knowledge base.
+fn kb_name(kb: Option<&Path>) -> String {
+    kb.map_or_else(
+        || format!("embedded knowledge base `{}`", crate::embedded::DEFAULT),
+        |path| format!("knowledge base `{}`", path.display()),
+    )
+}
+
+fn kb_list(kb: Option<&Path>) -> Outcome {
+    let mut tree = kb_tree(kb)?;
+    // The knowledge first, then the cases and examples.
+    tree.sort_by_key(|(path, _)| (path.extension().is_none_or(|e| e != "kb"), path.clone()));
+    let mut out = format!("{}:\n", kb_name(kb));
+    let width = tree.iter().map(|(p, _)| p.display().to_string().len()).max().unwrap_or(0);
+    for (path, bytes) in &tree {
+        let name = path.display().to_string();
+        if path.extension().is_some_and(|e| e == "kb") {
+            let text = String::from_utf8_lossy(bytes);
+            let count = |kw: &str| text.lines().filter(|l| l.starts_with(kw)).count();
+            let _ = writeln!(
+                out,
+                "  {name:<width$}  {:>4} facts {:>3} symptoms {:>3} causes {:>3} fixes",
+                count("fact "),
+                count("symptom "),
+                count("cause "),
+                count("fix ")
+            );
+        } else {
+            let _ = writeln!(out, "  {name}");
+        }
+    }
+    let kb_option = kb.map(|p| format!(" --kb {}", p.display())).unwrap_or_default();
+    let _ = write!(
+        out,
+        "\nits symptoms: triage{kb_option} symptoms\ncopy it to start your own: triage{kb_option} kb export DIR\n"
+    );
     emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn kb_export(dir: &Path) -> Outcome {
+fn kb_export(kb: Option<&Path>, dir: &Path) -> Outcome {
+    let tree = kb_tree(kb)?;
+    if !tree.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "kb")) {
+        anstream::eprintln!("error: the {} holds no .kb file: nothing to export", kb_name(kb));
+        return Ok(ExitCode::FAILURE);
+    }
     empty_target(dir)?;
     std::fs::create_dir_all(dir)?;
-    for file in crate::embedded::default_files() {
-        let name = file.path().file_name().map(PathBuf::from).unwrap_or_default();
-        let path = dir.join(name);
-        std::fs::write(&path, file.contents())?;
+    for (relative, bytes) in &tree {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, bytes)
+            .map_err(|e| UsageError::Usage(format!("cannot write `{}`: {e}", path.display())))?;
         emit(&format!("wrote {}\n", path.display()))?;
     }
-    emit(&format!("\nnext: triage check --kb {}\n", dir.display()))?;
+    let dir = dir.display();
+    emit(&format!("\nnext: triage check --kb {dir} && triage test --kb {dir}\n"))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Reads and checks a fact file (`-` is standard input, its format sniffed; otherwise the
 /// extension says JSON or YAML). Problems with the facts are printed, every one of them, and
-/// come back as exit code 1; a file that cannot be read is a usage error.
+/// come back as exit code 1 (so does text that is not UTF-8); a file that cannot be read is a
+/// usage error.
 pub(crate) fn read_facts(
     reader: &triage_engine::FactReader<'_>,
     path: &Path,
@@ -336,13 +475,14 @@ pub(crate) fn read_facts(
         std::fs::read(path)
             .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
     };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        UsageError::Usage(format!(
-            "`{}` is not UTF-8 (bad byte at {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            anstream::eprintln!("{}: not UTF-8 (bad byte at {at})", path.display());
+            return Ok(Err(ExitCode::FAILURE));
+        }
+    };
     let format = if stdin {
         triage_engine::Format::sniff(&text)
     } else {
@@ -352,4 +492,44 @@ pub(crate) fn read_facts(
         anstream::eprintln!("{}: {e}", path.display());
         ExitCode::FAILURE
     }))
+}
+
+/// The facts of a command that takes fact files and `--fact NAME=VALUE` (diagnose, guide,
+/// plan): the files merged (a fact two files give different values is a problem), then each
+/// `--fact` over them. Every problem is printed and comes back as exit code 1; a file that
+/// cannot be read, or a `--fact` without `=`, is a usage error.
+pub(crate) fn read_fact_inputs(
+    reader: &FactReader<'_>,
+    files: &[PathBuf],
+    assignments: &[String],
+) -> Result<Result<FactSet, ExitCode>, UsageError> {
+    let model = reader.model();
+    let mut facts = FactSet::unknown(model);
+    for path in files {
+        let more = match read_facts(reader, path)? {
+            Ok(more) => more,
+            Err(code) => return Ok(Err(code)),
+        };
+        let conflicts = facts.merge(more, model);
+        if !conflicts.is_empty() {
+            anstream::eprintln!("{}: {}", path.display(), conflicts.join("\n"));
+            return Ok(Err(ExitCode::FAILURE));
+        }
+    }
+    let mut problems = Vec::new();
+    for assignment in assignments {
+        let Some((name, value)) = assignment.split_once('=') else {
+            return Err(UsageError::Usage(format!(
+                "--fact expects NAME=VALUE, got `{assignment}`"
+            )));
+        };
+        if let Err(problem) = reader.set_from_text(&mut facts, name.trim(), value.trim()) {
+            problems.push(format!("--fact {problem}"));
+        }
+    }
+    if !problems.is_empty() {
+        anstream::eprintln!("{}", problems.join("\n"));
+        return Ok(Err(ExitCode::FAILURE));
+    }
+    Ok(Ok(facts))
 }

@@ -2,6 +2,7 @@
 //! on a fresh machine without `--kb`.
 
 use include_dir::{Dir, File, include_dir};
+use std::path::PathBuf;
 use triage_rules::{KnowledgeBase, SourceMap};
 
 static KNOWLEDGE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/knowledge");
@@ -25,6 +26,24 @@ fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a File<'a>>) {
     for sub in dir.dirs() {
         collect(sub, out);
     }
+}
+
+/// Every file of the default knowledge base (the `.kb` files, `cases/`, `examples/`), each
+/// with its path inside it (`cases/real.yaml`), sorted by path.
+pub fn default_tree() -> Vec<(PathBuf, &'static [u8])> {
+    let mut files: Vec<&File<'_>> = Vec::new();
+    if let Some(dir) = KNOWLEDGE.get_dir(DEFAULT) {
+        collect(dir, &mut files);
+    }
+    let mut tree: Vec<(PathBuf, &[u8])> = files
+        .into_iter()
+        .map(|f| {
+            let inside = f.path().strip_prefix(DEFAULT).unwrap_or(f.path());
+            (inside.to_path_buf(), f.contents())
+        })
+        .collect();
+    tree.sort();
+    tree
 }
 
 /// Parses and checks the default knowledge base. File names read `<embedded>/rdp/facts.kb`.

@@ -33,3 +33,11 @@ mod search;
 
 #[path = "integration/powershell_cmdlets.rs"]
 mod powershell_cmdlets;
+
+// The examples run in a folder of symbolic links to the repository.
+#[cfg(unix)]
+#[path = "integration/help_examples.rs"]
+mod help_examples;
+
+#[path = "integration/exit_codes.rs"]
+mod exit_codes;

@@ -37,29 +37,42 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// What was observed, in words: "`error_message` is *An internal error has occurred*",
-/// "`rdp_cert_days_to_expiry` is below 0", "`recent_change` has `vm_cloned_or_imaged`".
+/// What was observed, in words a person reads: the fact's title (its name when it has none)
+/// and the value as the knowledge base labels it — "Message shown by the Remote Desktop
+/// client: “An internal error has occurred”", "TLS 1.2 is enabled for the server side of
+/// Schannel: no", "What changed shortly before the failure: includes “The remote computer was
+/// cloned, imaged or sysprepped”". Names and numbers of the engine stay in JSON.
 #[must_use]
 pub fn observation(model: &Model, evidence: &Evidence) -> String {
     let variable = model.variable(evidence.variable);
     let fact = model.fact(variable.fact);
+    let subject = fact.title.as_deref().unwrap_or(&fact.name);
     let outcome = variable.outcomes.get(evidence.outcome as usize).map_or("?", String::as_str);
     match &variable.kind {
         VariableKind::Enum(map) => {
             let value = map.iter().position(|o| *o == Some(evidence.outcome)).unwrap_or(0);
-            format!("`{}` is {}", fact.name, fact.value_label(value as u32))
+            format!("{subject}: \u{201c}{}\u{201d}", fact.value_label(value as u32))
         }
-        VariableKind::Member(_) => format!("`{}` {outcome}", fact.name),
-        VariableKind::Bool
-        | VariableKind::Ranges(_)
+        VariableKind::Member(member) => {
+            let label = fact.value_label(*member);
+            if evidence.outcome == 0 {
+                format!("{subject}: includes \u{201c}{label}\u{201d}")
+            } else {
+                format!("{subject}: does not include \u{201c}{label}\u{201d}")
+            }
+        }
+        VariableKind::Bool => {
+            format!("{subject}: {}", if evidence.outcome == 0 { "yes" } else { "no" })
+        }
+        VariableKind::Ranges(_)
         | VariableKind::Versions(_)
         | VariableKind::Numbers(_)
-        | VariableKind::Strings(_) => format!("`{}` is {outcome}", fact.name),
+        | VariableKind::Strings(_) => format!("{subject}: {outcome}"),
     }
 }
 
-/// One observation in words, e.g. "`error_code` is 0x904: usually seen with this cause,
-/// 10% of the time otherwise (+2.2)".
+/// One observation in words, e.g. "Error code shown by the Remote Desktop client: 0x904;
+/// usually seen with this cause, 10% of the time otherwise".
 #[must_use]
 pub fn describe(model: &Model, evidence: &Evidence) -> String {
     let observed = observation(model, evidence);
@@ -67,10 +80,9 @@ pub fn describe(model: &Model, evidence: &Evidence) -> String {
         return format!("{observed}, which this cause never shows: ruled out");
     }
     format!(
-        "{observed}: {} with this cause, {} of the time otherwise ({:+.1})",
+        "{observed}; {} with this cause, {} of the time otherwise",
         frequency_phrase(evidence.frequency),
         percent(evidence.background),
-        evidence.contribution
     )
 }
 

@@ -207,13 +207,13 @@ fn neighbourhood(ty: &FactType, literals: &[Value], hex: bool) -> Vec<(FactValue
                         && *last > 0
                     {
                         *last -= 1;
-                        push(FactValue::Version(below.into()), format!("below {text}"));
+                        push(FactValue::Version(below.into()), format!("before {text}"));
                     }
                     let mut above = v.clone();
                     if let Some(last) = above.last_mut() {
                         *last = last.saturating_add(1);
                     }
-                    push(FactValue::Version(above.into()), format!("above {text}"));
+                    push(FactValue::Version(above.into()), format!("later than {text}"));
                 }
             }
         }
@@ -401,6 +401,7 @@ pub(crate) fn evaluate_question(
     let mut members: Vec<Vec<i64>> = Vec::new();
     let candidates = candidate_values(engine, fact);
     let ints = sorted_ints(&candidates);
+    let versions = sorted_versions(&candidates);
     let mut signatures: Vec<(Vec<Option<u32>>, Option<SymptomId>)> = Vec::new();
     // likelihood[a][i]: cause i (the last index is the unlisted cause) given answer a.
     let mut likelihood: Vec<Vec<f64>> = Vec::new();
@@ -496,8 +497,9 @@ pub(crate) fn evaluate_question(
         let joint: Vec<f64> = before.iter().zip(row).map(|(p, l)| p * l).collect();
         let probability: f64 = joint.iter().sum();
         answer.probability = probability;
-        answer.label =
-            int_range_label(&ints, group, model.fact(fact).hex).unwrap_or_else(|| label_of(names));
+        answer.label = int_range_label(&ints, group, model.fact(fact).hex)
+            .or_else(|| version_range_label(&versions, names))
+            .unwrap_or_else(|| label_of(names));
         answer.text = answer_text(model.fact(fact), names, &answer.label);
         if probability > 0.0 {
             // The ranking after this answer, with the consistent posteriors.
@@ -572,6 +574,51 @@ fn int_range_label(all: &[i64], group: &[i64], hex: bool) -> Option<String> {
     }
 }
 
+/// The version candidates with their labels ("2.4.0", "later than 2.4.0", "before 2.4.2"), in
+/// version order: what [`version_range_label`] reads runs from.
+fn sorted_versions(candidates: &[(FactValue, String)]) -> Vec<(Box<[u64]>, String)> {
+    let mut versions: Vec<(Box<[u64]>, String)> =
+        candidates
+            .iter()
+            .filter_map(|(v, l)| {
+                if let FactValue::Version(v) = v { Some((v.clone(), l.clone())) } else { None }
+            })
+            .collect();
+    versions.sort_by(|a, b| crate::value::compare_versions(&a.0, &b.0));
+    versions
+}
+
+/// A version answer as a person writes it, when its candidates are a run of the sorted ones:
+/// "2.4.2 or later", "before 2.4.0", "2.4.0 or later, before 2.4.2"; `None` for one exact
+/// version or candidates that are not a run.
+fn version_range_label(all: &[(Box<[u64]>, String)], names: &[String]) -> Option<String> {
+    let mut positions: Vec<usize> =
+        names.iter().filter_map(|n| all.iter().position(|(_, l)| l == n)).collect();
+    if positions.len() != names.len() || positions.len() < 2 {
+        return None;
+    }
+    positions.sort_unstable();
+    positions.dedup();
+    let (&first, &last) = (positions.first()?, positions.last()?);
+    if last - first + 1 != positions.len() {
+        return None;
+    }
+    let text = |i: usize| crate::value::version_text(&all[i].0);
+    // Where a run starts, as a person says it: "2.4.0" or "later than 2.4.0".
+    let from = if all[first].1.starts_with("later than ") {
+        all[first].1.clone()
+    } else {
+        format!("{} or later", text(first))
+    };
+    let open_below = first == 0 && all[0].1.starts_with("before ");
+    match (open_below, all.get(last + 1)) {
+        (_, None) if open_below => Some("any version".into()),
+        (_, None) => Some(from),
+        (true, Some(_)) => Some(format!("before {}", text(last + 1))),
+        (false, Some(_)) => Some(format!("{from}, before {}", text(last + 1))),
+    }
+}
+
 /// The int candidates, sorted and distinct: what [`int_range_label`] reads runs from.
 fn sorted_ints(candidates: &[(FactValue, String)]) -> Vec<i64> {
     let mut ints: Vec<i64> = candidates
@@ -618,6 +665,37 @@ fn label_of(names: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::int_range_label;
+
+    #[test]
+    fn version_answers_read_as_a_person_writes_them() {
+        let v = |parts: &[u64], label: &str| (parts.to_vec().into_boxed_slice(), label.to_string());
+        let all = [
+            v(&[2, 4, 0], "2.4.0"),
+            v(&[2, 4, 1], "later than 2.4.0"),
+            v(&[2, 4, 2], "2.4.2"),
+            v(&[2, 4, 3], "later than 2.4.2"),
+        ];
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            super::version_range_label(&all, &names(&["2.4.0", "later than 2.4.0"])).as_deref(),
+            Some("2.4.0 or later, before 2.4.2")
+        );
+        assert_eq!(
+            super::version_range_label(&all, &names(&["2.4.2", "later than 2.4.2"])).as_deref(),
+            Some("2.4.2 or later")
+        );
+        assert_eq!(super::version_range_label(&all, &names(&["2.4.2"])), None, "one version");
+        let below = [v(&[1, 9], "before 2.0"), v(&[2, 0], "2.0"), v(&[2, 1], "later than 2.0")];
+        assert_eq!(
+            super::version_range_label(&below, &names(&["before 2.0"])),
+            None,
+            "one candidate keeps its own label"
+        );
+        assert_eq!(
+            super::version_range_label(&below, &names(&["2.0", "later than 2.0"])).as_deref(),
+            Some("2.0 or later")
+        );
+    }
 
     #[test]
     fn int_answers_read_as_ranges_when_they_are_a_run() {

@@ -70,7 +70,8 @@ pub fn render(report: &Report, options: TextOptions) -> String {
     for warning in &report.warnings {
         let _ = writeln!(out, "{} {}", styled(BAD, "warning:"), printable(warning));
     }
-    if !report.derived.is_empty() {
+    // What the rules derived is the knowledge base's bookkeeping: shown with --explain.
+    if options.explain && !report.derived.is_empty() {
         let derived: Vec<String> =
             report.derived.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         let _ = writeln!(out, "{} {}", styled(DIM, "derived"), printable(&derived.join(", ")));
@@ -99,7 +100,7 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOption
                 styled(DIM, "(the ranking weighs the symptoms the facts leave possible)")
             );
             for weight in symptom.weights.iter().take(3) {
-                ranked_line(out, weight.weight, &weight.title, &weight.symptom);
+                ranked_line(out, weight.weight, &weight.title, explain.then_some(&weight.symptom));
             }
         }
         None => {
@@ -127,7 +128,7 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOption
             unlisted_shown = true;
             shown_mass += symptom.unlisted;
         }
-        ranked_line(out, cause.posterior, &cause.title, &cause.cause);
+        ranked_line(out, cause.posterior, &cause.title, explain.then_some(&cause.cause));
         cause_detail(out, cause, explain);
         shown_mass += cause.posterior;
     }
@@ -148,24 +149,24 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOption
     if !out_of_it.is_empty() {
         let _ = writeln!(out, "\n  {}", styled(HEADING, "Ruled out"));
         for cause in out_of_it {
-            let _ = writeln!(
-                out,
-                "         {} {}",
-                cause.title,
-                styled(DIM, &format!("({})", cause.cause))
-            );
+            let name = if explain {
+                format!(" {}", styled(DIM, &format!("({})", cause.cause)))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "         {}{name}", cause.title);
             cause_detail(out, cause, false);
         }
     }
     if options.tree {
-        render_tree(out, symptom);
+        render_tree(out, symptom, explain);
     } else {
-        what_next(out, symptom);
+        what_next(out, symptom, explain);
     }
 }
 
 /// `--tree`: the best next questions, the whole repair order and the decision tree.
-fn render_tree(out: &mut String, symptom: &SymptomReport) {
+fn render_tree(out: &mut String, symptom: &SymptomReport, explain: bool) {
     if !symptom.next_questions.is_empty() {
         let _ = writeln!(out, "\n  {}", styled(HEADING, "Next questions"));
         for (i, q) in symptom.next_questions.iter().enumerate() {
@@ -195,7 +196,7 @@ fn render_tree(out: &mut String, symptom: &SymptomReport) {
         }
     }
     if let Some(repair) = &symptom.repair {
-        render_repair(out, repair, usize::MAX);
+        render_repair(out, repair, usize::MAX, explain);
     }
     if let Some(plan @ PlanReport::Ask { expected_seconds, .. }) = &symptom.plan {
         let _ = writeln!(
@@ -249,14 +250,10 @@ fn unlisted_line(out: &mut String, posterior: f64) {
     );
 }
 
-/// "   45%  Title (name)": a ranked cause or a weighed symptom.
-fn ranked_line(out: &mut String, probability: f64, title: &str, name: &str) {
-    let _ = writeln!(
-        out,
-        "  {:>5}  {title} {}",
-        percent(probability),
-        styled(DIM, &format!("({name})"))
-    );
+/// "   45%  Title", with " (name)" for --explain: a ranked cause or a weighed symptom.
+fn ranked_line(out: &mut String, probability: f64, title: &str, name: Option<&String>) {
+    let name = name.map_or(String::new(), |n| format!(" {}", styled(DIM, &format!("({n})"))));
+    let _ = writeln!(out, "  {:>5}  {title}{name}", percent(probability));
 }
 
 fn cause_detail(out: &mut String, cause: &CauseReport, explain: bool) {
@@ -284,7 +281,7 @@ fn cause_detail(out: &mut String, cause: &CauseReport, explain: bool) {
 
 /// The short answer's end: the question worth asking first (when the decision tree starts
 /// with one) or the first fix, the start of the repair order, and the commands that go on.
-fn what_next(out: &mut String, symptom: &SymptomReport) {
+fn what_next(out: &mut String, symptom: &SymptomReport, explain: bool) {
     let _ = writeln!(out, "\n  {}", styled(HEADING, "What next"));
     if let Some(PlanReport::Ask { fact, ask, title, cost_seconds, .. }) = &symptom.plan {
         {
@@ -292,7 +289,14 @@ fn what_next(out: &mut String, symptom: &SymptomReport) {
             let _ = writeln!(
                 out,
                 "     Ask first: {question} {}",
-                styled(DIM, &format!("({fact}, about {})", duration(*cost_seconds)))
+                styled(
+                    DIM,
+                    &if explain {
+                        format!("({fact}, about {})", duration(*cost_seconds))
+                    } else {
+                        format!("(about {})", duration(*cost_seconds))
+                    }
+                )
             );
             let _ = writeln!(
                 out,
@@ -305,7 +309,7 @@ fn what_next(out: &mut String, symptom: &SymptomReport) {
         }
     }
     if let Some(repair) = &symptom.repair {
-        render_repair(out, repair, SHOWN_STEPS);
+        render_repair(out, repair, SHOWN_STEPS, explain);
     }
     let _ = writeln!(
         out,
@@ -320,7 +324,7 @@ fn what_next(out: &mut String, symptom: &SymptomReport) {
     );
 }
 
-fn render_repair(out: &mut String, repair: &RepairReport, shown: usize) {
+fn render_repair(out: &mut String, repair: &RepairReport, shown: usize, names: bool) {
     if repair.steps.is_empty() {
         let _ = writeln!(
             out,
@@ -352,12 +356,16 @@ fn render_repair(out: &mut String, repair: &RepairReport, shown: usize) {
         } else {
             String::new()
         };
+        let name = if names {
+            format!(" {}", styled(DIM, &format!("({})", step.fix)))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  {:>5}  {} {} {}",
+            "  {:>5}  {}{name} {}",
             format!("{}.", i + 1),
             step.title,
-            styled(DIM, &format!("({})", step.fix)),
             styled(
                 DIM,
                 &format!(

@@ -306,6 +306,8 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
             args.confidence
         )));
     }
+    // The path is named again in the hints of a query that nothing fits.
+    let shown = kb.clone();
     let engine = match load_valid(kb) {
         Ok((_, model)) => Engine::new(model),
         Err(code) => return Ok(code),
@@ -326,7 +328,7 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
     let answers_from_stdin = args.answers.as_deref().is_some_and(|p| p == Path::new("-"));
     if args.answers.is_none() && std::io::stdin().is_terminal() {
         let mut frontend = terminal::Terminal::new(engine.model());
-        return session(&engine, args, seed, &mut frontend);
+        return session(&engine, shown.as_deref(), args, seed, &mut frontend);
     }
     let input: Box<dyn BufRead> = match &args.answers {
         Some(path) if !answers_from_stdin => {
@@ -337,12 +339,13 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
         _ => Box::new(BufReader::new(std::io::stdin())),
     };
     let mut frontend = lines::Lines::new(input);
-    session(&engine, args, seed, &mut frontend)
+    session(&engine, shown.as_deref(), args, seed, &mut frontend)
 }
 
 /// Finds the symptom, asks until the engine or the person stops, prints the summary.
 fn session(
     engine: &Engine,
+    kb: Option<&Path>,
     args: &AskArgs,
     mut seed: FactSet,
     frontend: &mut dyn Frontend,
@@ -360,7 +363,7 @@ fn session(
             told.push(found.clone());
         }
     }
-    let symptom = match find_symptom(engine, &args.query, &seed, frontend)? {
+    let symptom = match find_symptom(engine, kb, &args.query, &seed, frontend)? {
         Start::Symptom(symptom) => Some(symptom),
         Start::Open => None,
         Start::Nothing => return Ok(ExitCode::FAILURE),
@@ -430,6 +433,7 @@ enum Start {
 /// open, weighing every symptom the facts leave possible.
 fn find_symptom(
     engine: &Engine,
+    kb: Option<&Path>,
     query: &[String],
     seed: &FactSet,
     frontend: &mut dyn Frontend,
@@ -437,7 +441,8 @@ fn find_symptom(
     let index = SearchIndex::new(engine.model());
     let query = query.join(" ");
     if !query.trim().is_empty() {
-        return resolve(&index, &query, frontend).map(|s| s.map_or(Start::Nothing, Start::Symptom));
+        return resolve(&index, kb, &query, frontend)
+            .map(|s| s.map_or(Start::Nothing, Start::Symptom));
     }
     if let Some(symptom) = seed.symptom {
         return Ok(Start::Symptom(symptom));
@@ -477,13 +482,14 @@ fn find_symptom(
 /// A query from the command line: one symptom, a choice among several, or exit 1.
 fn resolve(
     index: &SearchIndex,
+    kb: Option<&Path>,
     query: &str,
     frontend: &mut dyn Frontend,
 ) -> Result<Option<SymptomId>, UsageError> {
     match index.resolve(query) {
         Ok(symptom) => Ok(Some(symptom)),
         Err(ResolveError::NoMatch { miss, .. }) => {
-            anstream::eprint!("{}", super::search::nothing_fits(query, &miss, Some("ask"), false));
+            anstream::eprint!("{}", super::search::nothing_fits(query, &miss, Some("ask"), kb));
             Ok(None)
         }
         Err(ResolveError::Ambiguous { hits, .. }) => {

@@ -34,7 +34,8 @@ fn case_files(kb: Option<&Path>, args: &TestArgs) -> Result<Vec<(String, String)
     let mut files = Vec::new();
     for root in roots {
         let mut found: Vec<PathBuf> = if root.is_dir() {
-            std::fs::read_dir(&root)?
+            std::fs::read_dir(&root)
+                .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", root.display())))?
                 .filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
@@ -53,11 +54,13 @@ fn case_files(kb: Option<&Path>, args: &TestArgs) -> Result<Vec<(String, String)
 }
 
 pub fn test(kb: Option<PathBuf>, args: &TestArgs) -> Outcome {
-    let files = case_files(kb.as_deref(), args)?;
+    // The knowledge base first: a --kb that cannot be read is said as such, not as missing cases.
+    let folder = kb.clone();
     let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
+    let files = case_files(folder.as_deref(), args)?;
     let engine = Engine::new(model);
     if files.is_empty() {
         return Err(UsageError::Usage("no case files found".into()));

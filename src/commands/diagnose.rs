@@ -1,6 +1,6 @@
 //! `diagnose`, `batch` and `schema`: read facts, call the engine, print.
 
-use super::{Outcome, UsageError, emit, load_valid, read_facts};
+use super::{Outcome, UsageError, emit, load_valid, read_fact_inputs};
 use crate::cli::{BatchArgs, DiagnoseArgs, OutputFormat};
 use std::io::{BufReader, IsTerminal as _};
 use std::path::{Path, PathBuf};
@@ -14,56 +14,30 @@ fn engine(kb: Option<PathBuf>) -> Result<Engine, ExitCode> {
 }
 
 pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
-    let engine = match engine(kb) {
-        Ok(engine) => engine,
-        Err(code) => return Ok(code),
-    };
-    let mut reader = FactReader::new(engine.model());
-    reader.lenient = args.lenient;
     if args.facts.is_empty() && args.facts_set.is_empty() && args.text.is_none() {
         return Err(UsageError::Usage(
             "no facts given: pass a fact file (or - for standard input), --fact NAME=VALUE or --text FILE"
                 .into(),
         ));
     }
-    let mut facts = FactSet::unknown(engine.model());
+    let engine = match engine(kb) {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    let mut reader = FactReader::new(engine.model());
+    reader.lenient = args.lenient;
+    let mut from_text = FactSet::unknown(engine.model());
     let mut extracted = Vec::new();
     if let Some(path) = &args.text {
         let text = read_text(path)?;
-        let (from_text, found) =
+        (from_text, extracted) =
             triage_engine::extract::TextReader::new(engine.model()).read(&text);
-        facts = from_text;
-        extracted = found;
     }
     // Fact files and --fact correct what the text gave: a file's value replaces it.
-    let from_text = facts.clone();
-    facts = FactSet::unknown(engine.model());
-    for path in &args.facts {
-        let more = match read_facts(&reader, path)? {
-            Ok(more) => more,
-            Err(code) => return Ok(code),
-        };
-        let conflicts = facts.merge(more, engine.model());
-        if !conflicts.is_empty() {
-            anstream::eprintln!("{}: {}", path.display(), conflicts.join("\n"));
-            return Ok(ExitCode::FAILURE);
-        }
-    }
-    let mut problems = Vec::new();
-    for assignment in &args.facts_set {
-        let Some((name, value)) = assignment.split_once('=') else {
-            return Err(UsageError::Usage(format!(
-                "--fact expects NAME=VALUE, got `{assignment}`"
-            )));
-        };
-        if let Err(problem) = reader.set_from_text(&mut facts, name.trim(), value.trim()) {
-            problems.push(format!("--fact {problem}"));
-        }
-    }
-    if !problems.is_empty() {
-        anstream::eprintln!("{}", problems.join("\n"));
-        return Ok(ExitCode::FAILURE);
-    }
+    let mut facts = match read_fact_inputs(&reader, &args.facts, &args.facts_set)? {
+        Ok(facts) => facts,
+        Err(code) => return Ok(code),
+    };
     for (slot, text_value) in facts.values.iter_mut().zip(from_text.values) {
         if slot.is_none() {
             *slot = text_value;

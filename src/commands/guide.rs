@@ -1,11 +1,11 @@
 //! `guide` and `site`: find the symptom, read the facts, render pages.
 
-use super::{Outcome, UsageError, emit, load_valid, read_facts};
+use super::{Outcome, UsageError, emit, load_valid, read_fact_inputs};
 use crate::cli::{GuideArgs, GuideFormat, SiteArgs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::search::ResolveError;
-use triage_engine::{Engine, FactReader, FactSet};
+use triage_engine::{Engine, FactReader};
 use triage_renderers::guide::{Depth, Format as PageFormat, Guide, Links, RenderError, Templates};
 
 fn templates(dir: Option<&Path>) -> Result<Templates, UsageError> {
@@ -27,7 +27,8 @@ fn render_error(e: &RenderError) -> UsageError {
 }
 
 pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
-    let embedded = kb.is_none();
+    // The path is named again in the hints when nothing fits.
+    let shown = kb.clone();
     let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
@@ -40,7 +41,8 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
         match triage_engine::search::resolve(&model, &query) {
             Ok(symptom) => Some(symptom),
             Err(ResolveError::NoMatch { miss, .. }) => {
-                let text = super::search::nothing_fits(&query, &miss, Some("guide"), embedded);
+                let text =
+                    super::search::nothing_fits(&query, &miss, Some("guide"), shown.as_deref());
                 anstream::eprint!("{text}");
                 return Ok(ExitCode::FAILURE);
             }
@@ -52,14 +54,11 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
     };
     let templates = templates(args.templates.as_deref())?;
     let engine = Engine::new(model);
-    let facts = match &args.facts {
-        None => FactSet::unknown(engine.model()),
-        Some(path) => match read_facts(&FactReader::new(engine.model()), path)? {
-            Ok(facts) => facts,
-            Err(code) => return Ok(code),
-        },
+    let reader = FactReader::new(engine.model());
+    let mut facts = match read_fact_inputs(&reader, args.facts.as_slice(), &args.facts_set)? {
+        Ok(facts) => facts,
+        Err(code) => return Ok(code),
     };
-    let mut facts = facts;
     // What the query states is known: "0x904" is the error code, a pasted message the message.
     let (from_query, _) = triage_engine::extract::TextReader::new(engine.model()).read(&query);
     for (slot, typed) in facts.values.iter_mut().zip(from_query.values) {

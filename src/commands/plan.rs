@@ -1,6 +1,6 @@
 //! `plan` and `collect`: read facts (plan), call the renderers, write the script.
 
-use super::{Outcome, UsageError, emit, load_valid, read_facts};
+use super::{Outcome, UsageError, emit, load_valid, read_fact_inputs};
 use crate::cli::{CollectArgs, CollectPlace, CollectShell, PlanArgs, PlanShell};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,14 +16,18 @@ pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
         write_output(args.output.as_deref(), &format!("{schema}\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(path) = &args.facts else {
-        return Err(UsageError::Usage("no fact file given (or - for standard input)".into()));
-    };
+    if args.facts.is_none() && args.facts_set.is_empty() {
+        return Err(UsageError::Usage(
+            "no facts given: pass a fact file (or - for standard input) or --fact NAME=VALUE"
+                .into(),
+        ));
+    }
     let engine = match load_valid(kb) {
         Ok((_, model)) => Engine::new(model),
         Err(code) => return Ok(code),
     };
-    let facts = match read_facts(&FactReader::new(engine.model()), path)? {
+    let reader = FactReader::new(engine.model());
+    let facts = match read_fact_inputs(&reader, args.facts.as_slice(), &args.facts_set)? {
         Ok(facts) => facts,
         Err(code) => return Ok(code),
     };

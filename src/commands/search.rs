@@ -5,7 +5,7 @@ use super::{Outcome, UsageError, emit, load_valid};
 use crate::cli::{OutputFormat, SearchArgs};
 use anstyle::Style;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::search::{Miss, SearchHit, SearchIndex};
 use triage_renderers::diagnosis::printable;
@@ -14,7 +14,8 @@ const NAME: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
 pub fn search(kb: Option<PathBuf>, args: &SearchArgs) -> Outcome {
-    let embedded = kb.is_none();
+    // The path is named again in the hints when nothing fits.
+    let shown = kb.clone();
     let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
@@ -32,7 +33,7 @@ pub fn search(kb: Option<PathBuf>, args: &SearchArgs) -> Outcome {
         }
         OutputFormat::Text if hits.is_empty() => {
             let miss = index.miss(&query);
-            anstream::eprint!("{}", nothing_fits(&query, &miss, None, embedded));
+            anstream::eprint!("{}", nothing_fits(&query, &miss, None, shown.as_deref()));
         }
         OutputFormat::Text => {
             let width = hits.iter().map(|h| h.symptom.len()).max().unwrap_or(0);
@@ -61,8 +62,13 @@ pub fn search(kb: Option<PathBuf>, args: &SearchArgs) -> Outcome {
 
 /// What to tell a person whose query fits no symptom well: why, the symptoms that came closest
 /// (each with `triage PICK NAME` when a command to pick one is given), and how to start
-/// without a symptom. `embedded`: the knowledge base is the one `triage kb list` shows.
-pub(super) fn nothing_fits(query: &str, miss: &Miss, pick: Option<&str>, embedded: bool) -> String {
+/// without a symptom or see every symptom (`kb`: the `--kb` path, for that command line).
+pub(super) fn nothing_fits(
+    query: &str,
+    miss: &Miss,
+    pick: Option<&str>,
+    kb: Option<&Path>,
+) -> String {
     let mut out = format!(
         "Nothing in this knowledge base fits “{}” well: {}.\n",
         printable(query.trim()),
@@ -72,11 +78,12 @@ pub(super) fn nothing_fits(query: &str, miss: &Miss, pick: Option<&str>, embedde
         out.push_str("Closest, with only some of the words:\n");
         candidates(&mut out, &miss.near, pick, true);
     }
-    out.push_str("Start without a symptom: triage ask (it asks what the dialog says)");
-    if embedded {
-        out.push_str(",\nor see what the knowledge base covers: triage kb list");
-    }
-    out.push('\n');
+    let kb_option = kb.map(|p| format!(" --kb {}", p.display())).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "Start without a symptom: triage{kb_option} ask (it asks what the dialog says),\n\
+         or see what the knowledge base covers: triage{kb_option} symptoms"
+    );
     out
 }
 

@@ -1,4 +1,5 @@
-//! `check`, `fmt`, `graph`, `init`, `completions`, `man`: output and exit codes as a user sees them.
+//! `check`, `fmt`, `graph`, `init`, `test`, `kb`, `symptoms`, `completions`, `man`: output and
+//! exit codes as a user sees them.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -137,15 +138,18 @@ fn without_a_knowledge_base_the_embedded_one_is_used() {
 
 #[test]
 fn kb_list_and_export_give_the_embedded_files() {
-    triage()
-        .args(["kb", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("rdp/facts.kb"));
+    triage().args(["kb", "list"]).assert().success().stdout(
+        predicate::str::starts_with("embedded knowledge base `rdp`:\n")
+            .and(predicate::str::contains("  facts.kb "))
+            .and(predicate::str::contains("  cases/real.yaml\n"))
+            .and(predicate::str::contains("  examples/0x904.json\n")),
+    );
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("my-rdp");
     triage().args(["kb", "export"]).arg(&target).assert().success();
     assert!(target.join("facts.kb").is_file());
+    assert!(target.join("cases/real.yaml").is_file());
+    assert!(target.join("examples/0x904.json").is_file());
     triage()
         .args(["check", "--deny-warnings", "--kb"])
         .arg(&target)
@@ -160,12 +164,163 @@ fn kb_list_and_export_give_the_embedded_files() {
         .stderr(predicate::str::contains("not empty"));
 }
 
+/// What a command prints and its exit code.
+fn run(cmd: &mut Command) -> (Option<i32>, String) {
+    let output = cmd.output().unwrap();
+    (output.status.code(), String::from_utf8(output.stdout).unwrap())
+}
+
 #[test]
-fn check_of_a_missing_path_says_which() {
+fn an_exported_knowledge_base_checks_and_tests_like_the_embedded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("rdp");
+    triage().args(["kb", "export"]).arg(&exported).assert().success();
+    // The same files, so the same summary: `checked N files: 0 errors, 0 warnings`.
+    let embedded_check = run(triage().arg("check"));
+    let exported_check = run(triage().arg("check").arg("--kb").arg(&exported));
+    assert_eq!(embedded_check, exported_check);
+    assert_eq!(embedded_check.0, Some(0));
+    // The same cases (from `cases/`) with the same results, line for line; the exit code is
+    // the embedded one's (some real reports fail by design: README's counts).
+    let embedded_test = run(triage().arg("test"));
+    let exported_test = run(triage().arg("test").arg("--kb").arg(&exported));
+    assert!(embedded_test.1.contains(" cases: "), "{}", embedded_test.1);
+    assert_eq!(embedded_test, exported_test);
+    // The examples the README runs are there too.
+    triage()
+        .args(["plan", "--kb"])
+        .arg(&exported)
+        .arg(exported.join("examples/0x904.json"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn kb_list_and_export_honour_kb() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("web");
+    triage().arg("init").arg(&kb).assert().success();
+    // Not part of a knowledge base: left out of the list and the copy.
+    fs::create_dir_all(kb.join(".git")).unwrap();
+    write(&kb.join(".git"), "config", "[core]\n");
+    write(&kb, "notes.txt", "mine\n");
+    triage().args(["kb", "list", "--kb"]).arg(&kb).assert().success().stdout(
+        predicate::str::starts_with(format!("knowledge base `{}`:\n", kb.display()))
+            .and(predicate::str::contains("  causes.kb "))
+            .and(predicate::str::contains("  cases/examples.yaml\n"))
+            .and(predicate::str::contains("notes.txt").not())
+            .and(predicate::str::contains(".git").not()),
+    );
+    let copy = dir.path().join("copy");
+    triage().args(["--kb"]).arg(&kb).args(["kb", "export"]).arg(&copy).assert().success();
+    let mut copied: Vec<String> = Vec::new();
+    for entry in ["facts.kb", "causes.kb", "cases/examples.yaml", "notes.txt", ".git/config"] {
+        if copy.join(entry).exists() {
+            copied.push(entry.to_string());
+        }
+    }
+    assert_eq!(copied, ["facts.kb", "causes.kb", "cases/examples.yaml"]);
+    triage().args(["test", "--kb"]).arg(&copy).assert().success();
+    // A single .kb file is a knowledge base too.
+    let file = write(dir.path(), "one.kb", VALID);
+    triage()
+        .args(["kb", "list", "--kb"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("  one.kb "));
+    triage()
+        .args(["kb", "list", "--kb", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read `/definitely/not/here`"));
+}
+
+#[test]
+fn commands_that_read_no_knowledge_base_refuse_kb() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in [
+        vec!["init".to_string(), dir.path().join("new").display().to_string()],
+        vec!["completions".to_string(), "bash".to_string()],
+        vec!["man".to_string()],
+        vec!["plan".to_string(), "--schema".to_string()],
+    ] {
+        let name = if command[0] == "plan" { "plan --schema" } else { command[0].as_str() };
+        triage()
+            .args(["--kb", "src/commands/init"])
+            .args(&command)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!("error: `triage {name}` reads no knowledge base: leave out --kb\n"));
+        if command[0] == "init" {
+            assert!(!dir.path().join("new").exists(), "refused, so nothing is written");
+        }
+        // TRIAGE_KB in the environment is not this command line's mistake.
+        triage().env("TRIAGE_KB", "/definitely/not/here").args(&command).assert().success();
+    }
+}
+
+#[test]
+fn symptoms_lists_name_title_codes_as_written_and_frequency() {
+    let output = run(triage().arg("symptoms"));
+    assert_eq!(output.0, Some(0));
+    let text = output.1;
+    assert!(text.starts_with("15 symptoms in the embedded knowledge base:\n"), "{text}");
+    // 0x904 is hex in the knowledge base, 2308 (event 1026's reason) decimal.
+    let at = text.find("rdp_0x904_0x7 ").unwrap();
+    let entry: Vec<&str> = text[at..].lines().take(2).collect();
+    assert!(
+        entry[0].ends_with("  Remote Desktop fails with error code 0x904, extended error code 0x7"),
+        "{entry:?}"
+    );
+    assert_eq!(entry[1].trim(), "codes 0x904, 2308; frequency 0.1");
+    assert!(text.contains("Next: `triage guide rdp_black_or_frozen_screen`"), "{text}");
+    let json = run(triage().args(["symptoms", "--format", "json", "--kb", "src/commands/init"]));
+    assert_eq!(json.0, Some(0));
+    let json: serde_json::Value = serde_json::from_str(&json.1).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{
+            "name": "site_unavailable",
+            "title": "The web site answers 502 or 503",
+            "codes": ["502", "503"],
+            "aliases": ["502", "503", "bad gateway", "service unavailable"],
+            "frequency": 0.6,
+        }])
+    );
+    // Every embedded symptom has the five keys; one declares no frequency: null, not absent.
+    let all = run(triage().args(["symptoms", "--format", "json"]));
+    let all: serde_json::Value = serde_json::from_str(&all.1).unwrap();
+    for symptom in all.as_array().unwrap() {
+        let mut keys: Vec<&str> = symptom.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["aliases", "codes", "frequency", "name", "title"]);
+    }
+    assert_eq!(all[1]["codes"], serde_json::json!(["0x904", "2308"]));
+}
+
+#[test]
+fn guide_takes_facts_on_the_command_line_over_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The file says the site is healthy (no symptom); --fact corrects it.
+    let healthy = write(dir.path(), "healthy.json", r#"{"http_status": 200}"#);
+    triage().args(["guide", "--kb", "src/commands/init", "--facts"]).arg(&healthy).assert().code(3);
+    triage()
+        .args(["guide", "--kb", "src/commands/init", "--facts"])
+        .arg(&healthy)
+        .args(["--fact", "http_status=503"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("The web site answers 502 or 503"));
+}
+
+#[test]
+fn check_of_a_missing_path_says_which_and_exits_2() {
     triage()
         .args(["check", "/definitely/not/here.kb"])
         .assert()
-        .code(1)
+        .code(2)
         .stdout(predicate::str::contains("cannot read `/definitely/not/here.kb`"));
 }
 
@@ -293,7 +448,11 @@ fn help_shows_examples_and_exit_codes() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Examples:"));
-    triage().arg("--help").assert().success().stdout(predicate::str::contains("Exit codes:"));
+    triage()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes (docs/exit-codes.md):"));
     triage().arg("--version").assert().success().stdout(predicate::str::starts_with("triage "));
     triage().arg("frobnicate").assert().code(2);
 }
@@ -317,7 +476,7 @@ fn colour_is_never_used_when_output_is_not_a_terminal() {
 #[test]
 fn commands_refuse_a_knowledge_base_that_cannot_be_read() {
     for command in [&["graph"][..], &["schema"][..], &["diagnose", "--fact", "a=1"][..]] {
-        triage().args(["--kb", "/definitely/not/here"]).args(command).assert().code(1).stderr(
+        triage().args(["--kb", "/definitely/not/here"]).args(command).assert().code(2).stderr(
             predicate::str::contains("error[unreadable]: cannot read `/definitely/not/here`"),
         );
     }

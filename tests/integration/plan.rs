@@ -444,6 +444,63 @@ fn plan_errors_are_clear() {
     triage().args(["plan"]).assert().code(2);
 }
 
+/// The fixes of a `--shell json` plan, in order.
+fn json_steps(args: &[&str]) -> Vec<String> {
+    let out = triage().args(["plan", "--shell", "json"]).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    plan["steps"].as_array().unwrap().iter().map(|s| s["fix"].as_str().unwrap().into()).collect()
+}
+
+#[test]
+fn plan_takes_facts_from_fact_flags_without_a_file_or_over_it() {
+    let from_file = json_steps(&["--kb", KB, FACTS]);
+    let from_flags = json_steps(&[
+        "--kb",
+        KB,
+        "--fact",
+        "http_status=503",
+        "--fact",
+        "service_running=false",
+        "--fact",
+        "service_state=failed",
+        "--fact",
+        "disk_free_ratio=0.02",
+        "--fact",
+        "app_version=2.4.1",
+        "--fact",
+        "recent_changes=config_change,app_deploy",
+    ]);
+    assert_eq!(from_flags, from_file);
+    // --fact wins over the file: a healthy site has nothing to repair.
+    triage()
+        .args(["plan", "--kb", KB, FACTS, "--fact", "http_status=200"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("the facts rule out every symptom"));
+    // The RDP symptom from its code alone, as `triage --help` shows it.
+    triage().args(["plan", "--fact", "error_code=0x904"]).assert().success().stdout(
+        predicates::str::starts_with(
+            "<#\n.SYNOPSIS\nRepair plan for: Remote Desktop fails with error code 0x904",
+        ),
+    );
+    // The same checks as diagnose: every problem at once, exit 1; no `=` is a usage error.
+    triage()
+        .args(["plan", "--kb", KB, "--fact", "http_stat=503", "--fact", "disk_free_ratio=lots"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "--fact `http_stat`: expected a fact declared in the knowledge base, found an unknown \
+             key (did you mean `http_status`?)\n--fact `disk_free_ratio`: expected a number",
+        ));
+    triage()
+        .args(["plan", "--kb", KB, "--fact", "http_status"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--fact expects NAME=VALUE, got `http_status`"));
+    triage().args(["plan", "--schema", "--fact", "http_status=503"]).assert().code(2);
+}
+
 #[test]
 fn plan_help_documents_the_exit_codes_of_the_script() {
     let help = triage().args(["plan", "--help"]).assert().success().get_output().stdout.clone();
