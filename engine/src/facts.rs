@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use triage_rules::diagnostic::did_you_mean;
-use triage_rules::model::{FactId, FactType, Model, SymptomId};
+use triage_rules::model::{FactDef, FactId, FactType, Model, SymptomId};
 
 /// The longest string value accepted (64 KiB): longer values are almost certainly not a fact
 /// (a log pasted in by mistake) and would bloat every report that quotes them.
@@ -296,7 +296,7 @@ impl<'m> FactReader<'m> {
             _ => Raw::Str(text.into()),
         };
         let value = convert(ty, &self.values[id.index()], raw)
-            .map_err(|found| problem(name, &found, ty))?;
+            .map_err(|found| problem(name, &found, &self.model.facts[id.index()]))?;
         facts.values[id.index()] = self.known(id, value);
         Ok(())
     }
@@ -379,7 +379,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                 match convert(ty, &self.reader.values[id.index()], raw) {
                     Ok(value) => facts.values[id.index()] = self.reader.known(id, value),
                     Err(Found::Null) => {}
-                    Err(found) => problems.push(problem(key, &found, ty)),
+                    Err(found) => problems.push(problem(key, &found, &model.facts[id.index()])),
                 }
                 continue;
             }
@@ -623,7 +623,8 @@ impl Found {
     }
 }
 
-fn problem(key: &str, found: &Found, ty: &FactType) -> FactProblem {
+fn problem(key: &str, found: &Found, def: &FactDef) -> FactProblem {
+    let ty = &def.ty;
     let hint = match (found, ty) {
         (Found::Str(s), FactType::Enum(values) | FactType::Set(values)) => {
             did_you_mean(s, values.iter().map(String::as_str))
@@ -634,10 +635,13 @@ fn problem(key: &str, found: &Found, ty: &FactType) -> FactProblem {
         }
         _ => None,
     };
-    FactProblem { key: key.to_string(), found: found.describe(), expected: expected(ty), hint }
+    FactProblem { key: key.to_string(), found: found.describe(), expected: expected(def), hint }
 }
 
-fn expected(ty: &FactType) -> String {
+/// What the fact takes, with an example of its own kind: a code for a fact the knowledge base
+/// writes in hex (`0x904`), a plain number for a count.
+fn expected(def: &FactDef) -> String {
+    let ty = &def.ty;
     let list = |values: &[String]| {
         let shown: Vec<&str> = values.iter().take(12).map(String::as_str).collect();
         let more = if values.len() > 12 { ", …" } else { "" };
@@ -645,7 +649,8 @@ fn expected(ty: &FactType) -> String {
     };
     match ty {
         FactType::Bool => "true or false".into(),
-        FactType::Int => "an integer such as 2308 or \"0x904\"".into(),
+        FactType::Int if def.hex => "an integer such as 2308 or \"0x904\"".into(),
+        FactType::Int => "a whole number such as 30".into(),
         FactType::Number => "a number".into(),
         FactType::String => "a string".into(),
         FactType::Version => "a version such as \"10.0.26100\"".into(),

@@ -52,7 +52,10 @@ impl Stop {
     pub fn describe(&self) -> String {
         match self {
             Stop::Confident { cause, posterior } => {
-                format!("{cause} is {:.0} % likely: enough to act on", posterior * 100.0)
+                format!(
+                    "{cause} is {} likely: enough to act on",
+                    crate::explain::percent(*posterior)
+                )
             }
             Stop::NotWorthAsking => {
                 "no remaining question is worth its time: repairing now is quicker".into()

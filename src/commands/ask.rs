@@ -690,10 +690,11 @@ fn plan(wizard: &Wizard<'_>) -> Result<String, String> {
 }
 
 /// The type of answer a question expects, in words.
-fn expected(ty: &FactType) -> String {
-    match ty {
+fn expected(def: &triage_rules::model::FactDef) -> String {
+    match &def.ty {
         FactType::Bool => "yes or no".into(),
-        FactType::Int => "a whole number, hex (0x904) or decimal".into(),
+        FactType::Int if def.hex => "a whole number, hex (0x904) or decimal".into(),
+        FactType::Int => "a whole number".into(),
         FactType::Number => "a number".into(),
         FactType::String => "text".into(),
         FactType::Version => "a version such as 10.0.26100".into(),

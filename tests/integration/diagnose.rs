@@ -156,7 +156,7 @@ fn every_problem_in_a_fact_file_is_reported_at_once() {
                 .and(predicate::str::contains("`http_stauts`: expected a fact declared in the knowledge base, found an unknown key (did you mean `http_status`?)"))
                 .and(predicate::str::contains("`last_change`: expected one of none_known, os_update, app_deploy, config_change, not_sure, found \"reboot\""))
                 .and(predicate::str::contains("`disk_free_ratio`: expected a number, found \"low\""))
-                .and(predicate::str::contains("`http_status`: expected an integer"))
+                .and(predicate::str::contains("`http_status`: expected a whole number"))
                 .and(predicate::str::contains("a second value for the same key")),
         );
 }

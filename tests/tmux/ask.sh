@@ -115,14 +115,14 @@ step "typed to filter the list"
 keys Enter
 wait_for "Likely causes after 1 answer:"
 wait_for "Question 2 · Days until the Remote Desktop certificate expires"
-wait_for "a whole number, hex (0x904) or decimal · ? don't know · back · Esc stops asking"
+wait_for "a whole number · ? don't know · back · Esc stops asking"
 expect "what is the Expiration Date?"
 expect_not "*Expiration Date*"
 step "question 2: an int, typed"
 
 type_text "soon"
 keys Enter
-wait_for 'expected an integer such as 2308'
+wait_for 'expected a whole number such as 30'
 step "a value that is not a number is refused in place"
 keys BSpace BSpace BSpace BSpace
 type_text "200"

@@ -121,7 +121,7 @@ impl Frontend for Lines {
             }
         }
         let _ = writeln!(out, "  {}", question_context(question));
-        out.push_str(&wrap(&format!("answer: {}", expected(&def.ty)), WIDTH, "  "));
+        out.push_str(&wrap(&format!("answer: {}", expected(def)), WIDTH, "  "));
         if matches!(def.ty, FactType::Bool | FactType::Enum(_) | FactType::Set(_)) {
             let mut likely: Vec<_> = question.answers.iter().collect();
             likely.sort_by(|a, b| b.probability.total_cmp(&a.probability));

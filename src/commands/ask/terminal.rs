@@ -114,7 +114,10 @@ impl<'m> Terminal<'m> {
         fact: FactId,
         ty: &FactType,
     ) -> Result<Input, InquireError> {
-        let help = format!("{} · ? don't know · back · Esc stops asking", expected(ty));
+        let help = format!(
+            "{} · ? don't know · back · Esc stops asking",
+            expected(wizard.engine.model().fact(fact))
+        );
         let validator = move |text: &str| -> Result<Validation, CustomUserError> {
             Ok(match parse_input(text, ty) {
                 Input::Value(value) if value.is_empty() => {
