@@ -65,6 +65,42 @@ pub(crate) fn emit(text: &str) -> Result<(), UsageError> {
     Ok(())
 }
 
+/// Writes text meant to be read, through a pager when standard output is a terminal and the
+/// text is taller than it: `$PAGER`, else `less -FRX` (which quits at once when it fits, keeps
+/// colour, and leaves the text on the screen). Without a terminal, or when no pager starts,
+/// it is [`emit`].
+pub(crate) fn emit_paged(text: &str) -> Result<(), UsageError> {
+    use std::io::IsTerminal as _;
+    let rows = crossterm::terminal::size().map_or(0, |(_, rows)| usize::from(rows));
+    if !std::io::stdout().is_terminal() || rows == 0 || text.lines().count() < rows {
+        return emit(text);
+    }
+    let pager = std::env::var("PAGER").ok().filter(|p| !p.trim().is_empty());
+    let (program, args): (String, Vec<String>) = match &pager {
+        Some(command) => {
+            let mut words = command.split_whitespace().map(str::to_string);
+            let program = words.next().unwrap_or_default();
+            (program, words.collect())
+        }
+        None => ("less".into(), vec!["-FRX".into()]),
+    };
+    let child = std::process::Command::new(&program)
+        .args(&args)
+        .stdin(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else { return emit(text) };
+    if let Some(mut stdin) = child.stdin.take() {
+        // Colour goes to the pager as it would to the terminal; a pager quit early is no error.
+        let styled = anstream::adapter::strip_str(text).to_string();
+        let wants_colour =
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+        let bytes = if wants_colour { text.as_bytes() } else { styled.as_bytes() };
+        let _ = stdin.write_all(bytes);
+    }
+    let _ = child.wait();
+    Ok(())
+}
+
 pub(crate) type Outcome = Result<ExitCode, UsageError>;
 
 /// Exit code of a usage error: bad arguments, a path that cannot be read.

@@ -71,7 +71,7 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
             let options =
                 triage_renderers::diagnosis::TextOptions { explain: args.explain, tree: args.tree };
             out.push_str(&triage_renderers::diagnosis::render(&report, options));
-            emit(&out)?;
+            super::emit_paged(&out)?;
         }
     }
     if diagnosis.symptoms.is_empty() {

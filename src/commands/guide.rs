@@ -85,7 +85,7 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
     match &args.output {
         Some(path) => std::fs::write(path, page)
             .map_err(|e| UsageError::Usage(format!("cannot write `{}`: {e}", path.display())))?,
-        None => emit(&page)?,
+        None => super::emit_paged(&page)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -240,6 +240,24 @@ grep -q '"error_message": "internal_error"' "$work/interrupted.json" ||
 { echo; echo "=== session 2 (Ctrl-C)"; tmux_ capture-pane -p -J -t "$session" -S -; } >>"$transcript"
 stop_session
 
+# ---------------------------------------------------------------------------------------------
+# Session 3: a guide taller than the terminal goes through the pager (less -FRX), q leaves it.
+# ---------------------------------------------------------------------------------------------
+start guide 0x904 --full
+wait_for "# Remote Desktop fails with error code 0x904, extended error code 0x7"
+last_line=$(screen | sed '/^$/d' | tail -n 1)
+[[ $last_line == ":" ]] || fail "no pager prompt on the last line: [$last_line]"
+step "session 3: the full guide in the pager"
+keys q
+wait_for "[exit status 0]"
+stop_session
+# Text that fits the terminal is printed as it is, no pager.
+start diagnose --fact error_code=0x904 --fact extended_error_code=0x7
+wait_for "[exit status 0]"
+expect "What next"
+step "session 3: a diagnosis that fits is printed as it is"
+stop_session
+
 # The saved file is a fact file `triage diagnose` accepts, with the same leading cause.
 first=$(cd "$work" && env -u TRIAGE_KB NO_COLOR=1 "$bin" diagnose triage-rdp_0x904_0x7.json |
   awk '/Likely causes/ { getline; print; exit }')
