@@ -75,6 +75,9 @@ struct Checker {
     /// Per item (by its span): the warnings its author allowed.
     allowed: Vec<(Span, Vec<String>)>,
     fact_used: Vec<bool>,
+    /// The fact names used but never declared, once per use: a misspelt declaration shows as
+    /// every use naming the same undeclared fact.
+    unknown_fact_uses: Vec<String>,
     /// Per fact: its enum or set values → index (empty for other types).
     enum_index: Vec<HashMap<String, u32>>,
 }
@@ -914,6 +917,7 @@ impl Checker {
         let candidates: Vec<&str> = self.model.facts.iter().map(|f| f.name.as_str()).collect();
         let hint = did_you_mean(&name.name, candidates).map(|c| format!("did you mean `{c}`?"));
         self.unknown("fact", name, hint, "declare it with `fact NAME: TYPE`");
+        self.unknown_fact_uses.push(name.name.clone());
         None
     }
 
@@ -1203,9 +1207,49 @@ impl Checker {
         }
     }
 
+    /// A fact no condition uses, whose name is close to a name that two or more uses give and
+    /// nothing declares: the declaration is the typo, not the uses. Said once, at the
+    /// declaration (each use keeps its own error and did-you-mean).
+    fn misspelt_declarations(&mut self) {
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for name in &self.unknown_fact_uses {
+            match names.iter_mut().find(|(n, _)| n == name) {
+                Some((_, count)) => *count += 1,
+                None => names.push((name.clone(), 1)),
+            }
+        }
+        // One use against one declaration says nothing about which is the typo; two uses that
+        // agree against a declaration nothing uses do.
+        for (used, uses) in names.into_iter().filter(|(_, uses)| *uses >= 2) {
+            let unused = self
+                .model
+                .facts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !self.fact_used[*i])
+                .map(|(_, f)| f.name.as_str());
+            let Some(declared) = did_you_mean(&used, unused).map(str::to_string) else { continue };
+            let Some(id) = self.model.fact_id(&declared) else { continue };
+            let plural = if uses == 1 { "" } else { "s" };
+            self.error(
+                Diagnostic::new(
+                    DiagnosticKind::MisspeltDeclaration {
+                        declared: declared.clone(),
+                        used: used.clone(),
+                        uses,
+                    },
+                    self.fact_name_spans[id.index()],
+                )
+                .with_label(format!("{uses} use{plural} name `{used}`, none this one"))
+                .with_hint(format!("if the uses are right, rename the declaration: `fact {used}`")),
+            );
+        }
+    }
+
     fn check_whole(&mut self, complete: bool) {
         self.check_priors();
         self.check_rule_cycles();
+        self.misspelt_declarations();
         // What follows judges the whole; errors so far (or items that did not parse) would
         // make these findings echoes of them — a symptom whose only cause failed to resolve
         // is not "without cause".

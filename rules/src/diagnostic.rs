@@ -181,6 +181,12 @@ pub enum DiagnosticKind {
     InvalidPattern {
         message: String,
     },
+    /// A fact nothing uses, named almost like an undeclared fact that the uses all name.
+    MisspeltDeclaration {
+        declared: String,
+        used: String,
+        uses: usize,
+    },
 }
 
 /// The codes of the warnings, which an item can `allow` (written with `_` or `-`).
@@ -245,6 +251,7 @@ impl DiagnosticKind {
             K::EvidenceNoOutcome { .. } => "evidence-no-outcome",
             K::UnknownWarning { .. } => "unknown-warning",
             K::InvalidPattern { .. } => "invalid-pattern",
+            K::MisspeltDeclaration { .. } => "misspelt-declaration",
         }
     }
 
@@ -382,6 +389,10 @@ impl DiagnosticKind {
             | K::EvidenceNoOutcome { .. } => self.evidence_message(),
             K::UnknownWarning { name } => format!("`{name}` is not a warning that can be allowed"),
             K::InvalidPattern { message } => format!("this pattern cannot be used: {message}"),
+            K::MisspeltDeclaration { declared, used, uses } => format!(
+                "fact `{declared}` is declared but never used, and {uses} use{} name an undeclared `{used}`: the declaration looks misspelt",
+                if *uses == 1 { "" } else { "s" }
+            ),
             K::UndoWithoutRun { fix } => {
                 format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")
             }
