@@ -307,6 +307,9 @@ fn what_next(out: &mut String, symptom: &SymptomReport, explain: bool) {
                 )
             );
         }
+    } else if symptom.repair.as_ref().is_some_and(|r| !r.steps.is_empty()) {
+        let _ =
+            writeln!(out, "     No question is worth its time first: try the fixes in this order.");
     }
     if let Some(repair) = &symptom.repair {
         render_repair(out, repair, SHOWN_STEPS, explain);
