@@ -501,6 +501,25 @@ pub enum Depth {
     Full,
 }
 
+/// A question's cost in the decision tree, saying when most of it is reaching who can answer:
+/// "16m, most of it getting the server's administrator on the case".
+fn question_cost_words(model: &Model, fact: &str, cost_seconds: f64) -> String {
+    let Some(def) = model.fact_id(fact).map(|id| model.fact(id)) else {
+        return duration(cost_seconds);
+    };
+    let own = def.cost_seconds.unwrap_or(triage_engine::question::DEFAULT_QUESTION_COST)
+        + triage_engine::cost::TURN_SECONDS;
+    if cost_seconds > 2.0 * own {
+        format!(
+            "{}, most of it getting {} on the case",
+            duration(cost_seconds),
+            role_words(def.role())
+        )
+    } else {
+        duration(cost_seconds)
+    }
+}
+
 /// Every source cited by a cause or a fix, once.
 fn sources_of(causes: &[CauseView], fixes: &[FixView]) -> Vec<LinkView> {
     let mut sources: Vec<LinkView> = Vec::new();
@@ -1056,7 +1075,7 @@ fn tree_view(model: &Model, plan: &PlanReport) -> TreeView {
             fact: fact.clone(),
             anchor: anchor("question", fact),
             question: ask_prose(model, fact),
-            cost: duration(*cost_seconds),
+            cost: question_cost_words(model, fact, *cost_seconds),
             expected: duration(*expected_seconds),
             branches: branches
                 .iter()
