@@ -14,6 +14,8 @@ use crate::facts::{FactReader, FactSet};
 use serde::Serialize;
 use triage_rules::model::{FactId, FactType, Model};
 
+/// Words a label needs besides stop words before it is read from text at all.
+const LABEL_MIN_WORDS: usize = 3;
 /// Words a label needs besides stop words before a reworded match is trusted.
 const REWORDED_MIN_WORDS: usize = 4;
 /// The share of a label's words a reworded match must have, in a window no longer than the
@@ -199,12 +201,23 @@ fn words(text: &str) -> Vec<(String, usize, usize)> {
     out
 }
 
-/// Where the label's words stand in the text: all of them in order, or (for a label of at
-/// least [`REWORDED_MIN_WORDS`] words) [`REWORDED_SHARE`] of them in a window not much longer
-/// than the label.
+/// Where the label's words stand in the text: for a label of [`LABEL_MIN_WORDS`] words or more,
+/// all of them as written; from [`REWORDED_MIN_WORDS`] words, [`REWORDED_SHARE`] of them in a
+/// window not much longer than the label.
 fn label_match(text: &[(String, usize, usize)], label: &[String]) -> Option<(usize, usize)> {
-    if label.is_empty() || text.is_empty() {
+    // Two words ("Windows 10") say too little in free text to be a fact: such values need a
+    // `pattern` of their own.
+    if label.len() < LABEL_MIN_WORDS || text.is_empty() {
         return None;
+    }
+    // A short label must appear as written, word for word.
+    if label.len() < REWORDED_MIN_WORDS {
+        return text.windows(label.len()).find_map(|w| {
+            w.iter()
+                .zip(label)
+                .all(|((word, _, _), l)| word == l)
+                .then(|| (w[0].1, w[w.len() - 1].2))
+        });
     }
     let window = label.len() + label.len() / 2;
     let needed = if label.len() >= REWORDED_MIN_WORDS {
@@ -314,6 +327,23 @@ cause c { title "C" explains s: 0.5 when extended_error_code == 7 : often when c
         let (facts, _) = TextReader::new(&model).read("after the update, upgraded to Windows 11");
         let change = model.fact_id("change").expect("fact");
         assert!(facts.values[change.index()].is_some(), "both members land in one set");
+    }
+
+    #[test]
+    fn short_labels_are_not_read_from_free_text() {
+        const SHORT: &str = r#"
+fact os: enum [w10, ws2019] { label w10 "Windows 10" label ws2019 "Windows Server 2019" }
+symptom s { title "S" when os == w10 }
+cause c { title "C" explains s: 0.5 when os == ws2019 : often }
+"#;
+        let kb = triage_rules::load_text("kb.kb", SHORT);
+        let model = kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics));
+        let reader = TextReader::new(&model);
+        assert!(reader.read("I use Windows 10 at home").1.is_empty(), "two words say too little");
+        let (_, found) = reader.read("the host runs Windows Server 2019");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].quote, "Windows Server 2019");
+        assert!(reader.read("Server 2019 on Windows").1.is_empty(), "a short label as written");
     }
 
     #[test]
