@@ -88,6 +88,19 @@ pub fn fix_role(needs: &[Need]) -> Role {
     }
 }
 
+/// How many questions, or fixes, share one hand-over to a role: what a person asks of an
+/// administrator, or has them do, in one go.
+pub const HAND_OVER_SHARED_BY: usize = 3;
+
+/// The share of the hand-over to `role` that one of `sharers` steps for that role carries when
+/// ordering them: charging it all to the first would never let a one-step look-ahead reach the
+/// server, whose next steps then cost only their own time.
+#[must_use]
+pub fn shared_hand_over(role: Role, reached: Reached, sharers: usize) -> f64 {
+    let shared_by = sharers.clamp(1, HAND_OVER_SHARED_BY);
+    hand_over_seconds(role, reached) / f64::from(shared_by as u32)
+}
+
 /// The hand-over a step by `role` adds when that role is not on the case yet.
 #[must_use]
 pub fn hand_over_seconds(role: Role, reached: Reached) -> f64 {

@@ -255,9 +255,7 @@ pub fn next_questions_after(
     limit: usize,
 ) -> Vec<Question> {
     let model = engine.model();
-    let mut current = Current::new(engine, diagnosis, base, known);
-    current.answer_rates =
-        crate::cost::answer_rates(model, &Overlay { base, changes: &current.changes }, declined);
+    let current = Current::new(engine, diagnosis, base, known, declined);
     let now = Overlay { base, changes: &current.changes };
     let entropy_before = entropy(current.before.iter().copied());
     if entropy_before <= 1e-12 {
@@ -286,26 +284,21 @@ pub fn next_questions_after(
     questions
 }
 
-/// Once a role is reached, its next questions need no hand-over: charging the whole
-/// hand-over to the first of them would never let a look-ahead of one question reach the
-/// server. The hand-over is shared among the questions of that role worth asking, at most
-/// [`HAND_OVER_SHARED_BY`] of them (what a person asks of an administrator in one go).
+/// The hand-over to a role not yet on the case is shared among its questions worth asking
+/// (see [`crate::cost::shared_hand_over`]); `evaluate_question` charged each the whole of it.
 fn share_hand_overs(
     model: &triage_rules::Model,
     reached: crate::cost::Reached,
     questions: &mut [Question],
 ) {
     for role in triage_rules::ast::Role::ALL {
-        if reached.contains(role) {
-            continue;
-        }
         let of_role = |q: &Question| model.fact(q.fact).role() == role;
-        let count = questions.iter().filter(|q| of_role(q)).count().min(HAND_OVER_SHARED_BY);
-        if count < 2 {
+        let count = questions.iter().filter(|q| of_role(q)).count();
+        let refund = crate::cost::hand_over_seconds(role, reached)
+            - crate::cost::shared_hand_over(role, reached, count);
+        if refund <= 0.0 {
             continue;
         }
-        let refund =
-            crate::cost::role_cost(role).reach_seconds * (1.0 - 1.0 / f64::from(count as u32));
         for question in questions.iter_mut().filter(|q| of_role(q)) {
             question.cost_seconds -= refund;
             question.score =
@@ -313,9 +306,6 @@ fn share_hand_overs(
         }
     }
 }
-
-/// How many questions share one hand-over to a role (see [`share_hand_overs`]).
-pub const HAND_OVER_SHARED_BY: usize = 3;
 
 /// What every candidate question is weighed against, computed once per ranking: the variables
 /// its causes give evidence on, which of them are known now, each cause's score now, and the
@@ -339,6 +329,7 @@ impl Current {
         diagnosis: &SymptomDiagnosis,
         base: &FactValues,
         known: &[(FactId, Option<FactValue>)],
+        declined: &[FactId],
     ) -> Self {
         let model = engine.model();
         let mut variables: Vec<VariableId> = diagnosis
@@ -356,7 +347,7 @@ impl Current {
         let known_now = variables.iter().map(|v| observe(engine, *v, &now).is_some()).collect();
         let score_now = diagnosis.causes.iter().map(|c| score_of(diagnosis, c)).collect();
         let reached = crate::cost::Reached::from_facts(model, &now);
-        let answer_rates = crate::cost::answer_rates(model, &now, &[]);
+        let answer_rates = crate::cost::answer_rates(model, &now, declined);
         Current {
             changes,
             variables,

@@ -117,14 +117,12 @@ pub fn repair_sequence(engine: &Engine, diagnosis: &SymptomDiagnosis) -> RepairS
     let mut expected = 0.0_f64;
     loop {
         candidates.retain(|c| mass(c, &remaining) * c.success >= MIN_SOLVE_CHANCE);
-        // The hand-over to a role not yet on the case is shared by the (at most
-        // `HAND_OVER_SHARED_BY`) fixes it would apply: charging it all to the first would
-        // make escalating look quicker than reaching the server's administrator, whose next
-        // fixes then cost only their own time. The expected time counts it in full, once.
+        // The hand-over to a role not yet on the case is shared by the fixes it would apply
+        // (else escalating would look quicker than reaching the server's administrator); the
+        // expected time counts it in full, once.
         let share = |role| {
             let of_role = candidates.iter().filter(|c| c.role == role).count();
-            let shared_by = of_role.clamp(1, crate::question::HAND_OVER_SHARED_BY);
-            hand_over_seconds(role, roles_reached) / f64::from(shared_by as u32)
+            crate::cost::shared_hand_over(role, roles_reached, of_role)
         };
         let ratio =
             |c: &Candidate| mass(c, &remaining) * c.success / (c.cost_seconds + share(c.role));

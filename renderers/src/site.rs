@@ -570,19 +570,10 @@ fn shorten(text: &str, max: usize) -> String {
     out
 }
 
-/// Text for an SVG (XML) element or attribute.
+/// Text for an SVG (XML) element or attribute: HTML's escapes, without the control
+/// characters XML forbids.
 fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String =
+        text.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect();
+    crate::guide::escape_html(&kept)
 }

@@ -388,12 +388,7 @@ fn session(
         ))?,
     }
     if !told.is_empty() {
-        let lines = super::diagnose::from_text_lines(engine.model(), &told);
-        emit(&lines.replacen(
-            "Read from the text (correct any with --fact NAME=VALUE):",
-            "From what you typed:",
-            1,
-        ))?;
+        emit(&super::diagnose::from_text_lines(engine.model(), &told, "From what you typed:"))?;
     }
     let known = wizard.facts.values.iter().filter(|v| v.is_some()).count() - told.len();
     if known > 0 {

@@ -66,7 +66,11 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
         OutputFormat::Text => {
             let mut out = String::new();
             if args.text.is_some() {
-                out.push_str(&from_text_lines(engine.model(), &extracted));
+                out.push_str(&from_text_lines(
+                    engine.model(),
+                    &extracted,
+                    "Read from the text (correct any with --fact NAME=VALUE):",
+                ));
             }
             let options =
                 triage_renderers::diagnosis::TextOptions { explain: args.explain, tree: args.tree };
@@ -95,16 +99,18 @@ fn read_text(path: &Path) -> Result<String, UsageError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// What the text gave, for a person to check: one line per fact with its words.
+/// What the text gave, for a person to check: under `heading`, one line per fact with its
+/// words and the `--fact` that corrects it.
 pub fn from_text_lines(
     model: &triage_rules::Model,
     extracted: &[triage_engine::extract::Extracted],
+    heading: &str,
 ) -> String {
     use std::fmt::Write as _;
     if extracted.is_empty() {
         return "Read from the text: nothing this knowledge base knows (no code, message or change it lists).\n\n".into();
     }
-    let mut out = String::from("Read from the text (correct any with --fact NAME=VALUE):\n");
+    let mut out = format!("{heading}\n");
     for found in extracted {
         let def = model.fact(found.fact);
         let title = def.title.as_deref().unwrap_or(&def.name);

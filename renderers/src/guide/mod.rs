@@ -148,7 +148,7 @@ impl Templates {
 
 /// Text for HTML content and quoted attribute values. tera's default also writes `/` as
 /// `&#x2F;`, which only makes every relative link unreadable.
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
