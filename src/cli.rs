@@ -510,18 +510,29 @@ pub struct SiteArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The fact file (JSON or YAML), `-` for standard input (optional with --fact)
+    /// The fact files (JSON or YAML), e.g. the client's and the server's: a fact two files
+    /// give must agree; `-` for standard input (optional with --fact)
     #[arg(required_unless_present_any = ["schema", "facts_set"])]
-    pub facts: Option<PathBuf>,
+    pub facts: Vec<PathBuf>,
     /// Set a fact (repeatable); wins over the file
     #[arg(long = "fact", value_name = "NAME=VALUE")]
     pub facts_set: Vec<String>,
     /// The symptom to repair (default: the first one the facts match)
     #[arg(long, value_name = "NAME")]
     pub symptom: Option<String>,
-    /// The kind of plan
-    #[arg(long, value_enum, default_value_t = PlanShell::Powershell)]
-    pub shell: PlanShell,
+    /// The kind of plan (default: PowerShell, or bash for a knowledge base whose fixes are
+    /// all bash)
+    #[arg(long, value_enum)]
+    pub shell: Option<PlanShell>,
+    /// The machine the script runs on: only the fixes made there (their `needs server` or
+    /// `needs client`). Default: the machine of the first fix in the repair order; the other
+    /// machine's fixes are listed in the script's header. A JSON plan holds both.
+    #[arg(long = "where", value_enum, value_name = "PLACE")]
+    pub place: Option<CollectPlace>,
+    /// A value for one of the knowledge base's parameters (repeatable); the environment the
+    /// script runs in still wins
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
     /// Write the plan to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -539,9 +550,10 @@ pub enum PlanShell {
 
 #[derive(Debug, Args)]
 pub struct CollectArgs {
-    /// The shell of the script
-    #[arg(long, value_enum, default_value_t = CollectShell::Powershell)]
-    pub shell: CollectShell,
+    /// The shell of the script (default: PowerShell, or bash for a knowledge base whose
+    /// collectors are all bash)
+    #[arg(long, value_enum)]
+    pub shell: Option<CollectShell>,
     /// Only the facts this symptom's causes and questions read (default: every fact)
     #[arg(long, value_name = "NAME")]
     pub symptom: Option<String>,
@@ -550,6 +562,10 @@ pub struct CollectArgs {
     /// `where` says nothing are kept.
     #[arg(long = "where", value_enum, value_name = "PLACE")]
     pub place: Option<CollectPlace>,
+    /// A value for one of the knowledge base's parameters (repeatable), the default the
+    /// script uses when its environment does not set the variable
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
     /// Write the script to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -141,7 +141,7 @@ pub fn run(cli: Cli) -> Outcome {
         }
         Command::Collect(args) => plan::collect(kb, &args),
         Command::Ask(args) => ask::ask(kb, &args),
-        Command::Search(args) => search::search(kb, &args),
+        Command::Search(args) => search::search(kb.as_deref(), &args),
         Command::Serve(args) => serve::serve(kb, &args),
         Command::Init(args) => {
             refuse_kb("init")?;
@@ -199,11 +199,35 @@ fn summary(kb: &KnowledgeBase) -> String {
     )
 }
 
-/// The knowledge base a command works on: its own paths, else `--kb`, else the embedded one.
+/// The knowledge base `--kb` names: an embedded one by its name (`--kb ssh`; the default one
+/// without `--kb`), or a file or folder.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Knowledge<'a> {
+    Embedded(&'static str),
+    Path(&'a Path),
+}
+
+pub(crate) fn knowledge(kb: Option<&Path>) -> Knowledge<'_> {
+    match kb {
+        None => Knowledge::Embedded(crate::embedded::DEFAULT),
+        Some(path) => match crate::embedded::by_name(path) {
+            Some(name) => Knowledge::Embedded(name),
+            None => Knowledge::Path(path),
+        },
+    }
+}
+
+/// The knowledge base a command works on: its own paths, else `--kb` (a path or the name of
+/// an embedded one), else the default embedded one.
 fn load_knowledge(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> KnowledgeBase {
+    if paths.is_empty()
+        && let Knowledge::Embedded(name) = knowledge(kb.as_deref())
+    {
+        return crate::embedded::load(name);
+    }
     match knowledge_paths(kb, paths) {
         Ok(paths) => triage_rules::load_paths(&paths),
-        Err(_) => crate::embedded::load(),
+        Err(_) => crate::embedded::load(crate::embedded::DEFAULT),
     }
 }
 
@@ -373,12 +397,11 @@ type KbFile = (PathBuf, std::borrow::Cow<'static, [u8]>);
 /// path inside the knowledge base: the `.kb` files, and `cases/` and `examples/` (what `check`
 /// and `test` need). `--kb`, else the embedded knowledge base.
 fn kb_tree(kb: Option<&Path>) -> Result<Vec<KbFile>, UsageError> {
-    let Some(root) = kb else {
-        return Ok(crate::embedded::default_tree()
-            .into_iter()
-            .filter(|(path, _)| exported(path))
-            .map(|(path, bytes)| (path, std::borrow::Cow::Borrowed(bytes)))
-            .collect());
+    let root = match knowledge(kb) {
+        Knowledge::Path(root) => root,
+        Knowledge::Embedded(name) => {
+            return Ok(embedded_tree(name));
+        }
     };
     let cannot_read = |path: &Path, e: std::io::Error| {
         UsageError::Usage(format!("cannot read `{}`: {e}", path.display()))
@@ -407,6 +430,15 @@ fn kb_tree(kb: Option<&Path>) -> Result<Vec<KbFile>, UsageError> {
     Ok(tree)
 }
 
+/// The files of an embedded knowledge base that `kb list` shows and `kb export` copies.
+fn embedded_tree(name: &str) -> Vec<KbFile> {
+    crate::embedded::tree(name)
+        .into_iter()
+        .filter(|(path, _)| exported(path))
+        .map(|(path, bytes)| (path, std::borrow::Cow::Borrowed(bytes)))
+        .collect()
+}
+
 /// Every file below `dir`, hidden folders (`.git`) left out.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
@@ -433,14 +465,36 @@ fn exported(relative: &Path) -> bool {
 }
 
 /// The name `kb list` and `kb export` give the knowledge base.
-fn kb_name(kb: Option<&Path>) -> String {
-    kb.map_or_else(
-        || format!("embedded knowledge base `{}`", crate::embedded::DEFAULT),
-        |path| format!("knowledge base `{}`", path.display()),
-    )
+pub(crate) fn kb_name(kb: Option<&Path>) -> String {
+    match knowledge(kb) {
+        Knowledge::Embedded(name) => format!("embedded knowledge base `{name}`"),
+        Knowledge::Path(path) => format!("knowledge base `{}`", path.display()),
+    }
 }
 
 fn kb_list(kb: Option<&Path>) -> Outcome {
+    if kb.is_some() {
+        emit(&kb_listing(kb)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Without --kb: every embedded knowledge base, each with its files.
+    let names = crate::embedded::names();
+    let mut out = format!(
+        "{} embedded knowledge bases: {} (select one with --kb NAME; `{}` is the default)\n",
+        names.len(),
+        names.join(", "),
+        crate::embedded::DEFAULT
+    );
+    for name in names {
+        out.push('\n');
+        out.push_str(&kb_listing(Some(Path::new(name)))?);
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One knowledge base's files, with what each `.kb` file declares.
+fn kb_listing(kb: Option<&Path>) -> Result<String, UsageError> {
     let mut tree = kb_tree(kb)?;
     // The knowledge first, then the cases and examples.
     tree.sort_by_key(|(path, _)| (path.extension().is_none_or(|e| e != "kb"), path.clone()));
@@ -468,8 +522,7 @@ fn kb_list(kb: Option<&Path>) -> Outcome {
         out,
         "\nits symptoms: triage{kb_option} symptoms\ncopy it to start your own: triage{kb_option} kb export DIR\n"
     );
-    emit(&out)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(out)
 }
 
 fn kb_export(kb: Option<&Path>, dir: &Path) -> Outcome {
@@ -504,9 +557,7 @@ pub(crate) fn read_facts(
 ) -> Result<Result<triage_engine::FactSet, ExitCode>, UsageError> {
     let stdin = path == Path::new("-");
     let bytes = if stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        bytes
+        stdin_bytes()?.to_vec()
     } else {
         std::fs::read(path)
             .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?
@@ -528,6 +579,105 @@ pub(crate) fn read_facts(
         anstream::eprintln!("{}: {e}", path.display());
         ExitCode::FAILURE
     }))
+}
+
+/// Standard input, read once: a command may look at a fact file to choose the knowledge
+/// base before it reads the facts.
+fn stdin_bytes() -> std::io::Result<&'static [u8]> {
+    static STDIN: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    if let Some(bytes) = STDIN.get() {
+        return Ok(bytes);
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes)?;
+    Ok(STDIN.get_or_init(|| bytes))
+}
+
+/// What a command without `--kb` was given, to choose the embedded knowledge base it is for.
+#[derive(Debug, Default)]
+pub(crate) struct Given<'a> {
+    pub files: &'a [PathBuf],
+    pub assignments: &'a [String],
+    /// A query or a pasted text.
+    pub text: Option<&'a str>,
+}
+
+/// How well a command's input fits one knowledge base: a symptom named, facts declared, facts
+/// read from the text, the best search score of the text.
+type Fit = (usize, usize, usize, f64);
+
+/// `--kb` as given, or, without it, the embedded knowledge base the facts and text fit best:
+/// the one that declares most of the facts named (a symptom named counts most), else the one
+/// that reads most facts from the text or finds the best symptom for it. Two that fit equally
+/// well are a usage error asking for `--kb`; when nothing fits, the default.
+pub(crate) fn choose_kb(
+    kb: Option<PathBuf>,
+    given: &Given<'_>,
+) -> Result<Option<PathBuf>, UsageError> {
+    if kb.is_some() {
+        return Ok(kb);
+    }
+    let names = crate::embedded::names();
+    if names.len() < 2 {
+        return Ok(None);
+    }
+    let mut keys: Vec<String> = Vec::new();
+    let mut symptom: Option<String> = None;
+    for path in given.files {
+        let (text, format) = if path == Path::new("-") {
+            let text = String::from_utf8_lossy(stdin_bytes()?).into_owned();
+            let format = triage_engine::Format::sniff(&text);
+            (text, format)
+        } else {
+            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            (text, triage_engine::Format::from_path(path))
+        };
+        keys.extend(triage_engine::fact_file_keys(&text, format));
+        if keys.iter().any(|k| k == "symptom") {
+            let value: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+            symptom = value
+                .and_then(|v| v.get("symptom").and_then(|s| s.as_str()).map(str::to_string))
+                .or(symptom);
+        }
+    }
+    keys.extend(
+        given
+            .assignments
+            .iter()
+            .filter_map(|a| a.split_once('='))
+            .map(|(n, _)| n.trim().to_string()),
+    );
+    keys.retain(|k| !matches!(k.as_str(), "host" | "collected_at" | "symptom"));
+    // Per knowledge base: (a symptom named, facts declared, facts read from the text, the
+    // best search score of the text), compared in that order.
+    let mut scores: Vec<(&'static str, Fit)> = Vec::new();
+    for name in names {
+        let Some(model) = crate::embedded::load(name).model else { continue };
+        let symptom_named =
+            usize::from(symptom.as_deref().is_some_and(|s| model.symptom_id(s).is_some()));
+        let declared = keys.iter().filter(|k| model.fact_id(k).is_some()).count();
+        let (read, best) = given.text.map_or((0, 0.0), |text| {
+            let (_, read) = triage_engine::extract::TextReader::new(&model).read(text);
+            let index = triage_engine::search::SearchIndex::new(&model);
+            let best = index.search(text).first().map_or(0.0, |hit| hit.score);
+            (read.len(), best)
+        });
+        scores.push((name, (symptom_named, declared, read, best)));
+    }
+    let cmp = |a: &Fit, b: &Fit| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then(a.3.total_cmp(&b.3));
+    scores.sort_by(|a, b| cmp(&b.1, &a.1));
+    let nothing = (0, 0, 0, 0.0);
+    match scores.as_slice() {
+        [(best, score), (second, runner_up), ..]
+            if cmp(score, runner_up).is_eq() && cmp(score, &nothing).is_gt() =>
+        {
+            Err(UsageError::Usage(format!(
+                "these facts fit the embedded knowledge bases `{best}` and `{second}` equally well: choose one with --kb {best} or --kb {second}"
+            )))
+        }
+        [(best, score), ..] if cmp(score, &nothing).is_gt() => Ok(Some(PathBuf::from(best))),
+        _ => Ok(None),
+    }
 }
 
 /// The facts of a command that takes fact files and `--fact NAME=VALUE` (diagnose, guide,

@@ -1,22 +1,50 @@
 //! The knowledge bases shipped in `knowledge/`, embedded in the binary so every command works
-//! on a fresh machine without `--kb`.
+//! on a fresh machine without `--kb`: each folder of `knowledge/` that holds `.kb` files is one,
+//! named by its folder (`rdp`, `ssh`), and `--kb NAME` selects it.
 
 use include_dir::{Dir, File, include_dir};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use triage_rules::{KnowledgeBase, SourceMap};
 
 static KNOWLEDGE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/knowledge");
 
-/// The knowledge base used when no `--kb` is given.
+/// The knowledge base used when no `--kb` is given and nothing else decides.
 pub const DEFAULT: &str = "rdp";
 
-/// The `.kb` files of the default knowledge base, sorted by path.
-pub fn default_files() -> Vec<&'static File<'static>> {
+/// The names of the embedded knowledge bases: the default first, then by name.
+pub fn names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = KNOWLEDGE
+        .dirs()
+        .filter(|d| {
+            let mut files = Vec::new();
+            collect(d, &mut files);
+            files.iter().any(|f| is_kb(f.path()))
+        })
+        .filter_map(|d| d.path().to_str())
+        .collect();
+    names.sort_by_key(|n| (*n != DEFAULT, *n));
+    names
+}
+
+/// The embedded knowledge base a `--kb` value names: a bare name (no `/`) of one of them.
+/// `./ssh` is the folder, not the embedded knowledge base.
+pub fn by_name(kb: &Path) -> Option<&'static str> {
+    let text = kb.to_str()?;
+    if text.contains(['/', '\\']) {
+        return None;
+    }
+    names().into_iter().find(|n| *n == text)
+}
+
+fn is_kb(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "kb")
+}
+
+fn files_of(name: &str) -> Vec<&'static File<'static>> {
     let mut files: Vec<&File<'_>> = Vec::new();
-    if let Some(dir) = KNOWLEDGE.get_dir(DEFAULT) {
+    if let Some(dir) = KNOWLEDGE.get_dir(name) {
         collect(dir, &mut files);
     }
-    files.retain(|f| f.path().extension().is_some_and(|e| e == "kb"));
     files.sort_by_key(|f| f.path());
     files
 }
@@ -28,47 +56,35 @@ fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a File<'a>>) {
     }
 }
 
-/// Every file of the default knowledge base (the `.kb` files, `cases/`, `examples/`), each
+/// Every file of an embedded knowledge base (the `.kb` files, `cases/`, `examples/`), each
 /// with its path inside it (`cases/real.yaml`), sorted by path.
-pub fn default_tree() -> Vec<(PathBuf, &'static [u8])> {
-    let mut files: Vec<&File<'_>> = Vec::new();
-    if let Some(dir) = KNOWLEDGE.get_dir(DEFAULT) {
-        collect(dir, &mut files);
-    }
-    let mut tree: Vec<(PathBuf, &[u8])> = files
+pub fn tree(name: &str) -> Vec<(PathBuf, &'static [u8])> {
+    files_of(name)
         .into_iter()
         .map(|f| {
-            let inside = f.path().strip_prefix(DEFAULT).unwrap_or(f.path());
+            let inside = f.path().strip_prefix(name).unwrap_or(f.path());
             (inside.to_path_buf(), f.contents())
         })
-        .collect();
-    tree.sort();
-    tree
+        .collect()
 }
 
-/// Parses and checks the default knowledge base. File names read `<embedded>/rdp/facts.kb`.
-pub fn load() -> KnowledgeBase {
+/// Parses and checks an embedded knowledge base. File names read `<embedded>/rdp/facts.kb`.
+pub fn load(name: &str) -> KnowledgeBase {
     let mut sources = SourceMap::new();
-    for file in default_files() {
+    for file in files_of(name).into_iter().filter(|f| is_kb(f.path())) {
         let text = file.contents_utf8().unwrap_or_default();
         sources.add(format!("<embedded>/{}", file.path().display()), text);
     }
     triage_rules::load_sources(sources)
 }
 
-/// The case files (YAML) of the default knowledge base: (name, text), sorted by name.
-pub fn default_cases() -> Vec<(String, &'static str)> {
-    let mut files: Vec<&File<'_>> = Vec::new();
-    if let Some(dir) = KNOWLEDGE.get_dir(DEFAULT) {
-        collect(dir, &mut files);
-    }
-    let mut cases: Vec<(String, &str)> = files
+/// The case files (YAML) of an embedded knowledge base: (name, text), sorted by name.
+pub fn cases(name: &str) -> Vec<(String, &'static str)> {
+    files_of(name)
         .into_iter()
         .filter(|f| f.path().extension().is_some_and(|e| e == "yaml" || e == "yml"))
         .map(|f| {
             (format!("<embedded>/{}", f.path().display()), f.contents_utf8().unwrap_or_default())
         })
-        .collect();
-    cases.sort();
-    cases
+        .collect()
 }

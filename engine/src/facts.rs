@@ -190,6 +190,20 @@ pub struct FactReader<'m> {
     pub lenient: bool,
 }
 
+/// The top-level keys of a fact file, without reading their values against a knowledge base:
+/// what tells which knowledge base a file is for. Empty when the text is not an object.
+#[must_use]
+pub fn fact_file_keys(text: &str, format: Format) -> Vec<String> {
+    let value: Option<serde_json::Value> = match format {
+        Format::Json => serde_json::from_str(text).ok(),
+        Format::Yaml => serde_saphyr::from_str(text).ok(),
+    };
+    match value {
+        Some(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl<'m> FactReader<'m> {
     #[must_use]
     pub fn new(model: &'m Model) -> Self {

@@ -142,8 +142,9 @@ const TYPO_FACTOR: f64 = 0.5;
 const FUZZY_LETTERS: usize = 6;
 /// The shortest word a typed beginning may stand for.
 const ABBREVIATED_LETTERS: usize = 8;
-/// Hits scoring below this share of the best are dropped.
-const WEAK_HIT: f64 = 0.25;
+/// Hits scoring below this share of the best are dropped (also when the hits of several
+/// knowledge bases are put together).
+pub const WEAK_HIT: f64 = 0.25;
 /// A best hit this many times the second's score is taken as the answer by [`SearchIndex::resolve`].
 const CLEAR_LEAD: f64 = 1.5;
 /// At most this many symptoms are offered as a choice, or named as near misses.

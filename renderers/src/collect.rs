@@ -17,11 +17,12 @@
 //! rejected), so failures show in it as explicit `null`s.
 
 use crate::plan::{quote, script};
+use crate::preamble::{self, GivenParameter, PreambleError};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use triage_rules::ast::{Place, Shell};
 use triage_rules::diagnostic::did_you_mean;
-use triage_rules::model::{FactDef, FactId, FactType, Model};
+use triage_rules::model::{FactDef, FactId, FactType, Model, ScriptKind};
 
 /// Why no collector script could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +33,10 @@ pub enum CollectError {
     NoCollector { count: usize, shell: &'static str },
     #[error("the text of fact `{fact}` cannot be put into a script: {problem}")]
     Unquotable { fact: String, problem: quote::NulInValue },
+    #[error(transparent)]
+    Preamble(#[from] PreambleError),
+    #[error("the script's parameters could not be rendered: {0}")]
+    Template(String),
 }
 
 /// Every fact of the knowledge base.
@@ -90,8 +95,25 @@ pub fn facts_of_symptom(model: &Model, name: &str) -> Result<Vec<FactId>, Collec
     Ok(wanted.into_iter().collect())
 }
 
-/// The collector script for `facts` (those without a collector for `shell` are left out).
+/// The collector script for `facts` (those without a collector for `shell` are left out),
+/// for every side.
 pub fn render(model: &Model, facts: &[FactId], shell: Shell) -> Result<String, CollectError> {
+    render_at(model, facts, shell, None, &[])
+}
+
+/// The collector script for `facts` to run at `place` (every side when `None`), with the
+/// knowledge base's parameters (their values `given` on the command line, else their defaults)
+/// and its collector preludes.
+pub fn render_at(
+    model: &Model,
+    facts: &[FactId],
+    shell: Shell,
+    place: Option<Place>,
+    given: &[GivenParameter],
+) -> Result<String, CollectError> {
+    let parameters = preamble::parameter_values(model, place, given, None)?;
+    let preamble = preamble::render(shell, model, ScriptKind::Collector, place, &parameters)
+        .map_err(|e| CollectError::Template(e.to_string()))?;
     let collected: Vec<(&FactDef, &str)> = facts
         .iter()
         .map(|&f| model.fact(f))
@@ -101,8 +123,8 @@ pub fn render(model: &Model, facts: &[FactId], shell: Shell) -> Result<String, C
         return Err(CollectError::NoCollector { count: facts.len(), shell: shell.keyword() });
     }
     match shell {
-        Shell::Powershell => powershell(&collected),
-        Shell::Bash => bash(&collected),
+        Shell::Powershell => powershell(&collected, &preamble),
+        Shell::Bash => bash(&collected, &preamble),
     }
 }
 
@@ -131,7 +153,7 @@ fn fact_line(def: &FactDef) -> String {
     }
 }
 
-fn powershell(collected: &[(&FactDef, &str)]) -> Result<String, CollectError> {
+fn powershell(collected: &[(&FactDef, &str)], preamble: &str) -> Result<String, CollectError> {
     let q = |text: &str, fact: &str| {
         quote::powershell(text)
             .map_err(|problem| CollectError::Unquotable { fact: fact.to_string(), problem })
@@ -157,8 +179,10 @@ fn powershell(collected: &[(&FactDef, &str)]) -> Result<String, CollectError> {
     );
     out.push_str(
         "[CmdletBinding()]\nparam(\n    [string]$Out,\n    [ValidateRange(1, 86400)]\n    [int]$TimeoutSeconds = 60\n)\n\n\
-         Set-StrictMode -Version 3.0\n$ErrorActionPreference = 'Stop'\n\n$Collectors = @(\n",
+         Set-StrictMode -Version 3.0\n$ErrorActionPreference = 'Stop'\n",
     );
+    out.push_str(preamble);
+    out.push_str("\n$Collectors = @(\n");
     for (def, code) in collected {
         let _ = writeln!(out, "    @{{\n        Name = {}", q(&def.name, &def.name)?);
         let _ = writeln!(out, "        Type = '{}'", type_word(&def.ty));
@@ -267,7 +291,7 @@ if ($failed -gt 0) { exit 1 }
 exit 0
 "#;
 
-fn bash(collected: &[(&FactDef, &str)]) -> Result<String, CollectError> {
+fn bash(collected: &[(&FactDef, &str)], preamble: &str) -> Result<String, CollectError> {
     let q = |text: &str, fact: &str| {
         quote::bash(text)
             .map_err(|problem| CollectError::Unquotable { fact: fact.to_string(), problem })
@@ -290,6 +314,7 @@ fn bash(collected: &[(&FactDef, &str)]) -> Result<String, CollectError> {
     }
     out.push('\n');
     out.push_str(BASH_ARGUMENTS);
+    out.push_str(preamble);
     out.push_str("\n# The collectors. Each runs in its own child bash (see collect_fact).\n");
     for (i, (_, code)) in collected.iter().enumerate() {
         let _ = writeln!(out, "collector_{i}() (\n{}\n)", code.trim_end());
@@ -474,7 +499,7 @@ collect_fact() {
   total=$((total + 1))
   json=null
   if command -v timeout >/dev/null 2>&1; then
-    timeout -k 5 "$timeout_seconds" bash -c "$(declare -f "$fn"); $fn" \
+    timeout -k 5 "$timeout_seconds" bash -c "$(declare -f); $fn" \
       >"$scratch/out" 2>"$scratch/err" </dev/null
   else
     "$fn" >"$scratch/out" 2>"$scratch/err" </dev/null

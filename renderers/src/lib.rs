@@ -11,4 +11,5 @@ pub mod diagnosis;
 pub mod guide;
 pub mod markdown;
 pub mod plan;
+pub mod preamble;
 pub mod site;

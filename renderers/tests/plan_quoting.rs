@@ -356,3 +356,73 @@ fn collector_scripts_parse() {
     let tree = parse(&ps, &tree_sitter_powershell::LANGUAGE.into());
     assert_eq!(first_error(&tree, &ps), None, "PowerShell collector does not parse");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: values from `--param` and from the fact file (`from`) reach the scripts as
+// quoted literals too.
+// ---------------------------------------------------------------------------------------------
+
+fn params_engine() -> Engine {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/params_kb");
+    let mut kb = triage_rules::load_paths(&[dir]);
+    Engine::new(kb.model.take().expect("the parameters fixture checks"))
+}
+
+/// The default a bash script gives `NAME` (`if [ -z "${NAME+set}" ]; then NAME=…; fi`).
+fn bash_parameter(tree: &Tree, source: &str, name: &str) -> String {
+    bash_value(tree, source, name)
+}
+
+fn check_parameter_values(given: &str, word: &str) {
+    use triage_renderers::collect;
+    use triage_renderers::plan::PlanOptions;
+    use triage_renderers::preamble::GivenParameter;
+    let engine = params_engine();
+    let model = engine.model();
+    let file_param = GivenParameter { name: "DEMO_FILE".into(), value: given.to_string() };
+    let bash = tree_sitter_bash::LANGUAGE.into();
+    let powershell = tree_sitter_powershell::LANGUAGE.into();
+
+    let script = collect::render_at(
+        model,
+        &collect::all_facts(model),
+        triage_rules::ast::Shell::Bash,
+        Some(triage_rules::ast::Place::Server),
+        std::slice::from_ref(&file_param),
+    )
+    .unwrap();
+    let tree = parse(&script, &bash);
+    assert_eq!(first_error(&tree, &script), None);
+    assert_eq!(bash_parameter(&tree, &script, "DEMO_FILE"), given);
+
+    let facts = FactReader::new(model)
+        .read(&serde_json::json!({"file_ok": false, "wanted_word": word}).to_string(), Format::Json)
+        .unwrap();
+    let options = PlanOptions { parameters: vec![file_param], ..PlanOptions::default() };
+    let repair = RepairPlan::new_with(&engine, &facts, None, &options).unwrap();
+    let script = plan::bash::render(&repair).unwrap();
+    let tree = parse(&script, &bash);
+    assert_eq!(first_error(&tree, &script), None);
+    assert_eq!(bash_parameter(&tree, &script, "DEMO_FILE"), given);
+    assert_eq!(bash_parameter(&tree, &script, "DEMO_WORD"), word);
+
+    let script = plan::powershell::render(&repair).unwrap();
+    let tree = parse(&script, &powershell);
+    assert_eq!(first_error(&tree, &script), None);
+    assert_eq!(powershell_value(&tree, &script, "DEMO_FILE"), given);
+    assert_eq!(powershell_value(&tree, &script, "DEMO_WORD"), word);
+}
+
+#[test]
+fn parameter_values_are_one_literal_each() {
+    check_parameter_values("/tmp/a b'c$(touch /tmp/pwned)`x`", "it's \"$HOME\"\n; rm -rf /");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hostile_parameter_values_stay_literals(given in hostile(), word in hostile()) {
+        check_parameter_values(&given, &word);
+    }
+}

@@ -47,6 +47,10 @@ pub enum ItemKind {
     Fix(Block),
     Rule(Rule),
     Background(Background),
+    /// `parameter NAME { fields }`: an environment variable the generated scripts read.
+    Parameter(Block),
+    /// `prelude NAME { fields }`: shell code emitted once at the top of generated scripts.
+    Prelude(Block),
 }
 
 impl ItemKind {
@@ -60,6 +64,8 @@ impl ItemKind {
             ItemKind::Fix(_) => "fix",
             ItemKind::Rule(_) => "rule",
             ItemKind::Background(_) => "background",
+            ItemKind::Parameter(_) => "parameter",
+            ItemKind::Prelude(_) => "prelude",
         }
     }
 }
@@ -79,7 +85,7 @@ pub struct Fact {
     pub body: Body,
 }
 
-/// `symptom|cause|fix NAME { fields }`.
+/// `symptom|cause|fix|parameter|prelude NAME { fields }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     pub name: Ident,
@@ -519,6 +525,12 @@ pub enum FieldKind {
     Verify(Script),
     /// `undo SHELL """script"""` (fix).
     Undo(Script),
+    /// `default "22"` (parameter): its value when the environment does not set it.
+    Default(Text),
+    /// `from ssh_target_user` (parameter): the fact a plan takes its value from.
+    From(Ident),
+    /// `script SHELL """code"""` (prelude).
+    Script(Script),
 }
 
 impl FieldKind {
@@ -555,6 +567,9 @@ impl FieldKind {
             FieldKind::Run(_) => "run",
             FieldKind::Verify(_) => "verify",
             FieldKind::Undo(_) => "undo",
+            FieldKind::Default(_) => "default",
+            FieldKind::From(_) => "from",
+            FieldKind::Script(_) => "script",
         }
     }
 }

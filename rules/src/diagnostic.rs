@@ -187,6 +187,15 @@ pub enum DiagnosticKind {
         used: String,
         uses: usize,
     },
+    /// A parameter whose name cannot be an environment variable of every shell.
+    InvalidParameterName {
+        name: String,
+        reason: &'static str,
+    },
+    /// A parameter no script of the knowledge base mentions.
+    UnusedParameter {
+        parameter: String,
+    },
 }
 
 /// The codes of the warnings, which an item can `allow` (written with `_` or `-`).
@@ -198,6 +207,7 @@ pub const WARNING_CODES: &[&str] = &[
     "unused-background",
     "undo-without-run",
     "fix-without-undo",
+    "unused-parameter",
 ];
 
 impl DiagnosticKind {
@@ -252,6 +262,8 @@ impl DiagnosticKind {
             K::UnknownWarning { .. } => "unknown-warning",
             K::InvalidPattern { .. } => "invalid-pattern",
             K::MisspeltDeclaration { .. } => "misspelt-declaration",
+            K::InvalidParameterName { .. } => "invalid-parameter-name",
+            K::UnusedParameter { .. } => "unused-parameter",
         }
     }
 
@@ -266,8 +278,23 @@ impl DiagnosticKind {
             | K::UnusedBackground
             | K::UndoWithoutRun { .. }
             | K::NoUndo { .. }
+            | K::UnusedParameter { .. }
             | K::NoSymptom => Severity::Warning,
             _ => Severity::Error,
+        }
+    }
+
+    /// The messages of the parameter checks (kept apart: `message` is long enough).
+    fn script_message(&self) -> String {
+        use DiagnosticKind as K;
+        match self {
+            K::InvalidParameterName { name, reason } => {
+                format!("`{name}` cannot be a parameter's name: {reason}")
+            }
+            K::UnusedParameter { parameter } => format!(
+                "parameter `{parameter}` is not read by any script of the knowledge base (no `${parameter}` or `$env:{parameter}`)"
+            ),
+            _ => String::new(),
         }
     }
 
@@ -389,6 +416,7 @@ impl DiagnosticKind {
             | K::EvidenceNoOutcome { .. } => self.evidence_message(),
             K::UnknownWarning { name } => format!("`{name}` is not a warning that can be allowed"),
             K::InvalidPattern { message } => format!("this pattern cannot be used: {message}"),
+            K::InvalidParameterName { .. } | K::UnusedParameter { .. } => self.script_message(),
             K::MisspeltDeclaration { declared, used, uses } => format!(
                 "fact `{declared}` is declared but never used, and {uses} use{} name an undeclared `{used}`: the declaration looks misspelt",
                 if *uses == 1 { "" } else { "s" }

@@ -70,7 +70,11 @@ fn format_item(out: &mut String, item: &Item) {
             let _ = write!(out, "fact {}: {}", fact.name.name, type_text(&fact.ty));
             format_body(out, &fact.body, true);
         }
-        ItemKind::Symptom(block) | ItemKind::Cause(block) | ItemKind::Fix(block) => {
+        ItemKind::Symptom(block)
+        | ItemKind::Cause(block)
+        | ItemKind::Fix(block)
+        | ItemKind::Parameter(block)
+        | ItemKind::Prelude(block) => {
             let _ = write!(out, "{} {}", item.kind.keyword(), block.name.name);
             format_body(out, &block.body, false);
         }
@@ -139,12 +143,15 @@ fn format_field(out: &mut String, field: &Field) {
         | FieldKind::Description(t)
         | FieldKind::Ask(t)
         | FieldKind::Source(t)
+        | FieldKind::Default(t)
         | FieldKind::Steps(t) => push_text(out, t),
+        FieldKind::From(fact) => out.push_str(&fact.name),
         FieldKind::Collect(s)
         | FieldKind::Check(s)
         | FieldKind::Run(s)
         | FieldKind::Verify(s)
-        | FieldKind::Undo(s) => push_script(out, s),
+        | FieldKind::Undo(s)
+        | FieldKind::Script(s) => push_script(out, s),
         FieldKind::Cost(d) => out.push_str(&duration_text(d)),
         FieldKind::Where(places) => {
             let words: Vec<&str> = places.iter().map(|(p, _)| p.keyword()).collect();

@@ -70,6 +70,10 @@ pub struct Model {
     pub rules: Vec<RuleDef>,
     /// The rules in an order where every rule runs after the rules that set the facts it reads.
     pub rule_order: Vec<RuleId>,
+    /// Environment variables the generated scripts read (`parameter` items), in file order.
+    pub parameters: Vec<ParameterDef>,
+    /// Shell code emitted once at the top of generated scripts (`prelude` items), in file order.
+    pub preludes: Vec<PreludeDef>,
     #[serde(skip)]
     pub(crate) fact_index: HashMap<String, FactId>,
     #[serde(skip)]
@@ -458,6 +462,68 @@ pub struct FixDef {
     pub precondition_text: Option<String>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// `parameter NAME { … }`: an environment variable that collectors, checks and fixes read.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParameterDef {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// The sides whose scripts read it; empty means every side.
+    pub places: Vec<Place>,
+    /// Its value when the environment does not set it; `None` makes it required.
+    pub default: Option<String>,
+    /// The fact a plan takes its value from when the fact file has it.
+    pub from: Option<FactId>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl ParameterDef {
+    /// Whether a script generated for `place` (all sides when `None`) reads it.
+    #[must_use]
+    pub fn read_at(&self, place: Option<Place>) -> bool {
+        place.is_none_or(|p| self.places.is_empty() || self.places.contains(&p))
+    }
+}
+
+/// What a prelude is emitted into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScriptKind {
+    /// The script `triage collect` writes.
+    Collector,
+    /// The script `triage plan` writes (its symptom check and the fixes).
+    Plan,
+}
+
+/// `prelude NAME { … }`: helper code written once for every generated script of a kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreludeDef {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// The kinds of script it goes into (both when not declared).
+    pub used_by: Vec<ScriptKind>,
+    /// The sides whose scripts include it; empty means every side.
+    pub places: Vec<Place>,
+    pub scripts: Vec<ScriptDef>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl PreludeDef {
+    /// Its code for a script of `kind` in `shell` generated for `place` (every side when
+    /// `None`), if it goes into such a script.
+    #[must_use]
+    pub fn code_for(&self, kind: ScriptKind, shell: Shell, place: Option<Place>) -> Option<&str> {
+        let placed = place.is_none_or(|p| self.places.is_empty() || self.places.contains(&p));
+        if !placed || !self.used_by.contains(&kind) {
+            return None;
+        }
+        self.scripts.iter().find(|s| s.shell == shell).map(|s| s.code.as_str())
+    }
 }
 
 /// `rule target = value when condition else otherwise`.

@@ -890,8 +890,10 @@ fn atom(input: In<'_>) -> PResult<'_, Expr> {
 // Items and fields
 // ---------------------------------------------------------------------------------------------
 
-const ITEM_KEYWORDS: [&str; 6] = ["fact", "symptom", "cause", "fix", "rule", "background"];
-const ITEM_LABEL: &str = "an item (fact, symptom, cause, fix, rule or background)";
+const ITEM_KEYWORDS: [&str; 8] =
+    ["fact", "symptom", "cause", "fix", "rule", "background", "parameter", "prelude"];
+const ITEM_LABEL: &str =
+    "an item (fact, symptom, cause, fix, rule, background, parameter or prelude)";
 
 fn item(input: In<'_>) -> PResult<'_, Item> {
     let Ok((after_kw, (_, kw))) = word(input) else {
@@ -906,6 +908,12 @@ fn item(input: In<'_>) -> PResult<'_, Item> {
         "fix" => block_item(after_kw, ItemShape::Fix).map(|(r, b)| (r, ItemKind::Fix(b))),
         "rule" => rule_item(after_kw),
         "background" => background_item(after_kw),
+        "parameter" => {
+            block_item(after_kw, ItemShape::Parameter).map(|(r, b)| (r, ItemKind::Parameter(b)))
+        }
+        "prelude" => {
+            block_item(after_kw, ItemShape::Prelude).map(|(r, b)| (r, ItemKind::Prelude(b)))
+        }
         other => {
             let mut e = PError::expected(input, ITEM_LABEL);
             if let Some(close) = did_you_mean(other, ITEM_KEYWORDS) {
@@ -1011,15 +1019,28 @@ enum ItemShape {
     Symptom,
     Cause,
     Fix,
+    Parameter,
+    Prelude,
 }
 
 impl ItemShape {
+    const ALL: [ItemShape; 6] = [
+        ItemShape::Fact,
+        ItemShape::Symptom,
+        ItemShape::Cause,
+        ItemShape::Fix,
+        ItemShape::Parameter,
+        ItemShape::Prelude,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             ItemShape::Fact => "fact",
             ItemShape::Symptom => "symptom",
             ItemShape::Cause => "cause",
             ItemShape::Fix => "fix",
+            ItemShape::Parameter => "parameter",
+            ItemShape::Prelude => "prelude",
         }
     }
 
@@ -1070,17 +1091,15 @@ impl ItemShape {
                 "source",
                 "allow",
             ],
+            ItemShape::Parameter => &["title", "description", "where", "default", "from", "allow"],
+            ItemShape::Prelude => &["title", "description", "used_by", "where", "script", "allow"],
         }
     }
 }
 
 /// Every field keyword of some item, as the item shapes list them.
 fn any_field(word: &str) -> Option<&'static str> {
-    [ItemShape::Fact, ItemShape::Symptom, ItemShape::Cause, ItemShape::Fix]
-        .iter()
-        .flat_map(|shape| shape.fields())
-        .find(|f| **f == word)
-        .copied()
+    ItemShape::ALL.iter().flat_map(|shape| shape.fields()).find(|f| **f == word).copied()
 }
 
 fn block_item(input: In<'_>, shape: ItemShape) -> PResult<'_, Block> {
@@ -1173,6 +1192,10 @@ fn field_list_label(shape: ItemShape) -> &'static str {
         ItemShape::Fix => {
             "a fix field (title, description, fixes, when, cost, risk, needs, success, steps, run, verify, undo, source, allow)"
         }
+        ItemShape::Parameter => {
+            "a parameter field (title, description, where, default, from, allow)"
+        }
+        ItemShape::Prelude => "a prelude field (title, description, used_by, where, script, allow)",
     }
 }
 
@@ -1189,6 +1212,9 @@ fn field_value<'a>(input: In<'a>, kw: &str, shape: ItemShape) -> PResult<'a, Fie
         "run" => script(input).map(|(r, s)| (r, FieldKind::Run(s))),
         "verify" => script(input).map(|(r, s)| (r, FieldKind::Verify(s))),
         "undo" => script(input).map(|(r, s)| (r, FieldKind::Undo(s))),
+        "script" => script(input).map(|(r, s)| (r, FieldKind::Script(s))),
+        "default" => text(input).map(|(r, t)| (r, FieldKind::Default(t))),
+        "from" => ident(input).map(|(r, f)| (r, FieldKind::From(f))),
         "cost" => duration(input).map(|(r, d)| (r, FieldKind::Cost(d))),
         "where" => comma_list(Some('}'), |i| {
             keyword_value(
@@ -1389,7 +1415,11 @@ fn attach_trailing(
 fn body_mut(kind: &mut ItemKind) -> Option<&mut Body> {
     match kind {
         ItemKind::Fact(f) => Some(&mut f.body),
-        ItemKind::Symptom(b) | ItemKind::Cause(b) | ItemKind::Fix(b) => Some(&mut b.body),
+        ItemKind::Symptom(b)
+        | ItemKind::Cause(b)
+        | ItemKind::Fix(b)
+        | ItemKind::Parameter(b)
+        | ItemKind::Prelude(b) => Some(&mut b.body),
         ItemKind::Rule(_) | ItemKind::Background(_) => None,
     }
 }

@@ -15,19 +15,19 @@ use triage_engine::wizard::WizardSettings;
 fn case_files(kb: Option<&Path>, args: &TestArgs) -> Result<Vec<(String, String)>, UsageError> {
     let mut roots: Vec<PathBuf> = args.cases.clone();
     if roots.is_empty() {
-        match kb {
-            Some(kb) if kb.is_dir() => roots.push(kb.join("cases")),
-            Some(kb) => {
+        match super::knowledge(kb) {
+            super::Knowledge::Embedded(name) => {
+                return Ok(crate::embedded::cases(name)
+                    .into_iter()
+                    .map(|(name, text)| (name, text.to_string()))
+                    .collect());
+            }
+            super::Knowledge::Path(kb) if kb.is_dir() => roots.push(kb.join("cases")),
+            super::Knowledge::Path(kb) => {
                 return Err(UsageError::Usage(format!(
                     "`{}` is a file: pass --cases FILE_OR_DIR with the case files to run",
                     kb.display()
                 )));
-            }
-            None => {
-                return Ok(crate::embedded::default_cases()
-                    .into_iter()
-                    .map(|(name, text)| (name, text.to_string()))
-                    .collect());
             }
         }
     }

@@ -20,6 +20,10 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
                 .into(),
         ));
     }
+    let text = args.text.as_deref().map(read_text).transpose()?;
+    let given =
+        super::Given { files: &args.facts, assignments: &args.facts_set, text: text.as_deref() };
+    let kb = super::choose_kb(kb, &given)?;
     let engine = match engine(kb) {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
@@ -28,10 +32,8 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
     reader.lenient = args.lenient;
     let mut from_text = FactSet::unknown(engine.model());
     let mut extracted = Vec::new();
-    if let Some(path) = &args.text {
-        let text = read_text(path)?;
-        (from_text, extracted) =
-            triage_engine::extract::TextReader::new(engine.model()).read(&text);
+    if let Some(text) = &text {
+        (from_text, extracted) = triage_engine::extract::TextReader::new(engine.model()).read(text);
     }
     // Fact files and --fact correct what the text gave: a file's value replaces it.
     let mut facts = match read_fact_inputs(&reader, &args.facts, &args.facts_set)? {

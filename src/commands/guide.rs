@@ -29,11 +29,17 @@ fn render_error(e: &RenderError) -> UsageError {
 pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
     // The path is named again in the hints when nothing fits.
     let shown = kb.clone();
+    let query = args.query.join(" ");
+    let given = super::Given {
+        files: args.facts.as_slice(),
+        assignments: &args.facts_set,
+        text: Some(query.as_str()).filter(|q| !q.trim().is_empty()),
+    };
+    let kb = super::choose_kb(kb, &given)?;
     let (_, model) = match load_valid(kb) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let query = args.query.join(" ");
     let symptom = if query.trim().is_empty() {
         None
     } else {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::{Engine, FactReader};
 use triage_renderers::collect;
-use triage_renderers::plan::{self, RepairPlan};
+use triage_renderers::plan::{self, PlanOptions, RepairPlan};
+use triage_renderers::preamble::{GivenParameter, PreambleError};
 use triage_rules::ast::{Place, Shell};
 
 pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
@@ -16,33 +17,57 @@ pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
         write_output(args.output.as_deref(), &format!("{schema}\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
-    if args.facts.is_none() && args.facts_set.is_empty() {
+    if args.facts.is_empty() && args.facts_set.is_empty() {
         return Err(UsageError::Usage(
             "no facts given: pass a fact file (or - for standard input) or --fact NAME=VALUE"
                 .into(),
         ));
     }
+    let given = super::Given { files: &args.facts, assignments: &args.facts_set, text: None };
+    let kb = super::choose_kb(kb, &given)?;
     let engine = match load_valid(kb) {
         Ok((_, model)) => Engine::new(model),
         Err(code) => return Ok(code),
     };
     let reader = FactReader::new(engine.model());
-    let facts = match read_fact_inputs(&reader, args.facts.as_slice(), &args.facts_set)? {
+    let facts = match read_fact_inputs(&reader, &args.facts, &args.facts_set)? {
         Ok(facts) => facts,
         Err(code) => return Ok(code),
     };
-    let rendered =
-        RepairPlan::new(&engine, &facts, args.symptom.as_deref()).and_then(|p| match args.shell {
-            PlanShell::Powershell => plan::powershell::render(&p),
-            PlanShell::Bash => plan::bash::render(&p),
-            PlanShell::Json => Ok(plan::json::render(&p)),
+    let shell = args.shell.unwrap_or_else(|| {
+        if knowledge_shell(engine.model().fixes.iter().flat_map(|f| f.run.iter().map(|s| s.shell)))
+            == Shell::Bash
+        {
+            PlanShell::Bash
+        } else {
+            PlanShell::Powershell
+        }
+    });
+    let options = PlanOptions {
+        place: args.place.map(place),
+        parameters: given_parameters(&args.parameters)?,
+        every_side: shell == PlanShell::Json,
+    };
+    let rendered = RepairPlan::new_with(&engine, &facts, args.symptom.as_deref(), &options)
+        .and_then(|p| {
+            if let (Some(line), false) = (p.elsewhere_line(), args.place.is_some()) {
+                anstream::eprintln!("note: {line}");
+            }
+            match shell {
+                PlanShell::Powershell => plan::powershell::render(&p),
+                PlanShell::Bash => plan::bash::render(&p),
+                PlanShell::Json => Ok(plan::json::render(&p)),
+            }
         });
     match rendered {
         Ok(script) => {
             write_output(args.output.as_deref(), &script)?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e @ plan::PlanError::UnknownSymptom { .. }) => Err(UsageError::Usage(e.to_string())),
+        Err(
+            e @ (plan::PlanError::UnknownSymptom { .. }
+            | plan::PlanError::Preamble(PreambleError::UnknownParameter { .. })),
+        ) => Err(UsageError::Usage(e.to_string())),
         Err(e @ plan::PlanError::NoSymptom) => {
             anstream::eprintln!("error: {e}");
             Ok(ExitCode::from(super::EXIT_NO_SYMPTOM))
@@ -60,8 +85,9 @@ pub fn collect(kb: Option<PathBuf>, args: &CollectArgs) -> Outcome {
         Err(code) => return Ok(code),
     };
     let shell = match args.shell {
-        CollectShell::Powershell => Shell::Powershell,
-        CollectShell::Bash => Shell::Bash,
+        Some(CollectShell::Powershell) => Shell::Powershell,
+        Some(CollectShell::Bash) => Shell::Bash,
+        None => knowledge_shell(model.facts.iter().flat_map(|f| f.collect.iter().map(|s| s.shell))),
     };
     let mut facts = match &args.symptom {
         None => collect::all_facts(&model),
@@ -69,22 +95,50 @@ pub fn collect(kb: Option<PathBuf>, args: &CollectArgs) -> Outcome {
             collect::facts_of_symptom(&model, name).map_err(|e| UsageError::Usage(e.to_string()))?
         }
     };
-    if let Some(place) = args.place {
-        let place = match place {
-            CollectPlace::Client => Place::Client,
-            CollectPlace::Server => Place::Server,
-        };
-        collect::read_at(&model, &mut facts, place);
+    let at = args.place.map(place);
+    if let Some(at) = at {
+        collect::read_at(&model, &mut facts, at);
     }
-    match collect::render(&model, &facts, shell) {
+    let given = given_parameters(&args.parameters)?;
+    match collect::render_at(&model, &facts, shell, at, &given) {
         Ok(script) => {
             write_output(args.output.as_deref(), &script)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ collect::CollectError::Preamble(PreambleError::UnknownParameter { .. })) => {
+            Err(UsageError::Usage(e.to_string()))
         }
         Err(e) => {
             anstream::eprintln!("error: {e}");
             Ok(ExitCode::FAILURE)
         }
+    }
+}
+
+fn place(place: CollectPlace) -> Place {
+    match place {
+        CollectPlace::Client => Place::Client,
+        CollectPlace::Server => Place::Server,
+    }
+}
+
+/// `--param NAME=VALUE` options.
+fn given_parameters(texts: &[String]) -> Result<Vec<GivenParameter>, UsageError> {
+    texts
+        .iter()
+        .map(|t| GivenParameter::parse(t).map_err(|e| UsageError::Usage(format!("--param {e}"))))
+        .collect()
+}
+
+/// The shell a knowledge base writes scripts of one kind in: bash when `shells` (the shells
+/// of its collectors, or of its fixes' run scripts) has bash and no PowerShell, else
+/// PowerShell.
+fn knowledge_shell(shells: impl Iterator<Item = Shell>) -> Shell {
+    let all: Vec<Shell> = shells.collect();
+    if all.contains(&Shell::Bash) && !all.contains(&Shell::Powershell) {
+        Shell::Bash
+    } else {
+        Shell::Powershell
     }
 }
 

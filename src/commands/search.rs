@@ -13,51 +13,100 @@ use triage_renderers::diagnosis::printable;
 const NAME: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
-pub fn search(kb: Option<PathBuf>, args: &SearchArgs) -> Outcome {
+/// A hit and the knowledge base it is from: the embedded one's name, or `None` for `--kb`.
+#[derive(serde::Serialize)]
+struct Found {
+    #[serde(flatten)]
+    hit: SearchHit,
+    /// `rdp`, `ssh`: the embedded knowledge base the symptom is in (absent with `--kb PATH`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    knowledge_base: Option<&'static str>,
+}
+
+pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
     // The path is named again in the hints when nothing fits.
-    let shown = kb.clone();
-    let (_, model) = match load_valid(kb) {
-        Ok(loaded) => loaded,
-        Err(code) => return Ok(code),
-    };
+    let shown = kb;
     let query = args.query.join(" ");
-    let index = SearchIndex::new(&model);
-    let mut hits = index.search(&query);
-    hits.truncate(args.limit);
+    // Without --kb every embedded knowledge base is searched; a hit says which it is from.
+    let bases: Vec<(Option<PathBuf>, Option<&'static str>)> = match &kb {
+        Some(path) => vec![(Some(path.to_path_buf()), crate::embedded::by_name(path))],
+        None => crate::embedded::names()
+            .into_iter()
+            .map(|n| (Some(PathBuf::from(n)), Some(n)))
+            .collect(),
+    };
+    let several = bases.len() > 1;
+    let mut found: Vec<Found> = Vec::new();
+    let mut miss: Option<Miss> = None;
+    for (path, name) in bases {
+        let (_, model) = match load_valid(path) {
+            Ok(loaded) => loaded,
+            Err(code) => return Ok(code),
+        };
+        let index = SearchIndex::new(&model);
+        let hits = index.search(&query);
+        if hits.is_empty() {
+            let mut this = index.miss(&query);
+            match &mut miss {
+                None => miss = Some(this),
+                Some(first) => first.near.append(&mut this.near),
+            }
+        }
+        found.extend(hits.into_iter().map(|hit| Found { hit, knowledge_base: name }));
+    }
+    found.sort_by(|a, b| b.hit.score.total_cmp(&a.hit.score));
+    // Each knowledge base drops its weak hits; together, a weak hit of one beside a strong
+    // hit of another is dropped the same way.
+    if let Some(best) = found.first().map(|f| f.hit.score) {
+        found.retain(|f| f.hit.score >= triage_engine::search::WEAK_HIT * best);
+    }
+    found.truncate(args.limit);
     match args.format {
         OutputFormat::Json => {
-            let json = serde_json::json!({ "query": query, "symptoms": hits });
+            let json = serde_json::json!({ "query": query, "symptoms": found });
             let text = serde_json::to_string_pretty(&json)
                 .map_err(|e| UsageError::Usage(e.to_string()))?;
             emit(&format!("{text}\n"))?;
         }
-        OutputFormat::Text if hits.is_empty() => {
-            let miss = index.miss(&query);
-            anstream::eprint!("{}", nothing_fits(&query, &miss, None, shown.as_deref()));
+        OutputFormat::Text if found.is_empty() => {
+            if let Some(mut miss) = miss {
+                miss.near.sort_by(|a, b| b.score.total_cmp(&a.score));
+                anstream::eprint!("{}", nothing_fits(&query, &miss, None, shown));
+            }
         }
         OutputFormat::Text => {
-            let width = hits.iter().map(|h| h.symptom.len()).max().unwrap_or(0);
+            let width = found.iter().map(|f| f.hit.symptom.len()).max().unwrap_or(0);
             let mut out = String::new();
-            for hit in &hits {
+            for Found { hit, knowledge_base } in &found {
+                let from = match (several, knowledge_base) {
+                    (true, Some(name)) => format!("  {DIM}({name}){DIM:#}"),
+                    _ => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "{NAME}{:width$}{NAME:#}  {}\n{:width$}  {DIM}matched: {}{DIM:#}",
+                    "{NAME}{:width$}{NAME:#}  {}{from}\n{:width$}  {DIM}matched: {}{DIM:#}",
                     hit.symptom,
                     printable(&hit.title),
                     "",
                     printable(&hit.matched.join("; ")),
                 );
             }
-            let best = &hits[0].symptom;
+            let best = &found[0];
+            let kb_option = match (kb, best.knowledge_base) {
+                (Some(path), _) => format!(" --kb {}", path.display()),
+                (None, Some(name)) if name != crate::embedded::DEFAULT => format!(" --kb {name}"),
+                _ => String::new(),
+            };
+            let symptom = &best.hit.symptom;
             let _ = writeln!(
                 out,
-                "\nNext: `triage guide {best}` for the steps,\n      `triage ask {best}` to narrow \
-                 it down one question at a time,\n      or `triage diagnose FACTS` with a fact file."
+                "\nNext: `triage{kb_option} guide {symptom}` for the steps,\n      `triage{kb_option} ask {symptom}` to narrow \
+                 it down one question at a time,\n      or `triage{kb_option} diagnose FACTS` with a fact file."
             );
             emit(&out)?;
         }
     }
-    Ok(if hits.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if found.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// What to tell a person whose query fits no symptom well: why, the symptoms that came closest

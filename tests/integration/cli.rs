@@ -139,7 +139,8 @@ fn without_a_knowledge_base_the_embedded_one_is_used() {
 #[test]
 fn kb_list_and_export_give_the_embedded_files() {
     triage().args(["kb", "list"]).assert().success().stdout(
-        predicate::str::starts_with("embedded knowledge base `rdp`:\n")
+        predicate::str::starts_with("2 embedded knowledge bases: rdp, ssh (select one with --kb NAME; `rdp` is the default)\n")
+            .and(predicate::str::contains("\nembedded knowledge base `ssh`:\n  backgrounds.kb"))
             .and(predicate::str::contains("  facts.kb "))
             .and(predicate::str::contains("  cases/real.yaml\n"))
             .and(predicate::str::contains("  examples/0x904.json\n")),
@@ -266,7 +267,8 @@ fn symptoms_lists_name_title_codes_as_written_and_frequency() {
     let output = run(triage().arg("symptoms"));
     assert_eq!(output.0, Some(0));
     let text = output.1;
-    assert!(text.starts_with("15 symptoms in the embedded knowledge base:\n"), "{text}");
+    assert!(text.starts_with("15 symptoms in the embedded knowledge base `rdp`:\n"), "{text}");
+    assert!(text.contains("\n9 symptoms in the embedded knowledge base `ssh`:\n"), "{text}");
     // 0x904 is hex in the knowledge base, 2308 (event 1026's reason) decimal.
     let at = text.find("rdp_0x904_0x7 ").unwrap();
     let entry: Vec<&str> = text[at..].lines().take(2).collect();
@@ -287,15 +289,16 @@ fn symptoms_lists_name_title_codes_as_written_and_frequency() {
             "codes": ["502", "503"],
             "aliases": ["502", "503", "bad gateway", "service unavailable"],
             "frequency": 0.6,
+            "knowledge_base": "src/commands/init",
         }])
     );
-    // Every embedded symptom has the five keys; one declares no frequency: null, not absent.
+    // Every embedded symptom has the six keys; one declares no frequency: null, not absent.
     let all = run(triage().args(["symptoms", "--format", "json"]));
     let all: serde_json::Value = serde_json::from_str(&all.1).unwrap();
     for symptom in all.as_array().unwrap() {
         let mut keys: Vec<&str> = symptom.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["aliases", "codes", "frequency", "name", "title"]);
+        assert_eq!(keys, ["aliases", "codes", "frequency", "knowledge_base", "name", "title"]);
     }
     assert_eq!(all[1]["codes"], serde_json::json!(["0x904", "2308"]));
 }

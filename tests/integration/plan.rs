@@ -598,3 +598,143 @@ fn collect_where_keeps_the_facts_read_on_that_machine() {
         "a server fact in the client script"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parameters, fix state and --undo, on the parameters fixture: a plan that rewrites a file
+// keeps the old one in its state folder and `--undo` puts it back byte for byte.
+// ---------------------------------------------------------------------------------------------
+
+const PARAMS_KB: &str = "renderers/test_data/params_kb";
+
+fn params_plan(dir: &Path, extra: &[&str]) -> PathBuf {
+    let script = dir.join("plan.sh");
+    let mut args = vec![
+        "plan",
+        "--kb",
+        PARAMS_KB,
+        "--shell",
+        "bash",
+        "--fact",
+        "file_ok=false",
+        "--fact",
+        "wanted_word=it's $(fine)",
+        "-o",
+    ];
+    let path = script.to_str().unwrap().to_string();
+    args.push(&path);
+    args.extend_from_slice(extra);
+    triage().args(&args).assert().success();
+    script
+}
+
+fn bash(script: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new("bash");
+    command.arg(script).args(args).env_remove("DEMO_FILE").env_remove("DEMO_WORD");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_fix_keeps_what_it_changes_and_undo_restores_it_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let watched = dir.path().join("watched.txt");
+    std::fs::write(&watched, "bye\n").unwrap();
+    let before = std::fs::read(&watched).unwrap();
+    let script = params_plan(dir.path(), &[]);
+    let state = dir.path().join("state");
+    let env = [("DEMO_FILE", watched.to_str().unwrap())];
+    let log = dir.path().join("log");
+    let out = bash(
+        &script,
+        &env,
+        &["--apply", "--state", state.to_str().unwrap(), "--log", log.to_str().unwrap()],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    // The word came from the fact file (`from wanted_word`), untrusted text written verbatim.
+    assert_eq!(std::fs::read_to_string(&watched).unwrap(), "it's $(fine)\n");
+    assert!(said.contains("--undo"), "the plan says how to undo: {said}");
+    assert_eq!(std::fs::read_to_string(state.join("took")).unwrap(), "rewrite\n");
+
+    let out =
+        bash(&script, &env, &["--undo", state.to_str().unwrap(), "--log", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(std::fs::read(&watched).unwrap(), before, "undo restores the bytes");
+    assert!(!state.join("took").exists(), "nothing is left to undo");
+    let out = bash(&script, &env, &["--undo", state.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a second undo has nothing to do");
+}
+
+#[test]
+fn a_required_parameter_that_is_unset_stops_the_script_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = params_plan(dir.path(), &[]);
+    let out = bash(&script, &[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("DEMO_FILE is not set (The file the demo watches)"), "{said}");
+}
+
+#[test]
+fn the_environment_wins_over_param_and_param_over_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let watched = dir.path().join("watched.txt");
+    std::fs::write(&watched, "hello\n").unwrap();
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "nope\n").unwrap();
+    let param = format!("DEMO_FILE={}", other.display());
+    // The collector made with --param reads `other`; the environment points it at `watched`.
+    let collect = dir.path().join("collect.sh");
+    triage()
+        .args(["collect", "--kb", PARAMS_KB, "--where", "server", "--param", &param, "-o"])
+        .arg(&collect)
+        .assert()
+        .success();
+    let facts = |env: &[(&str, &str)]| -> serde_json::Value {
+        let out = bash(&collect, env, &[]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(facts(&[])["file_ok"], false, "--param's file says `nope`");
+    assert_eq!(facts(&[("DEMO_FILE", watched.to_str().unwrap())])["file_ok"], true);
+    assert_eq!(
+        facts(&[("DEMO_FILE", watched.to_str().unwrap()), ("DEMO_WORD", "nope")])["file_ok"],
+        false,
+        "the environment's word over the default `hello`"
+    );
+}
+
+#[test]
+fn param_and_where_are_checked() {
+    triage()
+        .args(["collect", "--kb", PARAMS_KB, "--param", "DEMO_FLIE=/x"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `DEMO_FILE`?"));
+    let dir = tempfile::tempdir().unwrap();
+    let client = dir.path().join("client.sh");
+    triage()
+        .args(["collect", "--kb", PARAMS_KB, "--where", "client", "-o"])
+        .arg(&client)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&client).unwrap();
+    assert!(text.contains("DEMO_CLIENT_ONLY"), "the client's parameter is set");
+    assert!(!text.contains("DEMO_FILE="), "a server-only parameter is not: {text}");
+    triage()
+        .args([
+            "plan",
+            "--kb",
+            PARAMS_KB,
+            "--fact",
+            "file_ok=false",
+            "--where",
+            "client",
+            "--shell",
+            "bash",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("no fix for `broken` runs on the client"));
+}

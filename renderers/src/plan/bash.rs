@@ -47,12 +47,23 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
     if let Some(line) = plan.left_out_line() {
         let _ = writeln!(out, "# {line}");
     }
+    if let Some(line) = plan.elsewhere_line() {
+        let _ = writeln!(out, "# {line}");
+    }
+    if let Some(place) = plan.place {
+        let _ = writeln!(out, "# Runs on the {}.", place.keyword());
+    }
     out.push_str(
         "#\n\
-         # Usage: bash plan.sh [--apply] [--interactive] [--log PATH]\n\
+         # Usage: bash plan.sh [--apply] [--interactive] [--log PATH] [--state DIR]\n\
+         #        bash plan.sh --undo DIR [--log PATH]\n\
          #   --apply        act; without it, print what would be done and change nothing\n\
          #   --interactive  ask before each fix: y applies it, n skips it, q stops (exit 50)\n\
-         #   --log PATH     the transcript, written with --apply only (default:\n",
+         #   --state DIR    where each fix's run keeps what its undo needs (default: a new folder\n\
+         #                  under $TRIAGE_STATE_DIR, else /var/lib/triage/state as root, else\n\
+         #                  ~/.local/state/triage); kept after the run, printed at the end\n\
+         #   --undo DIR     undo, newest first, the fixes that took in the run that kept DIR\n\
+         #   --log PATH     the transcript, written with --apply or --undo only (default:\n",
     );
     let _ = writeln!(
         out,
@@ -64,7 +75,7 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
         let _ = writeln!(out, "#   {code:>2}  {meaning}");
     }
     let _ = writeln!(out, "#   {EXIT_STOPPED:>2}  stopped by the operator (--interactive)\n");
-    out.push_str("apply=0\ninteractive=0\n");
+    out.push_str("apply=0\ninteractive=0\nstate_dir=\nundo_dir=\n");
     let _ = writeln!(
         out,
         "log=\"${{TMPDIR:-/tmp}}/triage-plan-{}-$(date -u +%Y%m%dT%H%M%SZ).log\"",
@@ -79,6 +90,7 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
     }
     let names: Vec<&str> = variables.iter().map(|(name, _)| *name).collect();
     let _ = writeln!(out, "fact_variables=({})", names.join(" "));
+    out.push_str(&plan.preamble(Shell::Bash)?);
     let _ = writeln!(out, "\nsymptom_name={}", q(&symptom.name, "symptom name")?);
     let _ = writeln!(out, "fix_count={}", plan.steps.len());
     if plan.needs_admin() {
@@ -218,6 +230,17 @@ const ARGUMENTS: &str = r#"while [ "$#" -gt 0 ]; do
       shift
       ;;
     --log=*) log=${1#--log=} ;;
+    --state)
+      if [ "$#" -lt 2 ]; then echo "--state needs a folder" >&2; exit 2; fi
+      state_dir=$2
+      shift
+      ;;
+    --undo)
+      if [ "$#" -lt 2 ]; then echo "--undo needs the folder a run kept (--state)" >&2; exit 2; fi
+      undo_dir=$2
+      apply=1
+      shift
+      ;;
     -h | --help)
       sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
       exit 0
@@ -282,6 +305,15 @@ ask() {
   done
 }
 
+# fix_state N: exports TRIAGE_FIX_NAME and TRIAGE_FIX_STATE (the fix's folder under the run's
+# state folder, made private) for the fix's scripts.
+fix_state() {
+  local name_var="fix_$1_name"
+  export TRIAGE_FIX_NAME="${!name_var}"
+  export TRIAGE_FIX_STATE="$state_dir/${!name_var}"
+  mkdir -p "$TRIAGE_FIX_STATE" && chmod 700 "$TRIAGE_FIX_STATE"
+}
+
 # try_fix N: outcome becomes took, failed, skipped, stop or undo_failed.
 try_fix() {
   local n=$1 name_var="fix_$1_name" title_var="fix_$1_title" steps_var="fix_$1_steps"
@@ -308,11 +340,21 @@ try_fix() {
     esac
   fi
   local ok=1
+  if ! fix_state "$n"; then
+    say "$label: cannot make its state folder $TRIAGE_FIX_STATE: not tried"
+    outcome=failed
+    return
+  fi
   run_script "$label run" "fix_${n}_run" || ok=0
   if [ "$ok" = 1 ] && declare -F "fix_${n}_verify" >/dev/null; then
     run_script "$label verify" "fix_${n}_verify" || ok=0
   fi
-  if [ "$ok" = 1 ]; then say "$label took"; outcome=took; return; fi
+  if [ "$ok" = 1 ]; then
+    say "$label took"
+    printf '%s\n' "${!name_var}" >>"$state_dir/took"
+    outcome=took
+    return
+  fi
   say "$label failed"
   if ! declare -F "fix_${n}_undo" >/dev/null; then
     say "$label has no undo script: its changes stay"
@@ -333,7 +375,66 @@ if [ -n "$needs_admin" ] && [ "$(id -u)" != 0 ]; then
   exit 3
 fi
 
-say "plan for $symptom_name started; transcript $log"
+# fix_number NAME: number becomes the fix's position in this plan; 1 when it has none.
+fix_number() {
+  local i=1 name_var
+  while [ "$i" -le "$fix_count" ]; do
+    name_var="fix_${i}_name"
+    if [ "${!name_var}" = "$1" ]; then number=$i; return 0; fi
+    i=$((i + 1))
+  done
+  return 1
+}
+
+# --undo DIR: the undo scripts of the fixes that took in that run, newest first.
+if [ -n "$undo_dir" ]; then
+  state_dir=$undo_dir
+  if [ ! -f "$state_dir/took" ]; then
+    echo "$state_dir holds no record of fixes that took (no $state_dir/took): nothing to undo" >&2
+    exit 2
+  fi
+  mapfile -t took <"$state_dir/took"
+  say "undoing ${#took[@]} fix(es) of $state_dir; transcript $log"
+  i=$((${#took[@]} - 1))
+  while [ "$i" -ge 0 ]; do
+    name=${took[$i]}
+    if ! fix_number "$name"; then
+      say "$name is not a fix of this plan: stopping (undo it with the plan that applied it)"
+      exit 2
+    fi
+    if ! declare -F "fix_${number}_undo" >/dev/null; then
+      say "fix $name has no undo script: its changes stay; stopping"
+      exit 30
+    fi
+    fix_state "$number" || exit 30
+    if ! run_script "fix $name undo" "fix_${number}_undo"; then
+      say "fix $name undo failed: stopping, the system may be half-changed"
+      exit 30
+    fi
+    say "fix $name undone"
+    unset "took[$i]"
+    printf '%s\n' "${took[@]}" | sed '/^$/d' >"$state_dir/took"
+    i=$((i - 1))
+  done
+  rm -f "$state_dir/took"
+  say 'every fix that took is undone'
+  exit 0
+fi
+
+if [ -z "$state_dir" ]; then
+  if [ -n "${TRIAGE_STATE_DIR:-}" ]; then state_root=$TRIAGE_STATE_DIR
+  elif [ "$(id -u)" = 0 ]; then state_root=/var/lib/triage/state
+  else state_root=${XDG_STATE_HOME:-$HOME/.local/state}/triage
+  fi
+  state_dir="$state_root/$symptom_name-$(date -u +%Y%m%dT%H%M%SZ)-$$"
+fi
+if ! mkdir -p "$state_dir" || ! chmod 700 "$state_dir"; then
+  echo "cannot make the state folder $state_dir (set --state DIR)" >&2
+  exit 2
+fi
+trap 'if [ -s "$state_dir/took" ]; then say "undo what took with: bash $0 --undo $state_dir"; fi' EXIT
+
+say "plan for $symptom_name started; transcript $log; state $state_dir"
 check_state
 if [ "$state" = gone ]; then
   say 'the symptom is already gone: nothing to do'

@@ -100,6 +100,10 @@ pub struct JsonStep {
     pub risk: Option<String>,
     /// `admin`, `server`, `client`, `reboot`, `domain_admin`, `network_admin`, `user`.
     pub needs: Vec<String>,
+    /// The machine it runs on, `server` or `client` (by its needs); absent when it says
+    /// neither (a step a person takes anywhere).
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// Instructions for a person (Markdown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_steps: Option<String>,
@@ -237,6 +241,7 @@ pub fn plan(plan: &RepairPlan<'_>) -> JsonPlan {
                 reached: s.figures.reached,
                 risk: s.fix.risk.map(|r| r.keyword().to_string()),
                 needs: s.fix.needs.iter().map(|n| n.keyword().to_string()).collect(),
+                place: super::fix_place(s.fix).map(|p| p.keyword().to_string()),
                 manual_steps: s.fix.steps.clone(),
                 run: JsonScripts::of(&s.fix.run),
                 verify: JsonScripts::of(&s.fix.verify),

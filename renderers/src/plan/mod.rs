@@ -30,12 +30,13 @@ pub mod json;
 pub mod powershell;
 pub mod quote;
 
+use crate::preamble::{GivenParameter, ParameterValue};
 use std::fmt::Write as _;
 use triage_engine::report::{Report, ReportOptions, StepReport, SymptomReport};
-use triage_engine::{Engine, FactSet};
-use triage_rules::ast::{Need, Shell};
+use triage_engine::{Engine, FactSet, FactValue};
+use triage_rules::ast::{Need, Place, Shell};
 use triage_rules::diagnostic::did_you_mean;
-use triage_rules::model::{FixDef, Model, ScriptDef, SymptomDef};
+use triage_rules::model::{FactType, FixDef, Model, ScriptDef, ScriptKind, SymptomDef};
 
 /// The exit codes of every generated plan script, as documented in its help.
 pub const EXIT_CODES: [(u8, &str); 8] = [
@@ -92,6 +93,40 @@ pub enum PlanError {
     NothingToAutomate { symptom: String, shell: &'static str, fixes: String },
     #[error("`{key}` cannot be put into a {shell} script: {problem}")]
     Unquotable { key: String, shell: &'static str, problem: quote::NulInValue },
+    #[error(
+        "no fix for `{symptom}` runs on the {place}: they run on the {other} ({fixes}); use --where {other}"
+    )]
+    NothingHere { symptom: String, place: &'static str, other: &'static str, fixes: String },
+    #[error(transparent)]
+    Preamble(#[from] crate::preamble::PreambleError),
+    #[error("the script's parameters could not be rendered: {0}")]
+    Template(String),
+}
+
+/// What a plan is made for: the machine it runs on and the parameters given to `triage`.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// The side it runs on (`--where`): only that side's fixes are in it. `None`: the side of
+    /// the first fix in the repair order that names one.
+    pub place: Option<Place>,
+    /// `--param NAME=VALUE`.
+    pub parameters: Vec<GivenParameter>,
+    /// Keep the fixes of both sides when no place is given (a JSON plan, which an
+    /// orchestrator runs on each machine by the steps' `where`).
+    pub every_side: bool,
+}
+
+/// The side a fix runs on: the server or the client by its `needs`, `None` when it says
+/// neither (a step a person takes anywhere).
+#[must_use]
+pub fn fix_place(fix: &FixDef) -> Option<Place> {
+    if fix.needs.contains(&Need::Server) {
+        Some(Place::Server)
+    } else if fix.needs.contains(&Need::Client) {
+        Some(Place::Client)
+    } else {
+        None
+    }
 }
 
 /// One fact value handed to the scripts as an environment variable.
@@ -149,6 +184,12 @@ pub struct RepairPlan<'m> {
     pub left_out: Vec<&'m FixDef>,
     /// The diagnosis of the symptom: ranking, repair order and decision tree.
     pub report: SymptomReport,
+    /// The side the plan runs on: `--where`, else the side of the first fix that names one.
+    pub place: Option<Place>,
+    /// Fixes of the repair order that run on the other side, left to that side's plan.
+    pub elsewhere: Vec<&'m FixDef>,
+    /// The knowledge base's parameters the plan's scripts read, with their values.
+    pub parameters: Vec<ParameterValue<'m>>,
 }
 
 impl<'m> RepairPlan<'m> {
@@ -172,6 +213,16 @@ impl<'m> RepairPlan<'m> {
         engine: &'m Engine,
         facts: &FactSet,
         symptom: Option<&str>,
+    ) -> Result<RepairPlan<'m>, PlanError> {
+        RepairPlan::new_with(engine, facts, symptom, &PlanOptions::default())
+    }
+
+    /// Like [`RepairPlan::new`], for one side and with parameters given to `triage`.
+    pub fn new_with(
+        engine: &'m Engine,
+        facts: &FactSet,
+        symptom: Option<&str>,
+        options: &PlanOptions,
     ) -> Result<RepairPlan<'m>, PlanError> {
         let model = engine.model();
         let mut facts = facts.clone();
@@ -207,11 +258,19 @@ impl<'m> RepairPlan<'m> {
         if steps.is_empty() {
             return Err(PlanError::NoFixes { symptom: symptom.name.clone() });
         }
+        let (steps, elsewhere, place) = if options.every_side && options.place.is_none() {
+            (steps, Vec::new(), None)
+        } else {
+            split_by_place(steps, options.place, &symptom.name)?
+        };
+        let parameters =
+            crate::preamble::parameter_values(model, place, &options.parameters, Some(&facts))?;
         let mut left_out: Vec<&FixDef> = Vec::new();
         for (cause, _) in &symptom.causes {
             for &fix in &model.cause(*cause).fixes {
                 let def = model.fix(fix);
-                let planned = steps.iter().any(|s| s.fix.name == def.name);
+                let planned = steps.iter().any(|s| s.fix.name == def.name)
+                    || elsewhere.iter().any(|f| f.name == def.name);
                 if !planned && !left_out.iter().any(|f| f.name == def.name) {
                     left_out.push(def);
                 }
@@ -226,7 +285,31 @@ impl<'m> RepairPlan<'m> {
             steps,
             left_out,
             report: chosen,
+            place,
+            elsewhere,
+            parameters,
         })
+    }
+
+    /// The preamble of the plan's script in `shell`: parameters and plan preludes.
+    pub fn preamble(&self, shell: Shell) -> Result<String, PlanError> {
+        crate::preamble::render(shell, self.model, ScriptKind::Plan, self.place, &self.parameters)
+            .map_err(|e| PlanError::Template(e.to_string()))
+    }
+
+    /// The fixes left to the other side's plan, as one line for a script's header.
+    #[must_use]
+    pub fn elsewhere_line(&self) -> Option<String> {
+        let place = self.place?;
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        let other = other_side(place);
+        let names: Vec<&str> = self.elsewhere.iter().map(|f| f.name.as_str()).collect();
+        Some(format!(
+            "Left to the {other}'s plan (triage plan --where {other}): {}",
+            names.join(", ")
+        ))
     }
 
     /// Whether any fix of the plan needs administrator rights where it runs.
@@ -270,6 +353,40 @@ impl<'m> RepairPlan<'m> {
     }
 }
 
+fn other_side(place: Place) -> &'static str {
+    if place == Place::Server { "client" } else { "server" }
+}
+
+/// The steps a plan runs, the fixes left to the other side, and the side it runs on.
+type Split<'m> = (Vec<PlanStep<'m>>, Vec<&'m FixDef>, Option<Place>);
+
+/// The steps for `place` (without one: the side of the first fix that names a side), the
+/// fixes of the other side, and the side chosen. A script runs on one machine: fixes of the
+/// other are left to that machine's plan.
+fn split_by_place<'m>(
+    steps: Vec<PlanStep<'m>>,
+    place: Option<Place>,
+    symptom: &str,
+) -> Result<Split<'m>, PlanError> {
+    let asked = place;
+    let Some(place) = place.or_else(|| steps.iter().find_map(|s| fix_place(s.fix))) else {
+        return Ok((steps, Vec::new(), None));
+    };
+    let (here, there): (Vec<PlanStep<'m>>, Vec<PlanStep<'m>>) =
+        steps.into_iter().partition(|s| fix_place(s.fix).is_none_or(|p| p == place));
+    if asked.is_some() && !here.iter().any(|s| fix_place(s.fix) == Some(place)) && !there.is_empty()
+    {
+        let other = other_side(place);
+        return Err(PlanError::NothingHere {
+            symptom: symptom.to_string(),
+            place: if place == Place::Server { "server" } else { "client" },
+            other,
+            fixes: there.iter().map(|s| s.fix.name.as_str()).collect::<Vec<_>>().join(", "),
+        });
+    }
+    Ok((here, there.into_iter().map(|s| s.fix).collect(), Some(place)))
+}
+
 /// The environment variable name of a fact: `TRIAGE_` and the name in capitals.
 #[must_use]
 pub fn variable_name(key: &str) -> String {
@@ -294,22 +411,27 @@ fn variables(model: &Model, facts: &FactSet) -> Vec<PlanVariable> {
     }
     for (def, value) in model.facts.iter().zip(&facts.values) {
         let Some(value) = value else { continue };
-        let text = match value.to_json(&def.ty) {
-            serde_json::Value::String(s) => s,
-            serde_json::Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
-                .collect::<Vec<_>>()
-                .join(","),
-            other => other.to_string(),
-        };
         out.push(PlanVariable {
             name: variable_name(&def.name),
             key: def.name.clone(),
-            value: text,
+            value: value_text(value, &def.ty),
         });
     }
     out
+}
+
+/// A fact value as scripts receive it: decimal ints, `true`/`false`, enum names, set members
+/// joined by `,`.
+pub(crate) fn value_text(value: &FactValue, ty: &FactType) -> String {
+    match value.to_json(ty) {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    }
 }
 
 /// `2m`, `1h 30m`, `45s`: a duration for people.

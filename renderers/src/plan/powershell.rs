@@ -85,6 +85,7 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
     for (name, value) in &variables {
         let _ = writeln!(out, "$env:{name} = {value}");
     }
+    out.push_str(&plan.preamble(Shell::Powershell)?);
     out.push_str("\n$Symptom = @{\n");
     let _ = writeln!(out, "    Name = {}", q(&symptom.name, "symptom name")?);
     let _ = writeln!(out, "    Title = {}", q(&symptom.title, "symptom title")?);

@@ -19,6 +19,8 @@ use crate::model::{
 use crate::source::Span;
 use std::collections::HashMap;
 
+mod scripts;
+
 /// Checks parsed files. Returns the model when there is no error, and all diagnostics.
 #[must_use]
 pub fn check(files: &[ast::File]) -> (Option<Model>, Vec<Diagnostic>) {
@@ -83,7 +85,9 @@ struct Checker {
 }
 
 /// Fields that may appear once per item.
-const SINGLE_FIELDS: [&str; 13] = [
+const SINGLE_FIELDS: [&str; 15] = [
+    "default",
+    "from",
     "frequency",
     "who",
     "title",
@@ -145,7 +149,10 @@ impl Checker {
                         FixId,
                         declared_fix,
                     ),
-                    ItemKind::Rule(_) | ItemKind::Background(_) => {}
+                    ItemKind::Rule(_)
+                    | ItemKind::Background(_)
+                    | ItemKind::Parameter(_)
+                    | ItemKind::Prelude(_) => {}
                 }
             }
         }
@@ -494,6 +501,8 @@ impl Checker {
                     ItemKind::Cause(block) => self.resolve_cause(block, item.span),
                     ItemKind::Fix(block) => self.resolve_fix(block, item.span),
                     ItemKind::Rule(rule) => self.resolve_rule(rule, item.span),
+                    ItemKind::Parameter(block) => self.resolve_parameter(block, item.span),
+                    ItemKind::Prelude(block) => self.resolve_prelude(block, item.span),
                 }
             }
         }
@@ -1262,6 +1271,7 @@ impl Checker {
                     .with_hint("add `symptom NAME { title \"…\" when … }`, or check the whole knowledge base folder rather than one file"),
             );
         }
+        self.unused_parameters();
         for (i, symptom) in self.model.symptoms.iter().enumerate() {
             if symptom.causes.is_empty() {
                 self.diagnostics.push(
