@@ -265,21 +265,30 @@ impl Checker {
                 }
                 continue;
             }
-            let hint = did_you_mean(&used.name, USES).map_or_else(
-                || "write `used_by guide`, `used_by collector` or `used_by plan`".to_string(),
-                |c| format!("did you mean `{c}`?"),
-            );
-            self.error(
-                Diagnostic::new(
-                    DiagnosticKind::Syntax {
-                        expected: vec!["`guide`, `collector` or `plan`".into()],
-                        found: format!("`{}`", used.name),
-                    },
-                    used.span,
-                )
-                .with_hint(hint),
+            self.unknown_reader(
+                used,
+                &USES,
+                "`guide`, `collector` or `plan`",
+                "write `used_by guide`, `used_by collector` or `used_by plan`",
             );
         }
+    }
+
+    /// A `used_by` name that is not one of `allowed`: a syntax error with a did-you-mean, or
+    /// `otherwise` as the hint.
+    fn unknown_reader(&mut self, used: &Ident, allowed: &[&str], expected: &str, otherwise: &str) {
+        let hint = did_you_mean(&used.name, allowed.iter().copied())
+            .map_or_else(|| otherwise.to_string(), |c| format!("did you mean `{c}`?"));
+        self.error(
+            Diagnostic::new(
+                DiagnosticKind::Syntax {
+                    expected: vec![expected.into()],
+                    found: format!("`{}`", used.name),
+                },
+                used.span,
+            )
+            .with_hint(hint),
+        );
     }
 
     /// `allow unused_fact, …`: warnings accepted for the item named at `item`.
@@ -1410,16 +1419,18 @@ fn is_new<Id: Copy + Into<u32>>(
     spans: &[Span],
 ) -> bool {
     let Some(existing) = index.get(&name.name).copied() else { return true };
-    let first = spans[existing.into() as usize];
-    diagnostics.push(
-        Diagnostic::new(DiagnosticKind::DuplicateName { kind, name: name.name.clone() }, name.span)
-            .with_label("defined again here")
-            .with_related(first, "first defined here")
-            .with_hint(format!(
-                "rename one of them or remove the copy; {kind} names are shared by all files of a knowledge base"
-            )),
-    );
+    diagnostics.push(duplicate_name(kind, name, spans[existing.into() as usize]));
     false
+}
+
+/// A second item of `kind` named `name`, the first being at `first`.
+fn duplicate_name(kind: &'static str, name: &Ident, first: Span) -> Diagnostic {
+    Diagnostic::new(DiagnosticKind::DuplicateName { kind, name: name.name.clone() }, name.span)
+        .with_label("defined again here")
+        .with_related(first, "first defined here")
+        .with_hint(format!(
+            "rename one of them or remove the copy; {kind} names are shared by all files of a knowledge base"
+        ))
 }
 
 /// Declares a symptom, cause or fix in pass one: its id, its name's span and a placeholder

@@ -3,8 +3,8 @@
 //! generated collector or plan).
 
 use super::{Checker, FieldSeen};
-use crate::ast::{self, FieldKind, Ident, Shell};
-use crate::diagnostic::{Diagnostic, DiagnosticKind, did_you_mean};
+use crate::ast::{self, FieldKind, Ident, Place, Shell};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::model::{ParameterDef, PreludeDef, ScriptKind};
 use crate::source::Span;
 
@@ -49,13 +49,7 @@ impl Checker {
                     def.title.clone_from(&t.value);
                 }
                 FieldKind::Description(t) => def.description = Some(t.value.clone()),
-                FieldKind::Where(places) => {
-                    for (place, _) in places {
-                        if !def.places.contains(place) {
-                            def.places.push(*place);
-                        }
-                    }
-                }
+                FieldKind::Where(places) => merge_places(&mut def.places, places),
                 FieldKind::Default(t) => def.default = Some(t.value.clone()),
                 FieldKind::From(fact) => {
                     if let Some(id) = self.lookup_fact(fact) {
@@ -100,13 +94,7 @@ impl Checker {
                     def.title.clone_from(&t.value);
                 }
                 FieldKind::Description(t) => def.description = Some(t.value.clone()),
-                FieldKind::Where(places) => {
-                    for (place, _) in places {
-                        if !def.places.contains(place) {
-                            def.places.push(*place);
-                        }
-                    }
-                }
+                FieldKind::Where(places) => merge_places(&mut def.places, places),
                 FieldKind::UsedBy(uses) => self.prelude_used_by(&mut def, uses),
                 FieldKind::Script(script) if script.shell == Shell::Powershell => {
                     self.error(
@@ -164,19 +152,11 @@ impl Checker {
                 }
                 continue;
             }
-            let hint = did_you_mean(&used.name, KINDS.iter().map(|(w, _)| *w)).map_or_else(
-                || "a prelude goes into collectors (`collector`) and plans (`plan`)".to_string(),
-                |c| format!("did you mean `{c}`?"),
-            );
-            self.error(
-                Diagnostic::new(
-                    DiagnosticKind::Syntax {
-                        expected: vec!["`collector` or `plan`".into()],
-                        found: format!("`{}`", used.name),
-                    },
-                    used.span,
-                )
-                .with_hint(hint),
+            self.unknown_reader(
+                used,
+                &["collector", "plan"],
+                "`collector` or `plan`",
+                "a prelude goes into collectors (`collector`) and plans (`plan`)",
             );
         }
     }
@@ -184,17 +164,7 @@ impl Checker {
     /// Reports a second parameter or prelude of the same name; true for a new one.
     fn new_script_item(&mut self, kind: &'static str, name: &Ident, first: Option<Span>) -> bool {
         let Some(first) = first else { return true };
-        self.error(
-            Diagnostic::new(
-                DiagnosticKind::DuplicateName { kind, name: name.name.clone() },
-                name.span,
-            )
-            .with_label("defined again here")
-            .with_related(first, "first defined here")
-            .with_hint(format!(
-                "rename one of them or remove the copy; {kind} names are shared by all files of a knowledge base"
-            )),
-        );
+        self.error(super::duplicate_name(kind, name, first));
         false
     }
 
@@ -226,6 +196,15 @@ impl Checker {
                         "read it in a script as `${{{parameter}}}` (bash) or `$env:{parameter}` (PowerShell), or remove it"
                     )),
             );
+        }
+    }
+}
+
+/// Adds the places of a `where` line that are not listed yet.
+fn merge_places(into: &mut Vec<Place>, places: &[(Place, Span)]) {
+    for (place, _) in places {
+        if !into.contains(place) {
+            into.push(*place);
         }
     }
 }
