@@ -405,12 +405,15 @@ pub struct BatchArgs {
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Warn about unknown keys instead of failing the line
+    /// Warn about unknown keys instead of failing the line (the warnings are in its record)
     #[arg(long)]
     pub lenient: bool,
     /// Add the explanations in words (the evidence is always there as numbers)
     #[arg(long)]
     pub explain: bool,
+    /// The longest line read; a longer one is skipped and gets an error record
+    #[arg(long, value_name = "BYTES", default_value_t = triage_engine::batch::MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
 }
 
 #[derive(Debug, Args)]

@@ -56,10 +56,22 @@ impl UsageError {
     }
 }
 
-/// Writes to standard output (colour stripped unless it is a terminal that wants it); a
-/// closed pipe comes back as an error instead of a panic.
+/// Writes text for a person to standard output: through `anstream`, which drops colour and
+/// escape sequences where the terminal does not want them (not a terminal, `NO_COLOR`). A
+/// closed pipe comes back as an error instead of a panic. Values in such text have their
+/// control characters made visible before they get here.
 pub(crate) fn emit(text: &str) -> Result<(), UsageError> {
     let mut out = anstream::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a document (a script, JSON, a guide, formatted `.kb` text, completions, a man page)
+/// to standard output byte for byte, whatever standard output is: `triage plan f.json >
+/// plan.sh` is the same script as `-o plan.sh`. A closed pipe is an error, not a panic.
+pub(crate) fn emit_exact(text: &str) -> Result<(), UsageError> {
+    let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
@@ -154,14 +166,14 @@ pub fn run(cli: Cli) -> Outcome {
             let mut command = Cli::command();
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut command, "triage", &mut script);
-            emit(&String::from_utf8_lossy(&script))?;
+            emit_exact(&String::from_utf8_lossy(&script))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
             refuse_kb("man")?;
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            emit(&String::from_utf8_lossy(&out))?;
+            emit_exact(&String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -255,7 +267,7 @@ fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
             });
             let json = serde_json::to_string_pretty(&report)
                 .map_err(|e| UsageError::Usage(e.to_string()))?;
-            emit(&format!("{json}\n"))?;
+            emit_exact(&format!("{json}\n"))?;
         }
     }
     Ok(code)
@@ -320,7 +332,7 @@ fn fmt_command(kb: Option<PathBuf>, args: FmtArgs) -> Outcome {
             stdout.push_str(&formatted);
         }
     }
-    emit(&stdout)?;
+    emit_exact(&stdout)?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
@@ -359,7 +371,7 @@ fn graph(kb: Option<PathBuf>, args: &GraphArgs) -> Outcome {
         GraphFormat::Dot => graph.to_dot(&model, only),
         GraphFormat::Mermaid => graph.to_mermaid(&model, only),
     };
-    emit(&text)?;
+    emit_exact(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -671,13 +683,19 @@ pub(crate) fn choose_kb(
         [(best, score), (second, runner_up), ..]
             if cmp(score, runner_up).is_eq() && cmp(score, &nothing).is_gt() =>
         {
-            Err(UsageError::Usage(format!(
-                "these facts fit the embedded knowledge bases `{best}` and `{second}` equally well: choose one with --kb {best} or --kb {second}"
-            )))
+            Err(fit_equally_well("these facts", best, second))
         }
         [(best, score), ..] if cmp(score, &nothing).is_gt() => Ok(Some(PathBuf::from(best))),
         _ => Ok(None),
     }
+}
+
+/// What a command was given (`these facts`, the words of a query) fits two embedded knowledge
+/// bases equally well: a usage error asking for `--kb`.
+pub(crate) fn fit_equally_well(what: &str, best: &str, second: &str) -> UsageError {
+    UsageError::Usage(format!(
+        "{what} fit the embedded knowledge bases `{best}` and `{second}` equally well: choose one with --kb {best} or --kb {second}"
+    ))
 }
 
 /// The facts of a command that takes fact files and `--fact NAME=VALUE` (diagnose, guide,

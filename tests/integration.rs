@@ -41,3 +41,6 @@ mod help_examples;
 
 #[path = "integration/exit_codes.rs"]
 mod exit_codes;
+
+#[path = "integration/exact_output.rs"]
+mod exact_output;

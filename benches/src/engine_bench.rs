@@ -154,14 +154,16 @@ fn open_prefix(path: &Path, bytes: u64) -> Result<impl BufRead + Send, String> {
 }
 
 /// Reads lines in chunks, as `triage batch` does, and hands each chunk to `work`.
-fn for_each_chunk(mut input: impl BufRead, mut work: impl FnMut(&[Vec<u8>])) -> Result<(), String> {
-    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(triage_engine::batch::CHUNK_LINES);
+fn for_each_chunk(mut input: impl BufRead, mut work: impl FnMut(&[&[u8]])) -> Result<(), String> {
+    use triage_engine::batch::{CHUNK_LINES, MAX_LINE_BYTES, read_chunk};
+    let mut chunk = Vec::with_capacity(CHUNK_LINES);
     loop {
-        triage_engine::batch::read_chunk(&mut input, &mut chunk).map_err(|e| e.to_string())?;
+        read_chunk(&mut input, &mut chunk, MAX_LINE_BYTES).map_err(|e| e.to_string())?;
         if chunk.is_empty() {
             return Ok(());
         }
-        work(&chunk);
+        let lines: Vec<&[u8]> = chunk.iter().filter_map(|line| line.text()).collect();
+        work(&lines);
     }
 }
 
@@ -242,6 +244,7 @@ pub fn measure_engine(args: &[String]) -> Result<(), String> {
         &engine,
         &reader,
         triage_engine::report::ReportOptions::RANKING,
+        triage_engine::batch::MAX_LINE_BYTES,
         open_prefix(facts_path, bytes)?,
         std::io::sink(),
         |_| {},
@@ -307,6 +310,7 @@ pub fn stream() -> Result<(), String> {
             &engine,
             &reader,
             triage_engine::report::ReportOptions::RANKING,
+            triage_engine::batch::MAX_LINE_BYTES,
             input,
             std::io::sink(),
             |_| {},

@@ -173,8 +173,15 @@ impl Format {
     /// Guesses from the text: an object starts with `{` in JSON.
     #[must_use]
     pub fn sniff(text: &str) -> Format {
-        if text.trim_start().starts_with('{') { Format::Json } else { Format::Yaml }
+        if without_bom(text).trim_start().starts_with('{') { Format::Json } else { Format::Yaml }
     }
+}
+
+/// The text without a leading UTF-8 byte-order mark, which older Windows tools write before
+/// JSON (`Out-File -Encoding utf8` in Windows PowerShell 5.1): it is not part of the document.
+#[must_use]
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// Reads fact files for one knowledge base.
@@ -194,6 +201,7 @@ pub struct FactReader<'m> {
 /// what tells which knowledge base a file is for. Empty when the text is not an object.
 #[must_use]
 pub fn fact_file_keys(text: &str, format: Format) -> Vec<String> {
+    let text = without_bom(text);
     let value: Option<serde_json::Value> = match format {
         Format::Json => serde_json::from_str(text).ok(),
         Format::Yaml => serde_saphyr::from_str(text).ok(),
@@ -236,6 +244,7 @@ impl<'m> FactReader<'m> {
     }
 
     pub fn read_json(&self, text: &str) -> Result<FactSet, FactFileError> {
+        let text = without_bom(text);
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let read = FileSeed(self)
             .deserialize(&mut deserializer)
@@ -245,6 +254,7 @@ impl<'m> FactReader<'m> {
     }
 
     pub fn read_yaml(&self, text: &str) -> Result<FactSet, FactFileError> {
+        let text = without_bom(text);
         let value: serde_json::Value = serde_saphyr::from_str(text)
             .map_err(|e| FactFileError::Syntax { format: "YAML", message: e.to_string() })?;
         self.read_value(value)
@@ -337,7 +347,7 @@ impl<'m> FactReader<'m> {
         let hint =
             did_you_mean(key, self.names.keys().copied()).map(|c| format!("did you mean `{c}`?"));
         FactProblem {
-            key: key.to_string(),
+            key: shown_key(key),
             found: "an unknown key".into(),
             expected: EXPECTED_KNOWN_KEY.into(),
             hint,
@@ -346,6 +356,18 @@ impl<'m> FactReader<'m> {
 }
 
 const EXPECTED_KNOWN_KEY: &str = "a fact declared in the knowledge base";
+
+/// The most characters of an unknown key a problem repeats.
+pub const MAX_SHOWN_KEY_CHARS: usize = 80;
+
+/// An unknown key as a problem shows it: whole up to [`MAX_SHOWN_KEY_CHARS`], else its start
+/// and its size, so a hostile key never makes the error as big as itself.
+fn shown_key(key: &str) -> String {
+    match key.char_indices().nth(MAX_SHOWN_KEY_CHARS) {
+        Some((end, _)) => format!("{}… ({} bytes)", &key[..end], key.len()),
+        None => key.to_string(),
+    }
+}
 
 /// The outcome of reading a file before deciding whether the problems are fatal.
 struct Read {
@@ -428,7 +450,19 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                 }
             };
             match special {
+                "host" if text.len() > MAX_STRING_BYTES => problems.push(FactProblem {
+                    key: key.to_string(),
+                    found: Found::TooLong(text.len()).describe(),
+                    expected: "a host name".into(),
+                    hint: None,
+                }),
                 "host" => facts.host = Some(text.into()),
+                "collected_at" if !is_time(&text) => problems.push(FactProblem {
+                    key: key.to_string(),
+                    found: Found::Str(text.to_string()).describe(),
+                    expected: "a time such as \"2026-12-02T14:58:01Z\" (RFC 3339)".into(),
+                    hint: None,
+                }),
                 "collected_at" => facts.collected_at = Some(text.into()),
                 _ => match model.symptom_id(&text) {
                     Some(id) => facts.symptom = Some(id),
@@ -447,6 +481,11 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
         }
         Ok(Read { facts, problems })
     }
+}
+
+/// An RFC 3339 time, as collectors write `collected_at`.
+fn is_time(text: &str) -> bool {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok()
 }
 
 fn duplicate(key: &str) -> FactProblem {
@@ -821,6 +860,52 @@ cause c { title "C" explains s: 0.5 when all_seen == true : usually }
         assert!(text[1].contains("one of windows10, windows11, found \"windows12\""), "{text:#?}");
         assert!(text[3].contains("found an object"), "{text:#?}");
         assert!(text[4].contains("a second value"), "{text:#?}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_document_is_skipped() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let json = "\u{feff}{\"error_code\": 2308}";
+        assert_eq!(Format::sniff(json), Format::Json);
+        assert_eq!(reader.read_json(json).unwrap().values[0], Some(FactValue::Int(2308)));
+        let yaml = reader.read_yaml("\u{feff}error_code: 2308\n").unwrap();
+        assert_eq!(yaml.values[0], Some(FactValue::Int(2308)));
+        assert_eq!(fact_file_keys(json, Format::Json), vec!["error_code".to_string()]);
+    }
+
+    #[test]
+    fn a_huge_unknown_key_is_shown_by_its_start_only() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let key = format!("error_code{}", "x".repeat(250_000));
+        let err = reader.read_json(&format!("{{\"{key}\": 1}}")).unwrap_err();
+        let message = err.to_string();
+        assert!(message.len() < 400, "{} bytes", message.len());
+        assert!(message.contains("(250010 bytes)"), "{message}");
+        assert!(!message.contains("did you mean"), "{message}");
+    }
+
+    #[test]
+    fn host_and_collected_at_are_checked() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let host = "h".repeat(MAX_STRING_BYTES + 1);
+        let bad = format!(r#"{{"host": "{host}", "collected_at": "yesterday", "error_code": 1}}"#);
+        let FactFileError::Invalid(problems) = reader.read_json(&bad).unwrap_err() else {
+            panic!("not a problem list")
+        };
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 2, "{text:#?}");
+        assert!(
+            text[0].starts_with("`host`: expected a host name, found a string of"),
+            "{text:#?}"
+        );
+        assert!(text[1].contains("RFC 3339") && text[1].contains("\"yesterday\""), "{text:#?}");
+        let good = reader
+            .read_json(r#"{"host": "pc1", "collected_at": "2026-12-02T14:58:01+01:00"}"#)
+            .unwrap();
+        assert_eq!(good.collected_at.as_deref(), Some("2026-12-02T14:58:01+01:00"));
     }
 
     #[test]

@@ -417,6 +417,9 @@ pub struct CompactReport<'a> {
     pub symptoms: Vec<CompactSymptom<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<&'static str>,
+    /// Problems tolerated in lenient mode (unknown keys), as in the full report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -480,6 +483,7 @@ impl<'a> CompactReport<'a> {
             host: facts.host.as_deref(),
             symptoms,
             message: diagnosis.symptoms.is_empty().then_some(NO_SYMPTOM),
+            warnings: facts.warnings.iter().map(ToString::to_string).collect(),
         }
     }
 }

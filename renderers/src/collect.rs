@@ -20,6 +20,7 @@ use crate::plan::{quote, script};
 use crate::preamble::{self, GivenParameter, PreambleError};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use triage_engine::facts::MAX_STRING_BYTES;
 use triage_rules::ast::{Place, Shell};
 use triage_rules::diagnostic::did_you_mean;
 use triage_rules::model::{FactDef, FactId, FactType, Model, ScriptKind};
@@ -192,14 +193,15 @@ fn powershell(collected: &[(&FactDef, &str)], preamble: &str) -> Result<String, 
         let _ = writeln!(out, "        Block = {{\n{}\n}}\n    }}", code.trim_end());
     }
     out.push_str(")\n");
-    out.push_str(POWERSHELL_RUNNER);
+    out.push_str(quote::POWERSHELL_INERT);
+    out.push_str(&POWERSHELL_RUNNER.replace("__MAX_STRING_BYTES__", &MAX_STRING_BYTES.to_string()));
     Ok(out)
 }
 
 const POWERSHELL_RUNNER: &str = r#"
 function Write-CollectProblem {
     param([string]$Message)
-    [Console]::Error.WriteLine("triage collect: $Message")
+    [Console]::Error.WriteLine("triage collect: $(ConvertTo-PlanInert $Message)")
 }
 
 function ConvertTo-FactValue {
@@ -216,6 +218,10 @@ function ConvertTo-FactValue {
         return , [string[]]$members
     }
     $raw = $items[-1]
+    if ("$raw".Contains([char]0)) { throw 'the output holds a NUL character, which a fact value cannot' }
+    if ([Text.Encoding]::UTF8.GetByteCount("$raw") -gt __MAX_STRING_BYTES__) {
+        throw 'the output is over the __MAX_STRING_BYTES__ bytes a fact value may have'
+    }
     $text = "$raw".Trim()
     switch ($Type) {
         'bool' {
@@ -225,7 +231,7 @@ function ConvertTo-FactValue {
         }
         'int' {
             if ($raw -is [int] -or $raw -is [long] -or $raw -is [int16] -or $raw -is [byte] -or $raw -is [uint32]) { return [long]$raw }
-            if ($text -match '^-?\d{1,18}$') { return [long]::Parse($text, $invariant) }
+            if ($text -cmatch '^-?[0-9]{1,18}$') { return [long]::Parse($text, $invariant) }
             if ($text -match '^0x([0-9a-fA-F]{1,15})$') { return [Convert]::ToInt64($Matches[1], 16) }
             throw "'$text' is not an int"
         }
@@ -239,7 +245,7 @@ function ConvertTo-FactValue {
             return $n
         }
         'version' {
-            if ($text -match '^\d+(\.\d+)*$') { return $text }
+            if ($text -cmatch '^[0-9]{1,19}(\.[0-9]{1,19})*$') { return $text }
             throw "'$text' is not a version (dotted numbers)"
         }
         'enum' {
@@ -319,7 +325,8 @@ fn bash(collected: &[(&FactDef, &str)], preamble: &str) -> Result<String, Collec
     for (i, (_, code)) in collected.iter().enumerate() {
         let _ = writeln!(out, "collector_{i}() (\n{}\n)", code.trim_end());
     }
-    out.push_str(BASH_RUNNER);
+    out.push_str(quote::BASH_INERT);
+    out.push_str(&BASH_RUNNER.replace("__MAX_STRING_BYTES__", &MAX_STRING_BYTES.to_string()));
     out.push_str("\nprintf -v host_json '%s' \"$(hostname 2>/dev/null || uname -n)\"\njson_string \"$host_json\"\nbody=\"{\n  \\\"host\\\": $json\"\n");
     out.push_str("json_string \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"\nbody+=\",\n  \\\"collected_at\\\": $json\"\n");
     for (i, (def, _)) in collected.iter().enumerate() {
@@ -367,7 +374,11 @@ done
 "#;
 
 const BASH_RUNNER: &str = r#"
-problem() { printf 'triage collect: %s\n' "$*" >&2; }
+problem() {
+  local shown
+  inert "$*"
+  printf 'triage collect: %s\n' "$shown" >&2
+}
 
 # json_string TEXT: json becomes TEXT as a JSON string.
 json_string() {
@@ -429,7 +440,8 @@ typed() {
       fi
       ;;
     number)
-      if [[ $trimmed =~ ^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then
+      # At most 200 digits before the point and a two-digit exponent: always a finite f64.
+      if [[ $trimmed =~ ^-?(0|[1-9][0-9]{0,199})(\.[0-9]+)?([eE][-+]?[0-9]{1,2})?$ ]]; then
         json=$trimmed
       else
         why="'$trimmed' is not a number"
@@ -444,7 +456,7 @@ typed() {
       esac
       ;;
     version)
-      if [[ $trimmed =~ ^[0-9]+(\.[0-9]+)*$ ]]; then
+      if [[ $trimmed =~ ^[0-9]{1,19}(\.[0-9]{1,19})*$ ]]; then
         json="\"$trimmed\""
       else
         why="'$trimmed' is not a version (dotted numbers)"
@@ -475,6 +487,10 @@ typed() {
       json="[$json]"
       ;;
     *)
+      if [ "$(LC_ALL=C; printf '%s' "${#value}")" -gt "$max_value_bytes" ]; then
+        why="the text is over the $max_value_bytes bytes a fact value may have"
+        return 1
+      fi
       if command -v iconv >/dev/null 2>&1 && ! printf '%s' "$value" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; then
         why='the text is not valid UTF-8'
         return 1
@@ -486,6 +502,8 @@ typed() {
 
 failed=0
 total=0
+# What `triage diagnose` accepts of a string (a longer value would make it reject the file).
+max_value_bytes=__MAX_STRING_BYTES__
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/triage-collect.XXXXXX") || exit 1
 trap 'rm -rf "$scratch"' EXIT
 if ! command -v timeout >/dev/null 2>&1; then
@@ -505,7 +523,19 @@ collect_fact() {
     "$fn" >"$scratch/out" 2>"$scratch/err" </dev/null
   fi
   rc=$?
-  value=$(cat "$scratch/out")
+  size=$(wc -c <"$scratch/out")
+  size=${size//[!0-9]/}
+  if [ "$rc" = 0 ] && [ "$size" -gt $((max_value_bytes + 2)) ]; then
+    failed=$((failed + 1))
+    problem "$name: the output is $size bytes, over the $max_value_bytes a fact value may have (left unknown)"
+    value=
+  elif [ "$rc" = 0 ] && [ "$(tr -d '\000' <"$scratch/out" | wc -c)" != "$(wc -c <"$scratch/out")" ]; then
+    failed=$((failed + 1))
+    problem "$name: the output holds a NUL byte, which a fact value cannot (left unknown)"
+    value=
+  else
+    value=$(cat "$scratch/out")
+  fi
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     failed=$((failed + 1))
     problem "$name: timed out after ${timeout_seconds}s (left unknown)"

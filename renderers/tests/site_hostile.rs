@@ -76,12 +76,14 @@ fn hostile_html_guide_without_and_with_hostile_facts() {
     let plain =
         support::guide(&engine, "hostile_symptom", &FactSet::unknown(engine.model()), Format::Html);
     assert_clean("guide", &plain, &[]);
-    let facts = support::facts(
+    let mut facts = support::facts(
         &engine,
-        r#"{"host": "<img src=x onerror=alert('host')>", "collected_at": "\"><script>alert('at')</script>",
+        r#"{"host": "<img src=x onerror=alert('host')>",
             "message": "\"><script>alert('fact-value')</script><a href=javascript:alert(1)>x</a>",
             "port_open": true}"#,
     );
+    // The reader lets only RFC 3339 times through; the guide escapes whatever it gets.
+    facts.collected_at = Some("\"><script>alert('at')</script>".into());
     let tailored = support::guide(&engine, "hostile_symptom", &facts, Format::Html);
     let document = assert_clean("tailored guide", &tailored, &[]);
     let text = text_of(&document);

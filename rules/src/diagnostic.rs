@@ -196,6 +196,26 @@ pub enum DiagnosticKind {
     UnusedParameter {
         parameter: String,
     },
+    /// An invisible control character in the text (a bell, an escape, a NUL): almost always
+    /// pasted by accident. `fmt` keeps it byte for byte.
+    ControlCharacter {
+        code: u32,
+    },
+}
+
+/// The usual name of a control character.
+fn control_name(code: u32) -> &'static str {
+    const C0: [&str; 32] = [
+        "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "TAB", "LF", "VT", "FF",
+        "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM",
+        "SUB", "ESC", "FS", "GS", "RS", "US",
+    ];
+    match code {
+        0..=31 => C0[code as usize],
+        0x7f => "DEL",
+        0x9b => "CSI",
+        _ => "C1 control",
+    }
 }
 
 /// The codes of the warnings, which an item can `allow` (written with `_` or `-`).
@@ -264,6 +284,7 @@ impl DiagnosticKind {
             K::MisspeltDeclaration { .. } => "misspelt-declaration",
             K::InvalidParameterName { .. } => "invalid-parameter-name",
             K::UnusedParameter { .. } => "unused-parameter",
+            K::ControlCharacter { .. } => "control-character",
         }
     }
 
@@ -279,13 +300,15 @@ impl DiagnosticKind {
             | K::UndoWithoutRun { .. }
             | K::NoUndo { .. }
             | K::UnusedParameter { .. }
+            | K::ControlCharacter { .. }
             | K::NoSymptom => Severity::Warning,
             _ => Severity::Error,
         }
     }
 
-    /// The messages of the parameter checks (kept apart: `message` is long enough).
-    fn script_message(&self) -> String {
+    /// The messages of the parameter, text and declaration checks (kept apart: `message` is
+    /// long enough).
+    fn authoring_message(&self) -> String {
         use DiagnosticKind as K;
         match self {
             K::InvalidParameterName { name, reason } => {
@@ -293,6 +316,14 @@ impl DiagnosticKind {
             }
             K::UnusedParameter { parameter } => format!(
                 "parameter `{parameter}` is not read by any script of the knowledge base (no `${parameter}` or `$env:{parameter}`)"
+            ),
+            K::MisspeltDeclaration { declared, used, uses } => format!(
+                "fact `{declared}` is declared but never used, and {uses} use{} name an undeclared `{used}`: the declaration looks misspelt",
+                if *uses == 1 { "" } else { "s" }
+            ),
+            K::ControlCharacter { code } => format!(
+                "an invisible control character U+{code:04X} ({}) is in the text",
+                control_name(*code)
             ),
             _ => String::new(),
         }
@@ -416,11 +447,10 @@ impl DiagnosticKind {
             | K::EvidenceNoOutcome { .. } => self.evidence_message(),
             K::UnknownWarning { name } => format!("`{name}` is not a warning that can be allowed"),
             K::InvalidPattern { message } => format!("this pattern cannot be used: {message}"),
-            K::InvalidParameterName { .. } | K::UnusedParameter { .. } => self.script_message(),
-            K::MisspeltDeclaration { declared, used, uses } => format!(
-                "fact `{declared}` is declared but never used, and {uses} use{} name an undeclared `{used}`: the declaration looks misspelt",
-                if *uses == 1 { "" } else { "s" }
-            ),
+            K::InvalidParameterName { .. }
+            | K::UnusedParameter { .. }
+            | K::ControlCharacter { .. }
+            | K::MisspeltDeclaration { .. } => self.authoring_message(),
             K::UndoWithoutRun { fix } => {
                 format!("fix `{fix}` has an `undo` script for a shell it has no `run` script for")
             }
@@ -680,17 +710,51 @@ pub fn to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<JsonDiagn
         .collect()
 }
 
+/// The longest name (in characters) that [`did_you_mean`] looks for a near miss of: a longer
+/// one is not a typo of an identifier, and comparing it would cost time for nothing.
+pub const DID_YOU_MEAN_MAX_CHARS: usize = 64;
+
 /// The closest of `candidates` to `name` by edit distance, if close enough to be a typo.
+///
+/// Bounded whatever the input: a name over [`DID_YOU_MEAN_MAX_CHARS`] gets no suggestion, and
+/// a candidate whose length differs by more than the allowed distance is skipped before any
+/// distance is computed (it cannot be within it).
 #[must_use]
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    if length > DID_YOU_MEAN_MAX_CHARS {
+        return None;
+    }
+    let limit = (length / 3).max(1);
     candidates
         .into_iter()
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn a_near_miss_is_suggested_and_a_far_one_is_not() {
+        let names = ["error_code", "extended_code", "client_os"];
+        assert_eq!(did_you_mean("eror_code", names), Some("error_code"));
+        assert_eq!(did_you_mean("server_os_version", names), None);
+    }
+
+    #[test]
+    fn a_huge_name_gets_no_suggestion_however_close_its_start() {
+        let huge = format!("error_code{}", "x".repeat(250_000));
+        assert_eq!(did_you_mean(&huge, ["error_code"]), None);
+        let long_but_close = "a".repeat(60) + "b";
+        let candidate = "a".repeat(61);
+        assert_eq!(did_you_mean(&long_but_close, [candidate.as_str()]), Some(candidate.as_str()));
+    }
 }

@@ -126,6 +126,7 @@ pub fn load_sources(sources: SourceMap) -> KnowledgeBase {
     for (id, file) in sources.iter() {
         let (tree, mut problems) = parse_file(id, &file.text);
         diagnostics.append(&mut problems);
+        control_characters(id, &file.text, &mut diagnostics);
         files.push(tree);
     }
     let syntax_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -133,6 +134,31 @@ pub fn load_sources(sources: SourceMap) -> KnowledgeBase {
     diagnostics.append(&mut problems);
     diagnostic::sort(&mut diagnostics);
     KnowledgeBase { sources, model: if syntax_errors { None } else { model }, diagnostics }
+}
+
+/// The most `control-character` warnings one file gets: the first ones say what to look for.
+pub const MAX_CONTROL_CHARACTER_WARNINGS: usize = 10;
+
+/// Warns about each control character in `text` but the line ending, tab and carriage return
+/// (the first [`MAX_CONTROL_CHARACTER_WARNINGS`]).
+fn control_characters(id: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let found = text
+        .char_indices()
+        .filter(|&(_, c)| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        .take(MAX_CONTROL_CHARACTER_WARNINGS);
+    for (at, c) in found {
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticKind::ControlCharacter { code: u32::from(c) },
+                Span::new(id, at, at + c.len_utf8()),
+            )
+            .with_label("here")
+            .with_hint(
+                "delete it if it was pasted by accident; in a quoted string write it as an escape \
+                 such as \\u{7}",
+            ),
+        );
+    }
 }
 
 /// The `.kb` files at a path: the path itself if it is a file, else every `.kb` file below the

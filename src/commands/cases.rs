@@ -119,7 +119,7 @@ pub fn test(kb: Option<PathBuf>, args: &TestArgs) -> Outcome {
         });
         let text = serde_json::to_string_pretty(&document)
             .map_err(|e| UsageError::Usage(e.to_string()))?;
-        emit(&format!("{text}\n"))?;
+        super::emit_exact(&format!("{text}\n"))?;
         return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     let _ = writeln!(out, "\ncoverage: not exercised by any case:");

@@ -1,6 +1,6 @@
 //! `diagnose`, `batch` and `schema`: read facts, call the engine, print.
 
-use super::{Outcome, UsageError, emit, load_valid, read_fact_inputs};
+use super::{Outcome, UsageError, emit_exact, load_valid, read_fact_inputs};
 use crate::cli::{BatchArgs, DiagnoseArgs, OutputFormat};
 use std::io::{BufReader, IsTerminal as _};
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
             };
             let json = serde_json::to_string_pretty(&document)
                 .map_err(|e| UsageError::Usage(e.to_string()))?;
-            emit(&format!("{json}\n"))?;
+            emit_exact(&format!("{json}\n"))?;
         }
         OutputFormat::Text => {
             let mut out = String::new();
@@ -186,12 +186,23 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     let summary = pool
         .install(|| {
             let options = ReportOptions { words: args.explain, ..ReportOptions::RANKING };
-            triage_engine::batch::run(&engine, &reader, options, input, output, |so_far| {
-                if let Some(bar) = &bar {
-                    bar.set_position(so_far.bytes);
-                    bar.set_message(format!("{} lines, {} failed", so_far.lines, so_far.failed));
-                }
-            })
+            triage_engine::batch::run(
+                &engine,
+                &reader,
+                options,
+                args.max_line_bytes,
+                input,
+                output,
+                |so_far| {
+                    if let Some(bar) = &bar {
+                        bar.set_position(so_far.bytes);
+                        bar.set_message(format!(
+                            "{} lines, {} failed",
+                            so_far.lines, so_far.failed
+                        ));
+                    }
+                },
+            )
         })
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -225,5 +236,5 @@ pub fn schema(kb: Option<PathBuf>) -> Outcome {
     let schema = triage_engine::schema::fact_file_schema(&model);
     let json =
         serde_json::to_string_pretty(&schema).map_err(|e| UsageError::Usage(e.to_string()))?;
-    emit(&format!("{json}\n")).map(|()| ExitCode::SUCCESS)
+    emit_exact(&format!("{json}\n")).map(|()| ExitCode::SUCCESS)
 }

@@ -91,7 +91,8 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
     match &args.output {
         Some(path) => std::fs::write(path, page)
             .map_err(|e| UsageError::Usage(format!("cannot write `{}`: {e}", path.display())))?,
-        None => super::emit_paged(&page)?,
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => super::emit_paged(&page)?,
+        None => super::emit_exact(&page)?,
     }
     Ok(ExitCode::SUCCESS)
 }

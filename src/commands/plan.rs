@@ -1,6 +1,6 @@
 //! `plan` and `collect`: read facts (plan), call the renderers, write the script.
 
-use super::{Outcome, UsageError, emit, load_valid, read_fact_inputs};
+use super::{Outcome, UsageError, emit_exact, load_valid, read_fact_inputs};
 use crate::cli::{CollectArgs, CollectPlace, CollectShell, PlanArgs, PlanShell};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -146,6 +146,6 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), UsageError> {
     match path {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| UsageError::Usage(format!("cannot write `{}`: {e}", path.display()))),
-        None => emit(text),
+        None => emit_exact(text),
     }
 }

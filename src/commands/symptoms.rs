@@ -76,7 +76,7 @@ pub fn symptoms(kb: Option<PathBuf>, args: &SymptomsArgs) -> Outcome {
     if args.format == OutputFormat::Json {
         let text =
             serde_json::to_string_pretty(&json).map_err(|e| UsageError::Usage(e.to_string()))?;
-        emit(&format!("{text}\n"))?;
+        super::emit_exact(&format!("{text}\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(first) = first_symptom {

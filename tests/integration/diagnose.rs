@@ -251,6 +251,40 @@ fn batch_keeps_order_and_turns_bad_lines_into_error_records() {
 }
 
 #[test]
+fn batch_skips_an_over_long_line_keeps_a_bom_line_and_records_lenient_warnings() {
+    let long = format!("{{\"http_status\": 503, \"host\": \"{}\"}}", "h".repeat(5_000));
+    let input = format!(
+        "\u{feff}{{\"http_status\": 503}}\n{long}\n{{\"http_status\": 502, \"colour\": \"red\"}}\n"
+    );
+    let output = triage()
+        .args(["batch", "-", "--lenient", "--max-line-bytes", "1000"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let records: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 3, "{stdout}");
+    assert_eq!(
+        records[0]["symptoms"][0]["symptom"], "site_unavailable",
+        "a BOM is not part of the line"
+    );
+    assert_eq!(records[1]["line"], 2);
+    assert_eq!(
+        records[1]["error"],
+        format!(
+            "the line is {} bytes, over the limit of 1000 (--max-line-bytes): not read",
+            long.len()
+        )
+    );
+    let warnings = records[2]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{}", records[2]);
+    assert!(warnings[0].as_str().unwrap().starts_with("`colour`: expected a fact declared"));
+}
+
+#[test]
 fn batch_of_valid_lines_exits_0_and_writes_the_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");

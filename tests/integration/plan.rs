@@ -738,3 +738,72 @@ fn param_and_where_are_checked() {
         .failure()
         .stderr(predicates::str::contains("no fix for `broken` runs on the client"));
 }
+
+#[test]
+fn a_collector_leaves_unknown_what_diagnose_would_refuse_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("collect.sh");
+    let kb = "renderers/test_data/limits_kb";
+    triage().args(["collect", "--kb", kb, "-o"]).arg(&script).assert().success();
+    let facts = dir.path().join("facts.json");
+    let output =
+        std::process::Command::new("bash").arg(&script).arg("-o").arg(&facts).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for said in [
+        "page_text: the output is 3000000 bytes, over the 65536 a fact value may have",
+        "service_state: the output holds a NUL byte",
+        "app_version: '1.123456789012345678901234567890' is not a version",
+        "load_ratio: '1e999' is not a number",
+        "2 of 6 collectors gave a value or null; 4 failed",
+    ] {
+        assert!(stderr.contains(said), "{said:?} not in {stderr}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
+    assert_eq!(json["http_status"], 503);
+    assert_eq!(json["page_title"].as_str().map(str::len), Some(65536));
+    for unknown in ["page_text", "service_state", "app_version", "load_ratio"] {
+        assert_eq!(json[unknown], serde_json::Value::Null, "{unknown}");
+    }
+    let diagnosed = triage()
+        .args(["diagnose", "--kb", kb, "--format", "json"])
+        .arg(&facts)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&diagnosed).unwrap();
+    assert_eq!(report["symptoms"][0]["symptom"], "down");
+}
+
+#[test]
+fn a_dry_run_prints_fact_values_with_their_control_characters_made_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut facts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(FACTS)).unwrap()).unwrap();
+    facts["target"] = "t\u{1b}]0;title\u{7}\u{1b}[2J\u{9b}2J\nfake line".into();
+    let path = dir.path().join("facts.json");
+    std::fs::write(&path, facts.to_string()).unwrap();
+    let script = dir.path().join("plan.sh");
+    triage()
+        .args(["plan", "--kb", KB, "--shell", "bash", "-o"])
+        .arg(&script)
+        .arg(&path)
+        .assert()
+        .success();
+    let output = std::process::Command::new("bash")
+        .arg(&script)
+        .env("LC_ALL", "C.UTF-8")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let shown = stdout.lines().find(|l| l.starts_with("  TRIAGE_TARGET=")).unwrap();
+    assert_eq!(shown, r"  TRIAGE_TARGET=t\x1b]0;title\x07\x1b[2J\u009b2J\x0afake line");
+    assert!(
+        !stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reached the terminal: {stdout:?}"
+    );
+}

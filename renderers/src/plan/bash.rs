@@ -137,6 +137,7 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
             }
         }
     }
+    out.push_str(quote::BASH_INERT);
     out.push_str(RUNNER);
     let dry_run = dry_run_text(plan);
     let delimiter = heredoc_delimiter(&dry_run);
@@ -258,15 +259,19 @@ const RUNNER: &str = r#"
 stamp() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 say() {
-  local line
-  line="$(stamp) $*"
+  local line shown
+  inert "$*"
+  line="$(stamp) $shown"
   printf '%s\n' "$line"
   if [ "$apply" = 1 ]; then printf '%s\n' "$line" >>"$log"; fi
 }
 
 show_facts() {
-  local name
-  for name in "${fact_variables[@]}"; do printf '  %s=%s\n' "$name" "${!name}"; done
+  local name shown
+  for name in "${fact_variables[@]}"; do
+    inert "${!name}"
+    printf '  %s=%s\n' "$name" "$shown"
+  done
 }
 
 # run_script LABEL FUNCTION: runs one script of the knowledge base, logs its output, and

@@ -85,6 +85,8 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
     for (name, value) in &variables {
         let _ = writeln!(out, "$env:{name} = {value}");
     }
+    let names: Vec<String> = variables.iter().map(|(name, _)| format!("'{name}'")).collect();
+    let _ = writeln!(out, "$PlanFactVariables = @({})", names.join(", "));
     out.push_str(&plan.preamble(Shell::Powershell)?);
     out.push_str("\n$Symptom = @{\n");
     let _ = writeln!(out, "    Name = {}", q(&symptom.name, "symptom name")?);
@@ -127,6 +129,7 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
         out.push_str("    }\n");
     }
     out.push_str(")\n");
+    out.push_str(quote::POWERSHELL_INERT);
     out.push_str(RUNNER);
     Ok(out)
 }
@@ -137,7 +140,7 @@ $PlanShell = (Get-Process -Id $PID).Path
 
 function Write-PlanLog {
     param([string]$Message)
-    $line = '{0} {1}' -f [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message
+    $line = '{0} {1}' -f [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ'), (ConvertTo-PlanInert $Message)
     Write-Host $line
     if ($Apply) { Add-Content -LiteralPath $Log -Value $line -Encoding UTF8 }
 }
@@ -211,8 +214,9 @@ if (-not $Apply) {
     }
     Write-Host ''
     Write-Host 'The scripts would see these facts:'
-    Get-ChildItem -Path env: | Where-Object Name -like 'TRIAGE_*' | Sort-Object Name |
-        ForEach-Object { Write-Host ('  {0}={1}' -f $_.Name, $_.Value) }
+    foreach ($name in $PlanFactVariables) {
+        Write-Host ('  {0}={1}' -f $name, (ConvertTo-PlanInert ([Environment]::GetEnvironmentVariable($name))))
+    }
     exit 0
 }
 

@@ -89,6 +89,41 @@ pub fn comment(text: &str) -> String {
     one_line.replace("#>", "# >").replace("<#", "< #")
 }
 
+/// A bash function every generated script defines and prints through: `inert TEXT` sets
+/// `shown` to TEXT with its control characters (C0, DEL and C1, so also a newline or a
+/// carriage return that would fake a line) written as `\xHH`, so nothing a fact value or a
+/// script's output holds can drive the operator's terminal or forge a transcript line. A tab
+/// stays a tab. Printable text, the usual case, is returned as it is without a loop.
+pub const BASH_INERT: &str = r#"
+# inert TEXT: shown becomes TEXT with control characters written as \xHH.
+inert() {
+  local s=$1 code hex c
+  if [[ $s != *[![:print:]]* ]]; then shown=$s; return; fi
+  for code in {1..8} {10..31} 127; do
+    printf -v hex '%02x' "$code"
+    printf -v c "\\x$hex"
+    s=${s//"$c"/"\\x$hex"}
+  done
+  for code in {128..159}; do
+    printf -v hex '%02x' "$code"
+    printf -v c "\\xc2\\x$hex"
+    s=${s//"$c"/"\\u00$hex"}
+  done
+  shown=$s
+}
+"#;
+
+/// The PowerShell counterpart of [`BASH_INERT`]: `ConvertTo-PlanInert TEXT` returns TEXT with
+/// its control characters (C0 but tab, DEL, C1) written as `\xHH`.
+pub const POWERSHELL_INERT: &str = r#"
+function ConvertTo-PlanInert {
+    param([string]$Text)
+    [regex]::Replace("$Text", '[\x00-\x08\x0A-\x1F\x7F-\x9F]', [Text.RegularExpressions.MatchEvaluator] {
+        param($m) '\x{0:x2}' -f [int][char]$m.Value
+    })
+}
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
