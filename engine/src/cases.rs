@@ -128,10 +128,39 @@ pub struct Coverage {
     pub fixes: Vec<String>,
 }
 
+/// The keys a case may have, as [`Case`] declares them.
+const CASE_KEYS: [&str; 10] = [
+    "id",
+    "story",
+    "source",
+    "tags",
+    "opening",
+    "notes",
+    "facts",
+    "expected_top",
+    "acceptable_top3",
+    "rationale",
+];
+
+/// A YAML error about an unknown key, with the key it most likely meant put first.
+fn with_did_you_mean(message: String) -> String {
+    let Some(start) = message.find("unknown field `").map(|i| i + "unknown field `".len()) else {
+        return message;
+    };
+    let Some(length) = message[start..].find('`') else { return message };
+    let key = &message[start..start + length];
+    match triage_rules::diagnostic::did_you_mean(key, CASE_KEYS) {
+        Some(meant) => format!("did you mean `{meant}`? {message}"),
+        None => message,
+    }
+}
+
 /// Parses a case file and checks that its causes exist.
 pub fn parse(file: &str, text: &str, model: &Model) -> Result<Vec<Case>, CaseError> {
-    let parsed: CaseFile = serde_saphyr::from_str(text)
-        .map_err(|e| CaseError::Syntax { file: file.to_string(), message: e.to_string() })?;
+    let parsed: CaseFile = serde_saphyr::from_str(text).map_err(|e| CaseError::Syntax {
+        file: file.to_string(),
+        message: with_did_you_mean(e.to_string()),
+    })?;
     for case in &parsed.cases {
         if let Some(opening) = &case.opening {
             for (key, value) in opening {
@@ -352,5 +381,26 @@ pub fn coverage(engine: &Engine, cases: &[Case]) -> Coverage {
             .filter(|f| f.fixes.iter().all(|c| !expected.contains(model.cause(*c).name.as_str())))
             .map(|f| f.name.clone())
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CaseError, parse};
+
+    #[test]
+    fn a_misspelt_case_key_is_an_error_that_names_the_key_meant() {
+        let mut sources = triage_rules::SourceMap::new();
+        sources.add(
+            "kb.kb",
+            "fact up: bool { title \"Up\" }\nsymptom down { title \"Down\" when not up }\n\
+             cause broken { title \"Broken\" explains down: 0.5 when up : rarely }\n"
+                .to_string(),
+        );
+        let model = triage_rules::load_sources(sources).model.unwrap();
+        let text = "cases:\n  - id: a\n    facts: { up: false }\n    expectd_top: broken\n";
+        let error = parse("x.yaml", text, &model).unwrap_err();
+        assert!(matches!(error, CaseError::Syntax { .. }), "{error}");
+        assert!(error.to_string().contains("did you mean `expected_top`?"), "{error}");
     }
 }

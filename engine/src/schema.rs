@@ -11,11 +11,19 @@ pub fn fact_file_schema(model: &Model) -> Value {
     let mut properties = serde_json::Map::new();
     properties.insert(
         "host".into(),
-        json!({ "type": "string", "description": "The machine the facts were collected on" }),
+        json!({
+            "type": "string",
+            "maxLength": MAX_STRING_BYTES,
+            "description": "The machine the facts were collected on"
+        }),
     );
     properties.insert(
         "collected_at".into(),
-        json!({ "type": "string", "description": "When the facts were collected (RFC 3339)" }),
+        json!({
+            "type": "string",
+            "format": "date-time",
+            "description": "When the facts were collected (RFC 3339)"
+        }),
     );
     let symptoms: Vec<&str> = model.symptoms.iter().map(|s| s.name.as_str()).collect();
     properties.insert(

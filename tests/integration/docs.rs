@@ -1,5 +1,7 @@
 //! `docs/language.md`: every ```` ```kb ```` block is a complete knowledge base that loads
-//! without errors, and every ```` ```kb-error ```` block is rejected with at least one error.
+//! without errors, every ```` ```kb-error ```` block is rejected with at least one error, and
+//! every ```` ```kb-fragment PATH ```` block is an excerpt of that file of the repository,
+//! verbatim.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -105,6 +107,33 @@ fn docs_kb_examples_load_and_kb_error_examples_fail() {
     );
 }
 
+/// The file a ```` ```kb-fragment PATH ```` block quotes, if it names one.
+fn quoted_file(tag: &str) -> Option<&str> {
+    tag.strip_prefix("kb-fragment").map(str::trim).filter(|path| !path.is_empty())
+}
+
+#[test]
+fn docs_fragments_that_name_a_file_are_quoted_from_it_verbatim() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let markdown = std::fs::read_to_string(root.join("docs/language.md")).unwrap();
+    let mut quoted = 0;
+    let mut failures = Vec::new();
+    for block in fenced_blocks(&markdown) {
+        let Some(path) = quoted_file(&block.tag) else { continue };
+        quoted += 1;
+        match std::fs::read_to_string(root.join(path)) {
+            Ok(text) if text.contains(&block.text) => {}
+            Ok(_) => failures.push(format!(
+                "docs/language.md:{}: the excerpt is not in {path} as written:\n{}",
+                block.line, block.text
+            )),
+            Err(e) => failures.push(format!("docs/language.md:{}: {path}: {e}", block.line)),
+        }
+    }
+    assert!(quoted > 0, "no ```kb-fragment PATH block found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn fenced_blocks_keeps_tags_lines_and_text() {
     let blocks =
@@ -112,4 +141,44 @@ fn fenced_blocks_keeps_tags_lines_and_text() {
     let summary: Vec<(&str, usize, &str)> =
         blocks.iter().map(|b| (b.tag.as_str(), b.line, b.text.as_str())).collect();
     assert_eq!(summary, [("kb", 2, "fact a: bool\n"), ("kb-error", 6, "fact in: bool\n")]);
+    assert_eq!(
+        quoted_file("kb-fragment knowledge/ssh/prelude.kb"),
+        Some("knowledge/ssh/prelude.kb")
+    );
+    assert_eq!(quoted_file("kb-fragment"), None);
+    assert_eq!(quoted_file("kb"), None);
+}
+
+#[test]
+fn the_fact_file_page_shows_the_schema_triage_prints_and_a_file_it_reads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let markdown = std::fs::read_to_string(root.join("docs/fact-files.md")).unwrap();
+    let blocks = fenced_blocks(&markdown);
+    let kb = blocks.iter().find(|b| b.tag == "kb").expect("a kb block");
+    let json: Vec<&Block> = blocks.iter().filter(|b| b.tag == "json").collect();
+    assert_eq!(json.len(), 2, "an example fact file and the schema");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kb.kb"), &kb.text).unwrap();
+    let triage = || {
+        let mut command = assert_cmd::Command::cargo_bin("triage").unwrap();
+        command.env_remove("TRIAGE_KB").arg("--kb").arg(dir.path());
+        command
+    };
+    let schema = triage().arg("schema").assert().success().get_output().stdout.clone();
+    assert_eq!(
+        String::from_utf8(schema).unwrap(),
+        json[1].text,
+        "docs/fact-files.md:{}: not what `triage schema` prints",
+        json[1].line
+    );
+    let report = triage()
+        .args(["diagnose", "--format", "json", "-"])
+        .write_stdin(json[0].text.clone())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&report).unwrap();
+    assert_eq!(report["symptoms"][0]["causes"][0]["cause"], "listener_down");
 }
