@@ -54,9 +54,11 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The knowledge base: a .kb file or a folder of them (default: the embedded Remote
-    /// Desktop knowledge base). init, completions, man and plan --schema read none and refuse
-    /// it on the command line (`TRIAGE_KB` is ignored there)
+    /// The knowledge base: `rdp` or `ssh` (an embedded one), or a .kb file or a folder of
+    /// them. Without it, search, symptoms and ask look in every embedded knowledge base and
+    /// diagnose, plan and guide take the one the facts fit (rdp when nothing tells). init,
+    /// completions, man and plan --schema read none and refuse it on the command line
+    /// (`TRIAGE_KB` is ignored there)
     #[arg(long, global = true, value_name = "PATH", env = "TRIAGE_KB")]
     pub kb: Option<PathBuf>,
     /// Whether --kb was typed on the command line (not taken from `TRIAGE_KB`): set by `main`.

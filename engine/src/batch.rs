@@ -115,40 +115,49 @@ pub fn read_chunk(
 ) -> io::Result<u64> {
     chunk.clear();
     let mut bytes: u64 = 0;
-    let mut chunk_bytes = 0;
-    while chunk.len() < CHUNK_LINES && chunk_bytes < CHUNK_BYTES {
-        let mut line = Vec::new();
-        // One byte more than the limit: a line ending there may still be a newline.
-        let limit = max_line_bytes.saturating_add(2) as u64;
-        let read = io::Read::take(&mut *input, limit).read_until(b'\n', &mut line)?;
-        if read == 0 {
-            break;
-        }
-        bytes += read as u64;
-        chunk_bytes += read;
-        let ended = line.last() == Some(&b'\n');
-        if ended {
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-        }
-        if line.len() > max_line_bytes {
-            let mut length = line.len() as u64;
-            if !ended {
-                let skipped = skip_line(input, line.last().copied())?;
-                bytes += skipped.bytes + u64::from(skipped.newline);
-                length += skipped.bytes;
-                if skipped.newline && skipped.last == Some(b'\r') {
-                    length -= 1;
-                }
-            }
-            chunk.push(Line::TooLong(length));
-            continue;
-        }
-        chunk.push(Line::Text(line));
+    while chunk.len() < CHUNK_LINES && bytes < CHUNK_BYTES as u64 {
+        let Some((line, read)) = read_line(input, max_line_bytes)? else { break };
+        bytes += read;
+        chunk.push(line);
     }
     Ok(bytes)
+}
+
+/// The next line of `input` without its line ending, and the bytes it took (line ending
+/// included); `None` at the end of the input. A line over `max_line_bytes` is skipped up to
+/// its newline without being held, and comes back as [`Line::TooLong`] with its length.
+pub fn read_line(
+    input: &mut impl BufRead,
+    max_line_bytes: usize,
+) -> io::Result<Option<(Line, u64)>> {
+    let mut line = Vec::new();
+    // One byte more than the limit: a line ending there may still be a newline.
+    let limit = max_line_bytes.saturating_add(2) as u64;
+    let read = io::Read::take(&mut *input, limit).read_until(b'\n', &mut line)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    let mut bytes = read as u64;
+    let ended = line.last() == Some(&b'\n');
+    if ended {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    if line.len() <= max_line_bytes {
+        return Ok(Some((Line::Text(line), bytes)));
+    }
+    let mut length = line.len() as u64;
+    if !ended {
+        let skipped = skip_line(input, line.last().copied())?;
+        bytes += skipped.bytes + u64::from(skipped.newline);
+        length += skipped.bytes;
+        if skipped.newline && skipped.last == Some(b'\r') {
+            length -= 1;
+        }
+    }
+    Ok(Some((Line::TooLong(length), bytes)))
 }
 
 /// What [`skip_line`] skipped.

@@ -8,6 +8,10 @@
 //! tested. Both print the ranking after each answer and the same summary at the end, and
 //! both can write what was learned as a fact file that `triage diagnose` reads back.
 //!
+//! Without `--kb` the query is searched for in every embedded knowledge base, as `triage
+//! search` searches, and the conversation is in the one with the best hit (a fact file
+//! without a query: the one it fits, as `diagnose` chooses); the first line says which.
+//!
 //! Nothing here decides anything: the ranking, the next question and when to stop come from
 //! the engine. Answers are parsed by [`FactReader::set_from_text`], the same code that reads
 //! `--fact NAME=VALUE`.
@@ -30,7 +34,19 @@ use triage_engine::search::{ResolveError, SearchHit, SearchIndex};
 use triage_engine::wizard::{self, Stop, WizardSettings, WizardStep};
 use triage_engine::{Engine, FactProblem, FactReader, FactSet, FactValue};
 use triage_renderers::diagnosis::{duration, printable};
+use triage_rules::ast::Shell;
 use triage_rules::model::{FactId, FactType, SymptomId};
+
+/// The longest answer `ask` reads: a pasted message fits many times over, and a longer line
+/// (a file piped by mistake) is refused before any work is done on it.
+pub(crate) const MAX_ANSWER_BYTES: usize = 16 * 1024;
+
+/// Why an over-long answer is refused.
+pub(crate) fn too_long(length: u64) -> String {
+    format!(
+        "the answer is {length} bytes, over the {MAX_ANSWER_BYTES} an answer may have: not read"
+    )
+}
 
 const HEADING: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -130,6 +146,8 @@ pub(crate) struct Wizard<'e> {
     declined: Vec<FactId>,
     history: Vec<Answer>,
     settings: WizardSettings,
+    /// ` --kb …` for the commands that take the case further (empty for the default).
+    kb_option: String,
 }
 
 impl<'e> Wizard<'e> {
@@ -144,6 +162,7 @@ impl<'e> Wizard<'e> {
             declined: Vec::new(),
             history: Vec::new(),
             settings: WizardSettings { confidence },
+            kb_option: String::new(),
         }
     }
 
@@ -306,20 +325,20 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
             args.confidence
         )));
     }
-    // The path is named again in the hints of a query that nothing fits.
-    let shown = kb.clone();
-    let engine = match load_valid(kb) {
-        Ok((_, model)) => Engine::new(model),
+    // Refused before anything reads it: standard input is where the answers come from.
+    if args.facts.as_deref().is_some_and(|p| p == Path::new("-")) {
+        return Err(UsageError::Usage(
+            "--facts needs a file: standard input is where the answers come from".into(),
+        ));
+    }
+    let (model, place) = match open_knowledge(kb, args)? {
+        Ok(opened) => opened,
         Err(code) => return Ok(code),
     };
+    let engine = Engine::new(model);
     let reader = FactReader::new(engine.model());
     let seed = match &args.facts {
         None => FactSet::unknown(engine.model()),
-        Some(path) if path == Path::new("-") => {
-            return Err(UsageError::Usage(
-                "--facts needs a file: standard input is where the answers come from".into(),
-            ));
-        }
         Some(path) => match read_facts(&reader, path)? {
             Ok(facts) => facts,
             Err(code) => return Ok(code),
@@ -328,7 +347,7 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
     let answers_from_stdin = args.answers.as_deref().is_some_and(|p| p == Path::new("-"));
     if args.answers.is_none() && std::io::stdin().is_terminal() {
         let mut frontend = terminal::Terminal::new(engine.model());
-        return session(&engine, shown.as_deref(), args, seed, &mut frontend);
+        return session(&engine, &place, args, seed, &mut frontend);
     }
     let input: Box<dyn BufRead> = match &args.answers {
         Some(path) if !answers_from_stdin => {
@@ -339,17 +358,145 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
         _ => Box::new(BufReader::new(std::io::stdin())),
     };
     let mut frontend = lines::Lines::new(input);
-    session(&engine, shown.as_deref(), args, seed, &mut frontend)
+    session(&engine, &place, args, seed, &mut frontend)
+}
+
+/// The knowledge base a conversation is in, and why.
+#[derive(Debug)]
+enum Place {
+    /// `--kb`, as given (named again in the hints of a query that nothing fits).
+    Given(PathBuf),
+    /// An embedded knowledge base chosen without `--kb`.
+    Embedded { name: &'static str, because: Because },
+}
+
+/// Why an embedded knowledge base was chosen.
+#[derive(Debug, Clone, Copy)]
+enum Because {
+    /// It has the best search hit for the query.
+    Query,
+    /// The fact file fits it best.
+    Facts,
+    /// Nothing else decided.
+    Default,
+}
+
+impl Place {
+    /// `--kb PATH`, or the embedded knowledge base's name when it is not the default, for the
+    /// commands that take the case further.
+    fn kb_option(&self) -> String {
+        match self {
+            Place::Given(path) => super::search::kb_option(Some(path), None),
+            Place::Embedded { name, .. } => super::search::kb_option(None, Some(name)),
+        }
+    }
+
+    /// The line that says which knowledge base the conversation is in; `None` with `--kb`, or
+    /// when only one is embedded.
+    fn line(&self) -> Option<String> {
+        let Place::Embedded { name, because } = self else { return None };
+        let why = match because {
+            Because::Query => "the one whose symptoms fit what you typed best",
+            Because::Facts => "the one the fact file fits best",
+            Because::Default => "the default",
+        };
+        let others: Vec<String> = crate::embedded::names()
+            .into_iter()
+            .filter(|n| n != name)
+            .map(|n| format!("--kb {n}"))
+            .collect();
+        let other = match others.as_slice() {
+            [] => return None,
+            [other] => format!("{other} for the other"),
+            several => format!("{} for another", several.join(" or ")),
+        };
+        Some(format!("Knowledge base: {name}, {why} ({other})\n"))
+    }
+}
+
+/// Loads the knowledge base of the conversation: `--kb`; else the embedded one with the best
+/// search hit for the query (searched as `triage search` searches, a query two knowledge bases
+/// fit equally well being a usage error); else, given a fact file, the one it fits
+/// ([`super::choose_kb`]); else the default. A query that fits nothing is exit 1 here, with
+/// the closest symptoms of every knowledge base.
+fn open_knowledge(
+    kb: Option<PathBuf>,
+    args: &AskArgs,
+) -> Result<Result<(triage_rules::Model, Place), ExitCode>, UsageError> {
+    if let Some(path) = kb {
+        return Ok(load_valid(Some(path.clone())).map(|(_, model)| (model, Place::Given(path))));
+    }
+    let query = args.query.join(" ");
+    if !query.trim().is_empty() {
+        let findings = match super::search::search_knowledge(None, &query) {
+            Ok(findings) => findings,
+            Err(code) => return Ok(Err(code)),
+        };
+        let name = match best_hit_knowledge_base(&findings.found) {
+            Ok(Some(name)) => name,
+            Ok(None) => {
+                if let Some(miss) = &findings.miss {
+                    let text = super::search::nothing_fits(&query, miss, Some("ask"), None);
+                    anstream::eprint!("{text}");
+                }
+                return Ok(Err(ExitCode::FAILURE));
+            }
+            Err([best, second]) => {
+                let words = format!("the words \u{201c}{}\u{201d}", printable(query.trim()));
+                return Err(super::fit_equally_well(&words, best, second));
+            }
+        };
+        let place = Place::Embedded { name, because: Because::Query };
+        let model = findings.into_model(Some(name)).ok_or(ExitCode::FAILURE);
+        return Ok(model.map(|model| (model, place)));
+    }
+    let (name, because) = match &args.facts {
+        Some(file) => {
+            let given =
+                super::Given { files: std::slice::from_ref(file), ..super::Given::default() };
+            match super::choose_kb(None, &given)?.as_deref().and_then(crate::embedded::by_name) {
+                Some(name) => (name, Because::Facts),
+                None => (crate::embedded::DEFAULT, Because::Default),
+            }
+        }
+        None => (crate::embedded::DEFAULT, Because::Default),
+    };
+    Ok(load_valid(Some(PathBuf::from(name)))
+        .map(|(_, model)| (model, Place::Embedded { name, because })))
+}
+
+/// The embedded knowledge base of the best search hit (`found` best first); `None` when
+/// nothing fits, both names when the best hits of two score the same.
+fn best_hit_knowledge_base(
+    found: &[super::search::Found],
+) -> Result<Option<&'static str>, [&'static str; 2]> {
+    let Some(best) = found.first() else { return Ok(None) };
+    let name = best.knowledge_base.unwrap_or(crate::embedded::DEFAULT);
+    let rival = found
+        .iter()
+        .take_while(|f| f.hit.score.total_cmp(&best.hit.score).is_eq())
+        .find_map(|f| f.knowledge_base.filter(|other| *other != name));
+    match rival {
+        Some(other) => Err([name, other]),
+        None => Ok(Some(name)),
+    }
 }
 
 /// Finds the symptom, asks until the engine or the person stops, prints the summary.
 fn session(
     engine: &Engine,
-    kb: Option<&Path>,
+    place: &Place,
     args: &AskArgs,
     mut seed: FactSet,
     frontend: &mut dyn Frontend,
 ) -> Outcome {
+    if let Some(line) = place.line() {
+        emit(&line)?;
+    }
+    let kb = match place {
+        Place::Given(path) => Some(path.as_path()),
+        Place::Embedded { .. } => None,
+    };
     // What the person typed is what they know: "0x904" is the error code, a pasted message
     // is the message. Those facts are never asked, and --save keeps them.
     let typed = args.query.join(" ");
@@ -370,6 +517,7 @@ fn session(
         Start::RuledOut => return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM)),
     };
     let mut wizard = Wizard::new(engine, symptom, seed, args.confidence);
+    wizard.kb_option = place.kb_option();
     match symptom {
         Some(symptom) => {
             let def = engine.model().symptom(symptom);
@@ -646,10 +794,15 @@ fn summary(wizard: &Wizard<'_>, ending: &Ending, width: Option<usize>) -> String
 fn next_commands(wizard: &Wizard<'_>, saved: &Path) -> String {
     let symptom = wizard.symptom_name().unwrap_or("SYMPTOM");
     let file = saved.display();
+    let kb = &wizard.kb_option;
+    let script = plan(wizard).map_or_else(
+        |_| "the repair plan".into(),
+        |p| format!("the repair plan as a {} script", p.shell_name()),
+    );
     format!(
-        "  triage guide {symptom} --facts {file}    the repair guide for this case\n  \
-         triage plan {file} --symptom {symptom}    the repair plan as a PowerShell script\n  \
-         triage diagnose {file} --explain    the whole diagnosis, every finding\n"
+        "  triage{kb} guide {symptom} --facts {file}    the repair guide for this case\n  \
+         triage{kb} plan {file} --symptom {symptom}    {script}\n  \
+         triage{kb} diagnose {file} --explain    the whole diagnosis, every finding\n"
     )
 }
 
@@ -676,12 +829,65 @@ fn guide(wizard: &Wizard<'_>) -> Result<String, String> {
     guide.render(PageFormat::Markdown, &templates).map_err(|e| e.to_string())
 }
 
-/// The repair plan for the case so far, as a PowerShell script.
-fn plan(wizard: &Wizard<'_>) -> Result<String, String> {
-    use triage_renderers::plan::{RepairPlan, powershell};
-    RepairPlan::new(wizard.engine, &wizard.facts, wizard.symptom_name())
-        .and_then(|p| powershell::render(&p))
-        .map_err(|e| e.to_string())
+/// A repair plan written out: the script and its shell.
+#[derive(Debug)]
+pub(crate) struct PlanScript {
+    shell: Shell,
+    pub(crate) text: String,
+}
+
+impl PlanScript {
+    fn shell_name(&self) -> &'static str {
+        match self.shell {
+            Shell::Powershell => "PowerShell",
+            Shell::Bash => "bash",
+        }
+    }
+
+    /// The file name suggested for the plan of `symptom`.
+    pub(crate) fn file_name(&self, symptom: &str) -> PathBuf {
+        let extension = match self.shell {
+            Shell::Powershell => "ps1",
+            Shell::Bash => "sh",
+        };
+        PathBuf::from(format!("triage-plan-{symptom}.{extension}"))
+    }
+
+    /// What to tell the person who wrote the plan to `path`: how to run it.
+    pub(crate) fn how_to_run(&self, path: &Path) -> String {
+        let path = path.display();
+        match self.shell {
+            Shell::Powershell => {
+                format!("It is a dry run unless given -Apply:\n  powershell -File {path} [-Apply]")
+            }
+            Shell::Bash => {
+                format!("It is a dry run unless given --apply:\n  bash {path} [--apply]")
+            }
+        }
+    }
+
+    /// The menu entry that writes it.
+    pub(crate) fn label(&self) -> String {
+        format!("Write the repair plan (a {} script) to a file", self.shell_name())
+    }
+}
+
+/// The repair plan for the case so far: a PowerShell script, else a bash one (a knowledge
+/// base whose fixes run only in bash, such as the SSH one).
+fn plan(wizard: &Wizard<'_>) -> Result<PlanScript, String> {
+    use triage_renderers::plan::{PlanError, RepairPlan, bash, powershell};
+    let plan = RepairPlan::new(wizard.engine, &wizard.facts, wizard.symptom_name())
+        .map_err(|e| e.to_string())?;
+    let script = match powershell::render(&plan) {
+        Ok(text) => Ok(PlanScript { shell: Shell::Powershell, text }),
+        Err(nothing @ PlanError::NothingToAutomate { .. }) => match bash::render(&plan) {
+            Ok(text) => Ok(PlanScript { shell: Shell::Bash, text }),
+            Err(PlanError::NothingToAutomate { .. }) => Err(nothing),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    script.map_err(|e| e.to_string())
 }
 
 /// The type of answer a question expects, in words.
@@ -805,5 +1011,32 @@ mod tests {
         assert_eq!(cut("abcdef", 6), "abcdef");
         assert_eq!(cut("abcdefg", 6), "abcde…");
         assert_eq!(wrap("aa bb cc", 5, "> "), "> aa bb\n> cc\n");
+    }
+
+    fn found(
+        symptom: u32,
+        score: f64,
+        knowledge_base: &'static str,
+    ) -> super::super::search::Found {
+        let hit = SearchHit {
+            id: SymptomId(symptom),
+            symptom: format!("s{symptom}"),
+            title: String::new(),
+            score,
+            matched: Vec::new(),
+        };
+        super::super::search::Found { hit, knowledge_base: Some(knowledge_base) }
+    }
+
+    #[test]
+    fn the_best_hit_chooses_the_knowledge_base_and_a_tie_between_two_asks_for_kb() {
+        assert_eq!(best_hit_knowledge_base(&[]), Ok(None));
+        let clear = [found(0, 9.0, "ssh"), found(1, 6.0, "rdp")];
+        assert_eq!(best_hit_knowledge_base(&clear), Ok(Some("ssh")));
+        // Two symptoms of one knowledge base tie: that knowledge base, and the person picks.
+        let within = [found(0, 6.0, "rdp"), found(1, 6.0, "rdp"), found(2, 3.0, "ssh")];
+        assert_eq!(best_hit_knowledge_base(&within), Ok(Some("rdp")));
+        let across = [found(0, 6.0, "rdp"), found(1, 6.0, "rdp"), found(2, 6.0, "ssh")];
+        assert_eq!(best_hit_knowledge_base(&across), Err(["rdp", "ssh"]));
     }
 }

@@ -1,5 +1,6 @@
-//! `search`: from an error code or the words of a message to the symptom to work on, and what
-//! `guide` and `ask` say when a query fits no symptom well or several equally.
+//! `search`: from an error code or the words of a message to the symptom to work on, in
+//! `--kb` or every embedded knowledge base (which `ask` also starts from), and what `guide`
+//! and `ask` say when a query fits no symptom well or several equally.
 
 use super::{Outcome, UsageError, emit, load_valid};
 use crate::cli::{OutputFormat, SearchArgs};
@@ -9,25 +10,45 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::search::{Miss, SearchHit, SearchIndex};
 use triage_renderers::diagnosis::printable;
+use triage_rules::Model;
 
 const NAME: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
 /// A hit and the knowledge base it is from: the embedded one's name, or `None` for `--kb`.
-#[derive(serde::Serialize)]
-struct Found {
+#[derive(Debug, serde::Serialize)]
+pub(super) struct Found {
     #[serde(flatten)]
-    hit: SearchHit,
+    pub hit: SearchHit,
     /// `rdp`, `ssh`: the embedded knowledge base the symptom is in (absent with `--kb PATH`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    knowledge_base: Option<&'static str>,
+    pub knowledge_base: Option<&'static str>,
 }
 
-pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
-    // The path is named again in the hints when nothing fits.
-    let shown = kb;
-    let query = args.query.join(" ");
-    // Without --kb every embedded knowledge base is searched; a hit says which it is from.
+/// What a query finds in the knowledge bases searched.
+#[derive(Debug)]
+pub(super) struct Findings {
+    /// The hits of every knowledge base, best first.
+    pub found: Vec<Found>,
+    /// When no knowledge base has a hit: why, and the symptoms that came closest in any of
+    /// them, best first.
+    pub miss: Option<Miss>,
+    /// The knowledge bases searched, each with its embedded name (`None` for `--kb PATH`).
+    models: Vec<(Option<&'static str>, Model)>,
+}
+
+impl Findings {
+    /// The model of the knowledge base a hit is from (`None`: the `--kb` one).
+    pub(super) fn into_model(self, knowledge_base: Option<&str>) -> Option<Model> {
+        self.models.into_iter().find(|(name, _)| *name == knowledge_base).map(|(_, model)| model)
+    }
+}
+
+/// Searches `--kb`, else every embedded knowledge base, for `query`. Each knowledge base
+/// drops its weak hits; together, a weak hit of one beside a strong hit of another is
+/// dropped the same way. A knowledge base that does not load is its exit code (its errors
+/// printed).
+pub(super) fn search_knowledge(kb: Option<&Path>, query: &str) -> Result<Findings, ExitCode> {
     let bases: Vec<(Option<PathBuf>, Option<&'static str>)> = match &kb {
         Some(path) => vec![(Some(path.to_path_buf()), crate::embedded::by_name(path))],
         None => crate::embedded::names()
@@ -35,43 +56,54 @@ pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
             .map(|n| (Some(PathBuf::from(n)), Some(n)))
             .collect(),
     };
-    let several = bases.len() > 1;
     let mut found: Vec<Found> = Vec::new();
     let mut miss: Option<Miss> = None;
+    let mut models = Vec::new();
     for (path, name) in bases {
-        let (_, model) = match load_valid(path) {
-            Ok(loaded) => loaded,
-            Err(code) => return Ok(code),
-        };
+        let (_, model) = load_valid(path)?;
         let index = SearchIndex::new(&model);
-        let hits = index.search(&query);
+        let hits = index.search(query);
         if hits.is_empty() {
-            let mut this = index.miss(&query);
+            let mut this = index.miss(query);
             match &mut miss {
                 None => miss = Some(this),
                 Some(first) => first.near.append(&mut this.near),
             }
         }
         found.extend(hits.into_iter().map(|hit| Found { hit, knowledge_base: name }));
+        models.push((name, model));
     }
     found.sort_by(|a, b| b.hit.score.total_cmp(&a.hit.score));
-    // Each knowledge base drops its weak hits; together, a weak hit of one beside a strong
-    // hit of another is dropped the same way.
     if let Some(best) = found.first().map(|f| f.hit.score) {
         found.retain(|f| f.hit.score >= triage_engine::search::WEAK_HIT * best);
+        miss = None;
     }
+    if let Some(miss) = &mut miss {
+        miss.near.sort_by(|a, b| b.score.total_cmp(&a.score));
+    }
+    Ok(Findings { found, miss, models })
+}
+
+pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
+    let query = args.query.join(" ");
+    // Without --kb every embedded knowledge base is searched; a hit says which it is from.
+    let several = kb.is_none() && crate::embedded::names().len() > 1;
+    let Findings { mut found, miss, .. } = match search_knowledge(kb, &query) {
+        Ok(findings) => findings,
+        Err(code) => return Ok(code),
+    };
     found.truncate(args.limit);
     match args.format {
         OutputFormat::Json => {
             let json = serde_json::json!({ "query": query, "symptoms": found });
             let text = serde_json::to_string_pretty(&json)
                 .map_err(|e| UsageError::Usage(e.to_string()))?;
-            emit(&format!("{text}\n"))?;
+            super::emit_exact(&format!("{text}\n"))?;
         }
         OutputFormat::Text if found.is_empty() => {
-            if let Some(mut miss) = miss {
-                miss.near.sort_by(|a, b| b.score.total_cmp(&a.score));
-                anstream::eprint!("{}", nothing_fits(&query, &miss, None, shown));
+            if let Some(miss) = miss {
+                // The path is named again in the hints.
+                anstream::eprint!("{}", nothing_fits(&query, &miss, None, kb));
             }
         }
         OutputFormat::Text => {
@@ -92,11 +124,7 @@ pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
                 );
             }
             let best = &found[0];
-            let kb_option = match (kb, best.knowledge_base) {
-                (Some(path), _) => format!(" --kb {}", path.display()),
-                (None, Some(name)) if name != crate::embedded::DEFAULT => format!(" --kb {name}"),
-                _ => String::new(),
-            };
+            let kb_option = kb_option(kb, best.knowledge_base);
             let symptom = &best.hit.symptom;
             let _ = writeln!(
                 out,
@@ -107,6 +135,16 @@ pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
         }
     }
     Ok(if found.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// ` --kb …` for the command lines that take a symptom further: the `--kb` path, or the
+/// embedded knowledge base the symptom is from when it is not the default; else nothing.
+pub(super) fn kb_option(kb: Option<&Path>, embedded: Option<&str>) -> String {
+    match (kb, embedded) {
+        (Some(path), _) => format!(" --kb {}", path.display()),
+        (None, Some(name)) if name != crate::embedded::DEFAULT => format!(" --kb {name}"),
+        _ => String::new(),
+    }
 }
 
 /// What to tell a person whose query fits no symptom well: why, the symptoms that came closest

@@ -1,7 +1,8 @@
-//! `ask` without a terminal, on the embedded Remote Desktop knowledge base: answers one per
-//! line on stdin or from `--answers`, every question and ranking printed as plain text. The
-//! terminal front end is driven by `tests/tmux/ask.sh` (run by the last test when tmux is
-//! installed).
+//! `ask` without a terminal, mostly on the embedded Remote Desktop knowledge base: answers one
+//! per line on stdin or from `--answers`, every question and ranking printed as plain text;
+//! without `--kb`, the knowledge base the query, the fact file or the default chooses. The
+//! terminal front end is driven by `tests/tmux/ask.sh`, and an SSH conversation by tmux here
+//! (both run when tmux is installed).
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -13,6 +14,12 @@ use std::path::Path;
 const STORY: &str =
     "gpo_or_hardening_change\nserver2022\n0x7\nyes\nevery_attempt\nlan\nno\n200\n?\nno\nyes\n";
 const CONFIDENT: &str = "Done: tls_protocol_or_cipher_disabled is";
+/// The first line of a conversation that a query put in the Remote Desktop knowledge base.
+const RDP_BY_QUERY: &str =
+    "Knowledge base: rdp, the one whose symptoms fit what you typed best (--kb ssh for the other)";
+/// The same for the SSH knowledge base.
+const SSH_BY_QUERY: &str =
+    "Knowledge base: ssh, the one whose symptoms fit what you typed best (--kb rdp for the other)";
 
 fn triage() -> Command {
     let mut cmd = Command::cargo_bin("triage").unwrap();
@@ -46,7 +53,12 @@ fn read_json(path: &Path) -> serde_json::Value {
 fn the_0x904_story_ends_with_a_confident_cause_and_a_repair_order() {
     let (stdout, stderr, code) = ask(&["0x904"], STORY);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some(RDP_BY_QUERY), "{stdout}");
+    assert!(
+        lines.next().unwrap().contains("Remote Desktop fails with error code 0x904"),
+        "{stdout}"
+    );
     // "0x904" is the error code the person gave: neither it nor the message of the same
     // dialog is asked; what changed comes first, what only the server can tell later.
     let asked = questions(&stdout);
@@ -150,6 +162,26 @@ fn control_characters_in_answers_never_reach_the_terminal() {
 }
 
 #[test]
+fn an_answer_over_the_limit_is_refused_unread_and_the_same_question_asked_again() {
+    let huge = "internal_error ".repeat(400_000);
+    let (stdout, stderr, code) = ask(&[], &format!("{huge}\ninternal_error\nstop\n"));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains(
+            "not accepted: the answer is 6000000 bytes, over the 16384 an answer may have"
+        ),
+        "{}",
+        &stdout[..stdout.len().min(2000)]
+    );
+    assert!(stdout.len() < 100_000, "the answer was echoed: {} bytes", stdout.len());
+    // The next line answers the same question: the second question is another fact.
+    let asked = questions(&stdout);
+    assert_eq!(asked[0], "error_message");
+    assert_ne!(asked[1], "error_message");
+    assert!(stdout.contains("> internal_error\n"), "{stdout}");
+}
+
+#[test]
 fn the_saved_fact_file_gives_diagnose_the_same_top_cause() {
     let scratch = tempfile::tempdir().unwrap();
     let save = scratch.path().join("case.json");
@@ -201,7 +233,16 @@ fn a_fact_file_seeds_the_session_and_names_the_symptom() {
     .unwrap();
     let (stdout, stderr, code) = ask(&["--facts", facts.to_str().unwrap()], "stop\n");
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.starts_with("Remote Desktop fails with error code 0x904"), "{stdout}");
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Knowledge base: rdp, the one the fact file fits best (--kb ssh for the other)"),
+        "{stdout}"
+    );
+    assert!(
+        lines.next().unwrap().contains("Remote Desktop fails with error code 0x904"),
+        "{stdout}"
+    );
     assert!(stdout.contains("3 facts known from"), "{stdout}");
     // The file gave the code, the extended code and the message: none of them is asked.
     let asked = questions(&stdout);
@@ -277,15 +318,7 @@ fn a_lower_confidence_stops_sooner() {
 /// The terminal front end, driven like a person would with tmux (`tests/tmux/ask.sh`).
 #[test]
 fn the_terminal_wizard_in_tmux() {
-    let tmux_present =
-        std::process::Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
-    if !tmux_present {
-        // CI sets TRIAGE_REQUIRE_TMUX=1 so that a missing tmux fails instead of skipping.
-        assert!(
-            std::env::var_os("TRIAGE_REQUIRE_TMUX").is_none(),
-            "TRIAGE_REQUIRE_TMUX is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed (apt-get install tmux to run this test)");
+    if !tmux_present() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -406,4 +439,217 @@ fn story_an_internal_error_after_the_windows_11_upgrade() {
         first_two.iter().any(|l| l.contains("use_alternate_rdp_client")),
         "the client-side workaround is among the first two fixes: {first_two:?}"
     );
+}
+
+/// Whether tmux can drive the terminal tests; CI sets `TRIAGE_REQUIRE_TMUX=1` so that a missing
+/// tmux fails instead of skipping.
+fn tmux_present() -> bool {
+    let present =
+        std::process::Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var_os("TRIAGE_REQUIRE_TMUX").is_none(),
+            "TRIAGE_REQUIRE_TMUX is set but tmux is not installed"
+        );
+        eprintln!("skipped: tmux is not installed (apt-get install tmux to run this test)");
+    }
+    present
+}
+
+#[test]
+fn without_kb_a_query_starts_in_the_knowledge_base_of_its_best_hit() {
+    // Two SSH symptoms say "Permission denied": the person picks the first.
+    let (stdout, stderr, code) = ask(&["Permission denied (publickey)"], "1\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().next(), Some(SSH_BY_QUERY), "{stdout}");
+    assert!(stdout.contains("1. USER@HOST: Permission denied (publickey). "), "{stdout}");
+    assert!(stdout.contains(" (ssh_permission_denied_publickey)\n"), "{stdout}");
+    // What was typed is read with the SSH knowledge base's patterns.
+    assert!(stdout.contains("--fact ssh_client_error=permission_denied"), "{stdout}");
+    let asked = questions(&stdout);
+    let ssh_facts: String = std::fs::read_dir("knowledge/ssh")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "kb"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(!asked.is_empty(), "{stdout}");
+    assert!(asked.iter().all(|f| ssh_facts.contains(&format!("fact {f}:"))), "{asked:?}");
+    // The same words with --kb stay in the knowledge base given, and say nothing about it.
+    let (stdout, stderr, code) =
+        ask(&["--kb", "ssh", "Permission denied (publickey)"], "1\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.contains("Knowledge base:"), "{stdout}");
+    assert!(stdout.contains(" (ssh_permission_denied_publickey)\n"), "{stdout}");
+    let (stdout, stderr, code) = ask(&["--kb", "rdp", "Permission denied (publickey)"], "");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stderr.contains("Nothing in this knowledge base fits"), "{stderr}");
+    assert!(!stderr.contains("ssh_"), "{stderr}");
+}
+
+#[test]
+fn without_a_query_the_fact_file_or_the_default_chooses_the_knowledge_base() {
+    let client = "knowledge/ssh/examples/permission-denied-client.json";
+    let (stdout, stderr, code) = ask(&["--facts", client], "stop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.lines().next(),
+        Some("Knowledge base: ssh, the one the fact file fits best (--kb rdp for the other)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("facts known from"), "{stdout}");
+    let (stdout, stderr, code) = ask(&[], "stop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.lines().next(),
+        Some("Knowledge base: rdp, the default (--kb ssh for the other)"),
+        "{stdout}"
+    );
+    // Standard input holds the answers: it is refused as the fact file before anything reads it.
+    let (_, stderr, code) = ask(&["--facts", "-"], "{}\n");
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--facts needs a file"), "{stderr}");
+}
+
+#[test]
+fn a_query_nothing_fits_lists_the_closest_symptoms_of_every_knowledge_base() {
+    let (stdout, stderr, code) = ask(&["denied", "printer", "jam", "toner"], "");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("Nothing in this knowledge base fits"), "{stderr}");
+    // Each is picked by its name, which finds its knowledge base without --kb.
+    assert!(stderr.contains("  triage ask ssh_permission_denied_publickey "), "{stderr}");
+    assert!(stderr.contains("  triage ask rdp_no_logon_right "), "{stderr}");
+}
+
+#[test]
+fn a_saved_ssh_case_goes_on_with_the_ssh_knowledge_base_and_a_bash_plan() {
+    let scratch = tempfile::tempdir().unwrap();
+    let save = scratch.path().join("case.json");
+    let (stdout, stderr, code) =
+        ask(&["Permission denied (publickey)", "--save", save.to_str().unwrap()], "1\nno\nstop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(read_json(&save)["symptom"], "ssh_permission_denied_publickey");
+    let file = save.display();
+    let plan_line = format!(
+        "  triage --kb ssh plan {file} --symptom ssh_permission_denied_publickey    the repair plan as a bash script\n"
+    );
+    assert!(stdout.contains(&plan_line), "{stdout}");
+    assert!(stdout.contains(&format!("  triage --kb ssh diagnose {file} --explain")), "{stdout}");
+    // The command it suggests writes that plan.
+    let output = triage()
+        .args(["--kb", "ssh", "plan", save.to_str().unwrap()])
+        .args(["--symptom", "ssh_permission_denied_publickey"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan = String::from_utf8(output).unwrap();
+    assert!(plan.starts_with("#!/usr/bin/env bash\n# Repair plan for: USER@HOST"), "{plan}");
+    // A Remote Desktop case still gets a PowerShell plan, without --kb.
+    let save = scratch.path().join("rdp.json");
+    let (stdout, stderr, code) = ask(&["0x904", "--save", save.to_str().unwrap()], "stop\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "  triage plan {} --symptom rdp_0x904_0x7    the repair plan as a PowerShell script\n",
+            save.display()
+        )),
+        "{stdout}"
+    );
+}
+
+/// A tmux session of its own (a private server, killed when dropped) running `triage` in a
+/// scratch folder.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(dir: &Path, args: &str) -> Tmux {
+        let socket = format!("triage-ask-ssh-{}", std::process::id());
+        let binary = assert_cmd::cargo::cargo_bin("triage");
+        let command = format!(
+            "env -u TRIAGE_KB NO_COLOR=1 TERM=xterm-256color '{}' {args}; echo \"[exit status $?]\"; sleep 600",
+            binary.display()
+        );
+        let tmux = Tmux { socket };
+        let started = tmux
+            .command()
+            .args(["new-session", "-d", "-s", "ask", "-x", "110", "-y", "50", "-c"])
+            .arg(dir)
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(started.success());
+        tmux
+    }
+
+    fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new("tmux");
+        command.args(["-L", &self.socket, "-f", "/dev/null"]);
+        command
+    }
+
+    fn screen(&self) -> String {
+        let output = self.command().args(["capture-pane", "-p", "-J", "-t", "ask"]).output();
+        String::from_utf8_lossy(&output.unwrap().stdout).into_owned()
+    }
+
+    /// Waits up to 30 s for the screen to show `text`; the screen.
+    fn wait_for(&self, text: &str) -> String {
+        for _ in 0..300 {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the screen never showed {text:?}:\n{}", self.screen());
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        assert!(
+            self.command().args(["send-keys", "-t", "ask"]).args(keys).status().unwrap().success()
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").status();
+    }
+}
+
+/// On a terminal, a conversation the query put in the SSH knowledge base says so, and its plan
+/// is a bash script.
+#[test]
+fn on_a_terminal_an_ssh_conversation_writes_a_bash_plan() {
+    if !tmux_present() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(scratch.path(), "ask 'Permission denied (publickey)'");
+    let screen = tmux.wait_for("Several symptoms match. Which one do you see?");
+    assert!(screen.starts_with(SSH_BY_QUERY), "{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Esc stops asking");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("What next?");
+    tmux.keys(&["Down"]);
+    tmux.wait_for("> Write the repair plan (a bash script) to a file");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Write to: triage-plan-ssh_permission_denied_publickey.sh");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("It is a dry run unless given --apply:");
+    tmux.wait_for("bash triage-plan-ssh_permission_denied_publickey.sh [--apply]");
+    tmux.wait_for("What next?");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("[exit status 0]");
+    let plan = std::fs::read_to_string(
+        scratch.path().join("triage-plan-ssh_permission_denied_publickey.sh"),
+    )
+    .unwrap();
+    assert!(plan.starts_with("#!/usr/bin/env bash\n# Repair plan for: USER@HOST"), "{plan}");
 }

@@ -7,6 +7,7 @@
 //! of the input stops the questions.
 
 use super::{Ending, Frontend, Input, Wizard, expected, next_commands, parse_input, plain};
+use super::{MAX_ANSWER_BYTES, too_long};
 use super::{question_context, wrap};
 use crate::commands::{UsageError, emit};
 use std::fmt::Write as _;
@@ -14,6 +15,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::process::ExitCode;
 use triage_engine::FactProblem;
+use triage_engine::batch::{Line, read_line};
 use triage_engine::explain::percent;
 use triage_engine::report::QuestionReport;
 use triage_engine::search::SearchHit;
@@ -43,15 +45,22 @@ impl Lines {
     }
 
     /// The next line that says something, echoed after `> `; `None` at the end of the input.
+    /// A line over [`MAX_ANSWER_BYTES`] is skipped unread, with a problem said.
     fn next_line(&mut self) -> Result<Option<String>, UsageError> {
-        let mut bytes = Vec::new();
         loop {
-            bytes.clear();
-            if self.input.read_until(b'\n', &mut bytes)? == 0 {
+            let Some((line, _)) = read_line(&mut self.input, MAX_ANSWER_BYTES)? else {
                 emit("> (end of the answers)\n")?;
                 return Ok(None);
-            }
+            };
             self.line += 1;
+            let bytes = match line {
+                Line::Text(bytes) => bytes,
+                Line::TooLong(length) => {
+                    emit("> (an over-long line)\n")?;
+                    self.problem(&too_long(length))?;
+                    continue;
+                }
+            };
             let text = String::from_utf8_lossy(&bytes);
             let text = text.trim();
             if text.is_empty() || text.starts_with('#') {

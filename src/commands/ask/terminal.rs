@@ -7,8 +7,8 @@
 //! leaves after offering to save what was learned.
 
 use super::{
-    Ending, Frontend, INTERRUPTED, Input, Wizard, expected, guide, next_commands, parse_input,
-    plain, plan, question_context,
+    Ending, Frontend, INTERRUPTED, Input, PlanScript, Wizard, expected, guide, next_commands,
+    parse_input, plain, plan, question_context,
 };
 use crate::commands::{UsageError, emit};
 use inquire::error::{CustomUserError, InquireError};
@@ -119,6 +119,9 @@ impl<'m> Terminal<'m> {
             expected(wizard.engine.model().fact(fact))
         );
         let validator = move |text: &str| -> Result<Validation, CustomUserError> {
+            if text.len() > super::MAX_ANSWER_BYTES {
+                return Ok(Validation::Invalid(super::too_long(text.len() as u64).into()));
+            }
             Ok(match parse_input(text, ty) {
                 Input::Value(value) if value.is_empty() => {
                     Validation::Invalid("type an answer, or ? if you don't know".into())
@@ -298,13 +301,15 @@ impl Frontend for Terminal<'_> {
             emit(&format!("\nSaved what was learned to {}.\n", path.display()))?;
             saved = Some(path.to_path_buf());
         }
+        // The facts no longer change: one plan, whose shell the menu names.
+        let planned = plan(wizard);
+        let plan_label = planned
+            .as_ref()
+            .map_or_else(|_| "Write the repair plan to a file".into(), PlanScript::label);
         loop {
             let choices = vec![
                 Choice { label: "Show the repair guide for this case".into(), value: Next::Guide },
-                Choice {
-                    label: "Write the repair plan (a PowerShell script) to a file".into(),
-                    value: Next::Plan,
-                },
+                Choice { label: plan_label.clone(), value: Next::Plan },
                 Choice { label: "Save what was learned to a fact file".into(), value: Next::Save },
                 Choice { label: "Quit".into(), value: Next::Quit },
             ];
@@ -339,18 +344,14 @@ impl Frontend for Terminal<'_> {
                     Ok(page) => emit(&format!("\n{page}\n"))?,
                     Err(e) => emit(&format!("No guide: {e}\n"))?,
                 },
-                Next::Plan => match plan(wizard) {
+                Next::Plan => match &planned {
                     Ok(script) => {
-                        let suggested = PathBuf::from(format!(
-                            "triage-plan-{}.ps1",
-                            wizard.symptom_name().unwrap_or("case")
-                        ));
-                        if let Some(path) = Self::write_prompt(&script, &suggested)? {
+                        let suggested = script.file_name(wizard.symptom_name().unwrap_or("case"));
+                        if let Some(path) = Self::write_prompt(&script.text, &suggested)? {
                             emit(&format!(
-                                "Wrote the plan to {}. It is a dry run unless given -Apply:\n  \
-                                 powershell -File {} [-Apply]\n",
+                                "Wrote the plan to {}. {}\n",
                                 path.display(),
-                                path.display()
+                                script.how_to_run(&path)
                             ))?;
                         }
                     }
