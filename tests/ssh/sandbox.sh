@@ -5,17 +5,20 @@
 #
 #   sandbox.sh up                  install missing packages, build the tree, accounts, start sshd
 #   sandbox.sh down [--purge-packages]   remove everything up created (idempotent), verify
-#   sandbox.sh inject CAUSE [VARIANT]    inject one fault (see `sandbox.sh causes`)
+#   sandbox.sh inject CAUSE [VARIANT]    inject one fault (see `sandbox.sh causes`), or one the
+#                                  knowledge base does not list (see `sandbox.sh unlisted`)
 #   sandbox.sh restore             undo the current injection; fingerprint must equal the baseline
 #   sandbox.sh fingerprint         stable text fingerprint of the sandbox state
 #   sandbox.sh env client|server   `export VAR=value` lines for collectors / fixes on that side
 #   sandbox.sh login [--all] [USER]  0 when testclient logs in non-interactively, else the error
 #   sandbox.sh as-client CMD...    run CMD as testclient with the client environment
-#   sandbox.sh status | causes | selftest
+#   sandbox.sh status | causes | unlisted | selftest
 #   sandbox.sh sshd-start|sshd-stop|sshd-reload   (what SSHD_START/STOP/RELOAD run)
 #
 # Runs as root on Debian 12 without systemd. Never touches /etc/ssh/sshd_config, /root/.ssh or
 # port 22: the sandbox sshd has its own configuration, keys, PidFile and log (sshd -E).
+# The client environment gives SSH_PASSWORD_ASKPASS, the askpass helper that prints
+# testuser's password: the user knows the account's password (the collectors' password login).
 set -euo pipefail
 export LC_ALL=C
 umask 022
@@ -52,6 +55,11 @@ firewall_blocks_ssh:drop|reject privsep_dir_missing maxstartups_exceeded authori
 strictmodes_bad_permissions:home|authorized_keys password_auth_disabled root_login_refused
 user_not_allowed account_expired_or_locked:expired|locked user_shell_nologin too_many_keys_offered
 host_key_changed host_key_unknown_strict legacy_sha1_algorithm:hostkey|kex|userkey"
+# Faults the knowledge base does not list (its unlisted share; CATALOGUE 4 and 3.11): a
+# mistyped account name (testuser without its second t) and tcp wrappers refusing sshd
+# (/etc/hosts.deny "sshd: ALL", in a mount namespace of the sandbox sshd's own).
+UNLISTED="wrong_user_name tcp_wrappers_deny"
+WRONG_USER=tesuser
 
 die() { echo "sandbox: $*" >&2; exit 1; }
 note() { echo "sandbox: $*" >&2; }
@@ -169,12 +177,12 @@ foreign_sshd() { # sshd processes that are not the sandbox's (the machine's own)
 listening_pid() { # PID -> 0 when PID holds a listening TCP socket
   ss -Hltnp 2>/dev/null | awk -v p="pid=$1," 'index($0, p) { f = 1 } END { exit !f }'
 }
-sshd_start() {
+sshd_start() { # [WRAPPER...]: a command sshd is started under (tcp_wrappers_deny's namespace)
   local p rc=0 i
   p=$(cat "$PIDFILE" 2>/dev/null || true)
   [ -n "$p" ] && ! listener_pid >/dev/null && rm -f "$PIDFILE"
   listener_pid >/dev/null && { note "sshd already runs (pid $(listener_pid))"; return 0; }
-  "$SSHD" -f "$CFG" -E "$LOG" || rc=$?
+  "$@" "$SSHD" -f "$CFG" -E "$LOG" || rc=$?
   [ $rc = 0 ] || { note "sshd did not start (exit $rc): $(tail -n 2 "$LOG" | tr '\n' ' ')"; return $rc; }
   for i in $(seq 1 100); do
     if p=$(listener_pid) && listening_pid "$p"; then record_pid sshd "$p"; return 0; fi
@@ -244,6 +252,7 @@ client_env() { # VAR=value lines of the client environment (also used by as-clie
   echo "SSH_IDENTITY_FILE=$(chome)/.ssh/id_ed25519"
   echo "SSH_EXPECTED_HOST_KEY_FP=$(ssh-keygen -lf "$KEYS/ssh_host_ed25519_key.pub" | awk '{ print $2 }')"
   echo "TRIAGE_STATE_DIR=$CTMP/triage-state"
+  echo "SSH_PASSWORD_ASKPASS=$(chome)/.ssh/askpass"
   if sock=$(cat "$INJ/agent_sock" 2>/dev/null); then echo "SSH_AUTH_SOCK=$sock"; fi
 }
 server_env() {
@@ -286,7 +295,7 @@ classify() { # ssh output (stdin), exit code -> the catalogue's ssh_client_error
   elif grep -q 'Permission denied (' <<<"$o"; then echo permission_denied
   elif grep -qE 'connect to host .*: Connection refused' <<<"$o"; then echo connection_refused
   elif grep -qE 'connect to host .*: (Connection|Operation) timed out' <<<"$o"; then echo connection_timed_out
-  elif grep -q 'kex_exchange_identification' <<<"$o"; then echo kex_closed
+  elif grep -qE 'kex_exchange_identification|Connection timed out during banner exchange' <<<"$o"; then echo kex_closed
   elif grep -q 'This account is currently not available' <<<"$o"; then echo account_not_available
   elif grep -qE 'Connection (closed|reset) by|Broken pipe' <<<"$o"; then echo connection_closed
   else echo other; fi
@@ -600,7 +609,7 @@ cmd_inject() {
   [ -f "$INJ/current" ] && die "already injected: $(cat "$INJ/current"); run: $0 restore"
   listener_pid >/dev/null || die "sandbox sshd is not running (run restore?)"
   [[ $cause =~ ^[a-z0-9_]+$ ]] || die "bad cause name $cause"
-  vs=$(tr ' ' '\n' <<<"$CAUSES" | grep -E "^$cause(:|$)" | sed -n 's/^[^:]*:\{0,1\}//p') || die "unknown cause $cause (see: $0 causes)"
+  vs=$(tr ' ' '\n' <<<"$CAUSES $UNLISTED" | grep -E "^$cause(:|$)" | sed -n 's/^[^:]*:\{0,1\}//p') || die "unknown cause $cause (see: $0 causes, $0 unlisted)"
   if [ -n "$vs" ]; then def=${vs%%|*}; variant=${variant:-$def}
     [[ "|$vs|" == *"|$variant|"* ]] || die "$cause: variant must be one of ${vs//|/, }"
   else [ -z "$variant" ] || die "$cause has no variants"; fi
@@ -668,6 +677,20 @@ cmd_inject() {
         kex) edit_config cfg_after '^#RekeyLimit ' 'KexAlgorithms diffie-hellman-group14-sha1'; sshd_restart ;;
         userkey) client_config "$(printf 'Host %s\n  PubkeyAcceptedAlgorithms ssh-rsa\n' "$HOST")" ;;
       esac ;;
+    wrong_user_name)
+      getent passwd "$WRONG_USER" >/dev/null && { rm -f "$INJ/current"; die "refused: account $WRONG_USER exists"; }
+      echo "$WRONG_USER" > "$INJ/target_user" ;;
+    tcp_wrappers_deny)
+      # libwrap reads /etc/hosts.deny; the sandbox sshd gets a private one, bind-mounted in a
+      # mount namespace of its own, so the machine's file and any other daemon never see it.
+      [ -f /etc/hosts.deny ] || { rm -f "$INJ/current"; die "refused: no /etc/hosts.deny to mount the private copy over"; }
+      grep -q libwrap <<<"$(ldd "$SSHD" 2>/dev/null)" || { rm -f "$INJ/current"; die "refused: $SSHD is not linked with libwrap"; }
+      unshare --mount --propagation private true 2>/dev/null || { rm -f "$INJ/current"; die "refused: no mount namespaces here (unshare --mount)"; }
+      printf '# %s: tcp_wrappers_deny\nsshd: ALL\n' "$MARK" > "$INJ/hosts.deny"; chmod 0644 "$INJ/hosts.deny"
+      sshd_stop
+      # shellcheck disable=SC2016  # expanded by the namespace's own sh
+      sshd_start unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/hosts.deny && exec "$@"' "$INJ/hosts.deny" \
+        || { sshd_start; die "sshd did not start in its namespace; restarted it as it was (run: $0 restore)"; } ;;
   esac
   note "injected $cause${variant:+ $variant}"
 }
@@ -754,7 +777,9 @@ host_key_changed - host_key_changed
 host_key_unknown_strict - host_key_unknown
 legacy_sha1_algorithm hostkey no_matching_algorithm
 legacy_sha1_algorithm kex no_matching_algorithm
-legacy_sha1_algorithm userkey permission_denied publickey,password"
+legacy_sha1_algorithm userkey permission_denied publickey,password
+wrong_user_name - permission_denied publickey,password
+tcp_wrappers_deny - kex_closed"
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -789,7 +814,7 @@ exports() { # VAR=value lines -> export VAR='value' (single-quoted, for sh/bash)
   local l v q="'"
   while IFS= read -r l; do v=${l#*=}; v=${v//$q/$q\\$q$q}; printf "export %s='%s'\n" "${l%%=*}" "$v"; done
 }
-usage() { sed -n '2,18p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 main() {
   local cmd=${1:-}; [ $# -gt 0 ] && shift
   case $cmd in
@@ -809,6 +834,7 @@ main() {
     as-client) need_root; [ $# -gt 0 ] || die "usage: as-client CMD..."; as_client "$@" ;;
     status) cmd_status ;;
     causes) tr ' ' '\n' <<<"$CAUSES" | sed 's/:/  variants: /; s/|/, /g' ;;
+    unlisted) tr ' ' '\n' <<<"$UNLISTED" ;;
     selftest) cmd_selftest ;;
     sshd-start) need_root; sshd_start ;;
     sshd-stop) need_root; sshd_stop ;;
