@@ -208,8 +208,10 @@ collector for the shell, 2 usage. The script exits 0 when every collector gave a
     #[command(after_help = "Examples:
   printf '{\"error_code\": \"0x904\"}\\n{\"error_code\": \"0x204\"}\\n' | triage batch -
   printf '{\"http_status\": 503}\\n' > cases.jsonl && triage batch cases.jsonl --kb my-kb -o out.jsonl
+  printf '{\"error_code\": \"0x904\", \"host\": \"pc1\"}\\n' | triage batch - --format csv
 
-Each output line is the diagnosis of the input line at the same position, or
+Each output line is the diagnosis of the input line at the same position (by default a
+summary: the three likeliest causes, the next fact to collect, the first fix), or
 {\"line\": N, \"error\": ...} when that line is not valid. A summary goes to stderr.
 Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
     Batch(BatchArgs),
@@ -400,7 +402,8 @@ pub struct DiagnoseArgs {
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// JSON Lines input, one fact set per line; `-` for standard input
-    pub input: PathBuf,
+    #[arg(required_unless_present = "schema")]
+    pub input: Option<PathBuf>,
     /// Where to write the results (default: standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -416,6 +419,28 @@ pub struct BatchArgs {
     /// The longest line read; a longer one is skipped and gets an error record
     #[arg(long, value_name = "BYTES", default_value_t = triage_engine::batch::MAX_LINE_BYTES)]
     pub max_line_bytes: usize,
+    /// What each record holds: summary (the three likeliest causes, the next question, the
+    /// first fix) or full (every cause with its evidence; with --explain, in words)
+    #[arg(long, value_enum, default_value_t = BatchDetail::Summary)]
+    pub detail: BatchDetail,
+    /// jsonl: one JSON object per line; csv: a header and one row per line (summary only)
+    #[arg(long, value_enum, default_value_t = BatchFormat::Jsonl)]
+    pub format: BatchFormat,
+    /// Print the JSON Schema of the records (of --detail) instead of reading input
+    #[arg(long, conflicts_with_all = ["input", "format"])]
+    pub schema: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchDetail {
+    Summary,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchFormat {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Debug, Args)]

@@ -243,8 +243,10 @@ pub fn measure_engine(args: &[String]) -> Result<(), String> {
     let summary = triage_engine::batch::run(
         &engine,
         &reader,
-        triage_engine::report::ReportOptions::RANKING,
-        triage_engine::batch::MAX_LINE_BYTES,
+        &triage_engine::batch::BatchOptions {
+            detail: triage_engine::batch::Detail::Full { words: false },
+            ..triage_engine::batch::BatchOptions::default()
+        },
         open_prefix(facts_path, bytes)?,
         std::io::sink(),
         |_| {},
@@ -309,8 +311,10 @@ pub fn stream() -> Result<(), String> {
         let summary = triage_engine::batch::run(
             &engine,
             &reader,
-            triage_engine::report::ReportOptions::RANKING,
-            triage_engine::batch::MAX_LINE_BYTES,
+            &triage_engine::batch::BatchOptions {
+                detail: triage_engine::batch::Detail::Full { words: false },
+                ..triage_engine::batch::BatchOptions::default()
+            },
             input,
             std::io::sink(),
             |_| {},

@@ -1,12 +1,15 @@
 //! `triage-bench load [--sizes 100,1000,10000,100000] [--runs K]`: one table of how long
 //! parse + check + decision graph take on the generated workloads, and the peak memory.
 //! `triage-bench engine [--sizes …]`: diagnosis latency, batch throughput and memory (see
-//! `engine_bench`). `triage-bench stream`: batch memory on a 1 GB input.
+//! `engine_bench`). `triage-bench stream`: batch memory on a 1 GB input. `triage-bench fleet`:
+//! batch throughput and record size, summary against full, on the RDP knowledge base's cases
+//! (see `fleet`).
 //!
 //! Each size is measured in a fresh child process (this binary again, with the hidden
 //! `measure-load` subcommand), so the peak RSS of one size does not include another's.
 
 mod engine_bench;
+mod fleet;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,6 +26,7 @@ const HIDDEN: &str = "measure-load";
 const USAGE: &str = "usage: triage-bench load [--sizes 100,1000,10000,100000] [--runs K]
        triage-bench engine [--sizes 100,1000,10000,100000]
        triage-bench stream
+       triage-bench fleet [--lines N]
 
 Generates the workloads with benches/workload/gen.py (cached in target/bench-workload/N/),
 converts kb.json to .kb, then times parse + check + decision graph for each size in a fresh
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         Some("engine") => parse_options(&args[1..]).and_then(|o| engine_bench::engine(&o.sizes)),
         Some(engine_bench::HIDDEN_ENGINE) => engine_bench::measure_engine(&args[1..]),
         Some("stream") => engine_bench::stream(),
+        Some("fleet") => fleet::fleet(&args[1..]),
         Some("profile-diagnose") => engine_bench::profile_diagnose(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
@@ -248,7 +253,7 @@ fn measure(args: &[String]) -> Result<(), String> {
 }
 
 /// `VmHWM` of this process, in KiB.
-fn peak_rss_kb() -> Result<u64, String> {
+pub(crate) fn peak_rss_kb() -> Result<u64, String> {
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|e| format!("cannot read /proc/self/status: {e}"))?;
     status

@@ -10,7 +10,7 @@
 
 use crate::facts::{FactFileError, FactReader};
 use crate::infer::Engine;
-use crate::report::{CompactReport, Report, ReportOptions};
+use crate::report::{CompactReport, Report, ReportOptions, SummaryReport};
 use rayon::prelude::*;
 use std::io::{self, BufRead, Write};
 
@@ -24,6 +24,105 @@ pub const CHUNK_BYTES: usize = 8 << 20;
 /// The longest line kept by default: 16 MiB, thirty times the largest fact set of the
 /// 100,000-fact benchmark knowledge base.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// How much each record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Per host the leading causes, the next question and the first fix
+    /// ([`SummaryReport`], a few hundred bytes).
+    #[default]
+    Summary,
+    /// The whole ranking with its evidence ([`CompactReport`]); with `words`, the explained
+    /// report of `triage diagnose --format json` ([`Report`]).
+    Full { words: bool },
+}
+
+/// How records are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordFormat {
+    /// One JSON object per line.
+    #[default]
+    JsonLines,
+    /// RFC 4180 CSV with a header row, one row per line ([`CSV_HEADER`]); summaries only.
+    Csv,
+}
+
+/// What a batch run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOptions {
+    pub detail: Detail,
+    pub format: RecordFormat,
+    /// A longer line is not read and gets an error record.
+    pub max_line_bytes: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            detail: Detail::Summary,
+            format: RecordFormat::JsonLines,
+            max_line_bytes: MAX_LINE_BYTES,
+        }
+    }
+}
+
+/// The columns of `--format csv`: one row per input line; `line` is the input line number.
+pub const CSV_HEADER: [&str; 13] = [
+    "host",
+    "symptom",
+    "cause_1",
+    "p_1",
+    "cause_2",
+    "p_2",
+    "cause_3",
+    "p_3",
+    "unlisted",
+    "next_fact",
+    "first_fix",
+    "error",
+    "line",
+];
+
+/// The JSON Schema (draft 2020-12) of a batch record of `detail`: the record, or the error
+/// record a line that could not be diagnosed gets.
+#[must_use]
+pub fn record_schema(detail: Detail) -> serde_json::Value {
+    let (title, schema) = match detail {
+        Detail::Summary => (
+            "triage batch record (--detail summary)",
+            schemars::schema_for!(SummaryReport<'static>),
+        ),
+        Detail::Full { .. } => {
+            ("triage batch record (--detail full)", schemars::schema_for!(CompactReport<'static>))
+        }
+    };
+    let mut record = schema.to_value();
+    let defs = record.as_object_mut().and_then(|o| {
+        o.remove("$schema");
+        o.remove("$defs")
+    });
+    let error = serde_json::json!({
+        "title": "ErrorRecord",
+        "description": "A line that could not be diagnosed: its number, why, and each problem of the facts",
+        "type": "object",
+        "properties": {
+            "line": { "type": "integer", "minimum": 1 },
+            "error": { "type": "string" },
+            "problems": { "type": "array", "items": { "type": "string" } }
+        },
+        "required": ["line", "error"],
+        "additionalProperties": false
+    });
+    let mut document = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "oneOf": [record, error],
+    });
+    if let Some(defs) = defs {
+        document["$defs"] = defs;
+    }
+    document
+}
 
 /// One input line of a chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,18 +152,26 @@ pub struct BatchSummary {
     pub bytes: u64,
 }
 
-/// Diagnoses every line of `input` and writes one result line per input line to `output`;
-/// a line over `max_line_bytes` gets an error record. `progress` is called after each chunk
-/// with the totals so far.
+/// Diagnoses every line of `input` and writes one record per input line to `output` (after a
+/// header row in CSV); a line over the options' `max_line_bytes` gets an error record.
+/// `progress` is called after each chunk with the totals so far.
 pub fn run(
     engine: &Engine,
     reader: &FactReader<'_>,
-    options: ReportOptions,
-    max_line_bytes: usize,
+    options: &BatchOptions,
     mut input: impl BufRead,
     mut output: impl Write,
     mut progress: impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
+    let max_line_bytes = options.max_line_bytes;
+    let terminator: &[u8] = match options.format {
+        RecordFormat::JsonLines => b"\n",
+        RecordFormat::Csv => {
+            output.write_all(csv_row(&CSV_HEADER).as_bytes())?;
+            output.write_all(b"\r\n")?;
+            b"\r\n"
+        }
+    };
     let mut summary = BatchSummary::default();
     let mut chunk: Vec<Line> = Vec::with_capacity(CHUNK_LINES);
     loop {
@@ -85,14 +192,14 @@ pub fn run(
                             "the line is {bytes} bytes, over the limit of {max_line_bytes} \
                              (--max-line-bytes): not read"
                         );
-                        (error_line(number, &message, &[]), false)
+                        (error_record(options.format, number, &message, &[]), false)
                     }
                 }
             })
             .collect();
         for (text, ok) in results {
             output.write_all(text.as_bytes())?;
-            output.write_all(b"\n")?;
+            output.write_all(terminator)?;
             summary.lines += 1;
             if !ok {
                 summary.failed += 1;
@@ -196,38 +303,29 @@ fn skip_line(input: &mut impl BufRead, mut last: Option<u8>) -> io::Result<Skipp
     }
 }
 
-/// One line → its output line, and whether it succeeded.
+/// One line → its record (without its line ending), and whether it was diagnosed.
 #[must_use]
 pub fn diagnose_line(
     engine: &Engine,
     reader: &FactReader<'_>,
-    options: ReportOptions,
+    options: &BatchOptions,
     number: u64,
     line: &[u8],
 ) -> (String, bool) {
+    let format = options.format;
     let text = match std::str::from_utf8(line) {
         Ok(text) if !text.trim().is_empty() => text,
         Ok(_) => {
-            return (error_line(number, "empty line: expected a JSON object of facts", &[]), false);
+            let message = "empty line: expected a JSON object of facts";
+            return (error_record(format, number, message, &[]), false);
         }
         Err(e) => {
             let message = format!("not valid UTF-8 at byte {}", e.valid_up_to());
-            return (error_line(number, &message, &[]), false);
+            return (error_record(format, number, &message, &[]), false);
         }
     };
-    match reader.read_json(text) {
-        Ok(facts) => {
-            let diagnosis = engine.diagnose(&facts);
-            let json = if options.words {
-                serde_json::to_string(&Report::new(engine, &facts, &diagnosis, options))
-            } else {
-                serde_json::to_string(&CompactReport::new(engine, &facts, &diagnosis))
-            };
-            match json {
-                Ok(json) => (json, true),
-                Err(e) => (error_line(number, &e.to_string(), &[]), false),
-            }
-        }
+    let facts = match reader.read_json(text) {
+        Ok(facts) => facts,
         Err(FactFileError::Invalid(problems)) => {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
             let message = format!(
@@ -235,9 +333,48 @@ pub fn diagnose_line(
                 list.len(),
                 if list.len() == 1 { "" } else { "s" }
             );
-            (error_line(number, &message, &list), false)
+            return (error_record(format, number, &message, &list), false);
         }
-        Err(e) => (error_line(number, &e.to_string(), &[]), false),
+        Err(e) => return (error_record(format, number, &e.to_string(), &[]), false),
+    };
+    let diagnosis = engine.diagnose(&facts);
+    let json = match (options.detail, format) {
+        (Detail::Summary, RecordFormat::Csv) => {
+            let summary = SummaryReport::new(engine, &facts, &diagnosis, number);
+            return (summary_row(&summary, number), true);
+        }
+        (Detail::Summary, RecordFormat::JsonLines) => {
+            serde_json::to_string(&SummaryReport::new(engine, &facts, &diagnosis, number))
+        }
+        (Detail::Full { words: true }, _) => {
+            let options = ReportOptions { words: true, ..ReportOptions::RANKING };
+            serde_json::to_string(&Report::new(engine, &facts, &diagnosis, options))
+        }
+        (Detail::Full { words: false }, _) => {
+            serde_json::to_string(&CompactReport::new(engine, &facts, &diagnosis))
+        }
+    };
+    match json {
+        Ok(json) => (json, true),
+        Err(e) => (error_record(format, number, &e.to_string(), &[]), false),
+    }
+}
+
+fn error_record(format: RecordFormat, number: u64, message: &str, problems: &[String]) -> String {
+    match format {
+        RecordFormat::JsonLines => error_line(number, message, problems),
+        RecordFormat::Csv => {
+            let error = if problems.is_empty() {
+                message.to_string()
+            } else {
+                format!("{message}: {}", problems.join("; "))
+            };
+            let line = number.to_string();
+            let mut cells = [""; 13];
+            cells[11] = &error;
+            cells[12] = &line;
+            csv_row(&cells)
+        }
     }
 }
 
@@ -247,6 +384,55 @@ fn error_line(number: u64, message: &str, problems: &[String]) -> String {
         record["problems"] = serde_json::json!(problems);
     }
     record.to_string()
+}
+
+/// A summary as a CSV row in the order of [`CSV_HEADER`].
+fn summary_row(summary: &SummaryReport<'_>, number: u64) -> String {
+    let probability = |i: usize| summary.causes.get(i).map(|c| c.probability.to_string());
+    let cause = |i: usize| summary.causes.get(i).map_or("", |c| c.cause);
+    let (p1, p2, p3) = (probability(0), probability(1), probability(2));
+    let unlisted = summary.unlisted.to_string();
+    let line = number.to_string();
+    let error = summary.message.unwrap_or_default();
+    csv_row(&[
+        summary.host.unwrap_or_default(),
+        summary.symptoms.first().map_or("", |s| s.symptom),
+        cause(0),
+        p1.as_deref().unwrap_or_default(),
+        cause(1),
+        p2.as_deref().unwrap_or_default(),
+        cause(2),
+        p3.as_deref().unwrap_or_default(),
+        &unlisted,
+        summary.next_question.as_ref().map_or("", |q| q.fact),
+        summary.first_fix.as_ref().map_or("", |f| f.fix),
+        error,
+        &line,
+    ])
+}
+
+/// One RFC 4180 row without its line ending. A cell a spreadsheet would read as a formula
+/// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return: values come from fact
+/// files) is written with a leading `'`, which spreadsheets show as text.
+fn csv_row(cells: &[&str]) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    let cells = cells.iter().map(|cell| {
+        if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{cell}")
+        } else {
+            (*cell).to_string()
+        }
+    });
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(cells);
+    let mut bytes = writer.into_inner().unwrap_or_default();
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 #[cfg(test)]

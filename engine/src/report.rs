@@ -410,7 +410,7 @@ fn plan_report(engine: &Engine, plan: &Plan) -> PlanReport {
 /// and contributions to 4. The titles, frequencies and background rates are constants of the
 /// knowledge base (`triage schema`, the `.kb` files); repeating them on every line would make
 /// writing the output, not diagnosing, the cost of a batch.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompactReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<&'a str>,
@@ -418,18 +418,18 @@ pub struct CompactReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<&'static str>,
     /// Problems tolerated in lenient mode (unknown keys), as in the full report.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompactSymptom<'a> {
     pub symptom: &'a str,
     pub causes: Vec<CompactCause<'a>>,
     pub unlisted: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompactCause<'a> {
     pub cause: &'a str,
     pub posterior: f64,
@@ -437,7 +437,7 @@ pub struct CompactCause<'a> {
     pub evidence: Vec<CompactEvidence<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompactEvidence<'a> {
     pub fact: &'a str,
     pub observed: &'a str,
@@ -482,6 +482,126 @@ impl<'a> CompactReport<'a> {
         CompactReport {
             host: facts.host.as_deref(),
             symptoms,
+            message: diagnosis.symptoms.is_empty().then_some(NO_SYMPTOM),
+            warnings: facts.warnings.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// What a fleet keeps per host (`triage batch --detail summary`, the default): the leading
+/// causes, what to collect next and what to try first, in a few hundred bytes. The whole
+/// ranking with its evidence is [`CompactReport`] (`--detail full`).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SummaryReport<'a> {
+    /// The machine, from the fact file's `host`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<&'a str>,
+    /// The input line, when the fact set names no host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The symptoms diagnosed with P(symptom | facts): 1 for a symptom the facts match, the
+    /// mixture's weights (at most three) when none matches exactly.
+    pub symptoms: Vec<SummarySymptom<'a>>,
+    /// The three likeliest causes of the leading symptom, with P(cause | facts).
+    pub causes: Vec<SummaryCause<'a>>,
+    /// P(a cause the knowledge base does not list | facts).
+    pub unlisted: f64,
+    /// The question worth most now (what to collect next); none when the leading cause is
+    /// likely enough to act on (80 %, the stop of `triage ask`) or nothing is worth asking.
+    pub next_question: Option<SummaryQuestion<'a>>,
+    /// The first fix of the cheapest repair order, if any.
+    pub first_fix: Option<SummaryFix<'a>>,
+    /// Said when the facts rule out every symptom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'static str>,
+    /// Problems tolerated in lenient mode.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SummarySymptom<'a> {
+    pub symptom: &'a str,
+    pub weight: f64,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SummaryCause<'a> {
+    pub cause: &'a str,
+    pub probability: f64,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SummaryQuestion<'a> {
+    pub fact: &'a str,
+    /// The fact's title.
+    pub label: &'a str,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SummaryFix<'a> {
+    pub fix: &'a str,
+    pub title: &'a str,
+}
+
+impl<'a> SummaryReport<'a> {
+    /// The summary of `diagnosis`; `line` is the input line, kept when there is no host.
+    #[must_use]
+    pub fn new(engine: &'a Engine, facts: &'a FactSet, diagnosis: &Diagnosis, line: u64) -> Self {
+        let model = engine.model();
+        let mut symptoms = Vec::new();
+        for s in &diagnosis.symptoms {
+            if s.weights.is_empty() {
+                symptoms
+                    .push(SummarySymptom { symptom: &model.symptom(s.symptom).name, weight: 1.0 });
+            } else {
+                symptoms.extend(s.weights.iter().take(3).map(|&(id, w)| SummarySymptom {
+                    symptom: &model.symptom(id).name,
+                    weight: round(w, 4),
+                }));
+            }
+        }
+        let leading = diagnosis.symptoms.first();
+        let causes = leading
+            .map(|s| {
+                s.causes
+                    .iter()
+                    .filter(|c| c.posterior > 0.0)
+                    .take(3)
+                    .map(|c| SummaryCause {
+                        cause: &model.cause(c.cause).name,
+                        probability: round(c.posterior, 4),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // A host whose leading cause is likely enough to act on (the wizard's stop) needs no
+        // next question: the first fix is the next step.
+        let confidence = crate::wizard::WizardSettings::default().confidence;
+        let next_question = leading
+            .filter(|s| s.causes.first().is_none_or(|c| c.posterior < confidence))
+            .and_then(|s| next_questions(engine, s, &facts.values, &[], 1).into_iter().next())
+            .map(|q| {
+                let fact = model.fact(q.fact);
+                SummaryQuestion {
+                    fact: &fact.name,
+                    label: fact.title.as_deref().unwrap_or(&fact.name),
+                }
+            });
+        let first_fix = leading
+            .and_then(|s| repair_sequence(engine, s).steps.first().map(|step| step.fix))
+            .map(|fix| {
+                let fix = model.fix(fix);
+                SummaryFix { fix: &fix.name, title: &fix.title }
+            });
+        SummaryReport {
+            host: facts.host.as_deref(),
+            line: facts.host.is_none().then_some(line),
+            symptoms,
+            causes,
+            unlisted: round(leading.map_or(1.0, |s| s.unlisted), 4),
+            next_question,
+            first_fix,
             message: diagnosis.symptoms.is_empty().then_some(NO_SYMPTOM),
             warnings: facts.warnings.iter().map(ToString::to_string).collect(),
         }

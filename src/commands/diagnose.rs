@@ -131,31 +131,68 @@ pub fn from_text_lines(
     out
 }
 
+/// What `--detail`, `--explain`, `--format` and `--max-line-bytes` ask of the records.
+fn batch_options(args: &BatchArgs) -> Result<triage_engine::batch::BatchOptions, UsageError> {
+    use crate::cli::{BatchDetail, BatchFormat};
+    use triage_engine::batch::{BatchOptions, Detail, RecordFormat};
+    let detail = match (args.detail, args.explain) {
+        (BatchDetail::Summary, false) => Detail::Summary,
+        (BatchDetail::Summary, true) => {
+            return Err(UsageError::Usage(
+                "--explain explains every cause: it needs --detail full".into(),
+            ));
+        }
+        (BatchDetail::Full, words) => Detail::Full { words },
+    };
+    let format = match (args.format, detail) {
+        (BatchFormat::Jsonl, _) => RecordFormat::JsonLines,
+        (BatchFormat::Csv, Detail::Summary) => RecordFormat::Csv,
+        (BatchFormat::Csv, Detail::Full { .. }) => {
+            return Err(UsageError::Usage(
+                "--format csv has one row per host: it takes --detail summary".into(),
+            ));
+        }
+    };
+    Ok(BatchOptions { detail, format, max_line_bytes: args.max_line_bytes })
+}
+
 pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
+    let options = batch_options(args)?;
+    if args.schema {
+        let schema = triage_engine::batch::record_schema(options.detail);
+        let json =
+            serde_json::to_string_pretty(&schema).map_err(|e| UsageError::Usage(e.to_string()))?;
+        return emit_exact(&format!("{json}\n")).map(|()| ExitCode::SUCCESS);
+    }
+    let Some(input_path) = args.input.as_deref() else {
+        return Err(UsageError::Usage(
+            "batch needs a JSON Lines file, or - for standard input".into(),
+        ));
+    };
     let engine = match engine(kb) {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
     let mut reader = FactReader::new(engine.model());
     reader.lenient = args.lenient;
-    if args.input.is_dir() {
+    if input_path.is_dir() {
         return Err(UsageError::Usage(format!(
             "`{}` is a folder: batch reads one JSON Lines file (or - for standard input)",
-            args.input.display()
+            input_path.display()
         )));
     }
-    let input: Box<dyn std::io::BufRead + Send> = if args.input == Path::new("-") {
+    let input: Box<dyn std::io::BufRead + Send> = if input_path == Path::new("-") {
         Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
-        let file = std::fs::File::open(&args.input).map_err(|e| {
-            UsageError::Usage(format!("cannot read `{}`: {e}", args.input.display()))
+        let file = std::fs::File::open(input_path).map_err(|e| {
+            UsageError::Usage(format!("cannot read `{}`: {e}", input_path.display()))
         })?;
         Box::new(BufReader::with_capacity(1 << 20, file))
     };
-    let total_bytes = std::fs::metadata(&args.input)
+    let total_bytes = std::fs::metadata(input_path)
         .map(|m| m.len())
         .ok()
-        .filter(|_| args.input != Path::new("-"));
+        .filter(|_| input_path != Path::new("-"));
     let output: Box<dyn std::io::Write + Send> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::with_capacity(
             1 << 20,
@@ -182,27 +219,15 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     let pool =
         pool.build().map_err(|e| UsageError::Usage(format!("cannot start worker threads: {e}")))?;
     let started = std::time::Instant::now();
-    let input_name = args.input.display().to_string();
+    let input_name = input_path.display().to_string();
     let summary = pool
         .install(|| {
-            let options = ReportOptions { words: args.explain, ..ReportOptions::RANKING };
-            triage_engine::batch::run(
-                &engine,
-                &reader,
-                options,
-                args.max_line_bytes,
-                input,
-                output,
-                |so_far| {
-                    if let Some(bar) = &bar {
-                        bar.set_position(so_far.bytes);
-                        bar.set_message(format!(
-                            "{} lines, {} failed",
-                            so_far.lines, so_far.failed
-                        ));
-                    }
-                },
-            )
+            triage_engine::batch::run(&engine, &reader, &options, input, output, |so_far| {
+                if let Some(bar) = &bar {
+                    bar.set_position(so_far.bytes);
+                    bar.set_message(format!("{} lines, {} failed", so_far.lines, so_far.failed));
+                }
+            })
         })
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {

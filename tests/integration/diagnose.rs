@@ -237,8 +237,8 @@ fn batch_keeps_order_and_turns_bad_lines_into_error_records() {
             _ if i == 600 => {
                 assert_eq!(record["error"], "empty line: expected a JSON object of facts");
             }
-            0 => assert_eq!(record["symptoms"][0]["causes"][0]["cause"], "disk_full"),
-            1 => assert_eq!(record["symptoms"][0]["causes"][0]["cause"], "service_stopped"),
+            0 => assert_eq!(record["causes"][0]["cause"], "disk_full"),
+            1 => assert_eq!(record["causes"][0]["cause"], "service_stopped"),
             2 => {
                 assert_eq!(record["line"], i + 1);
                 assert!(record["error"].as_str().unwrap().starts_with("not valid JSON"));
@@ -282,6 +282,87 @@ fn batch_skips_an_over_long_line_keeps_a_bom_line_and_records_lenient_warnings()
     let warnings = records[2]["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{}", records[2]);
     assert!(warnings[0].as_str().unwrap().starts_with("`colour`: expected a fact declared"));
+}
+
+#[test]
+fn batch_summary_records_match_their_schema_and_say_what_to_do_next() {
+    let schema =
+        triage().args(["batch", "--schema"]).assert().success().get_output().stdout.clone();
+    let schema: serde_json::Value = serde_json::from_slice(&schema).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    // The web-site fixture, whose 503 alone leaves three causes open.
+    let bash_kb = || {
+        let mut command = Command::cargo_bin("triage").unwrap();
+        command
+            .env_remove("TRIAGE_KB")
+            .arg("--kb")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("renderers/test_data/bash_kb"));
+        command
+    };
+    let input = "{\"http_status\": 503, \"host\": \"web-1\"}\n{\"http_status\": 503, \"service_running\": false}\nnot json\n";
+    let output =
+        bash_kb().args(["batch", "-"]).write_stdin(input).assert().code(1).get_output().clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let records: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for record in &records {
+        let errors: Vec<String> = validator.iter_errors(record).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{record} does not match the schema: {errors:?}");
+    }
+    let first = &records[0];
+    assert_eq!(first["host"], "web-1");
+    assert_eq!(first["symptoms"][0]["symptom"], "site_down");
+    assert_eq!(first["causes"].as_array().unwrap().len(), 3);
+    assert!(first["next_question"]["fact"].is_string(), "{first}");
+    assert!(first["first_fix"]["fix"].is_string(), "{first}");
+    assert_eq!(records[1]["line"], 2, "no host: the line number says which");
+    assert_eq!(records[2]["line"], 3);
+    assert!(records[2]["error"].as_str().unwrap().starts_with("not valid JSON"));
+    let full = bash_kb()
+        .args(["batch", "-", "--detail", "full"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let full: serde_json::Value =
+        serde_json::from_str(String::from_utf8(full).unwrap().lines().next().unwrap()).unwrap();
+    assert!(full["symptoms"][0]["causes"].as_array().unwrap().len() > 3, "{full}");
+}
+
+#[test]
+fn batch_csv_is_one_row_per_line_that_a_csv_reader_and_a_spreadsheet_read_safely() {
+    let input = concat!(
+        "{\"http_status\": 503, \"host\": \"=HYPERLINK(\\\"http://x\\\",\\\"a, b\\\")\"}\n",
+        "{\"http_status\": 503, \"host\": \"@SUM(1)\\nsecond line\"}\n",
+        "{\"http_status\": \"many\"}\n",
+    );
+    let output = triage()
+        .args(["batch", "-", "--format", "csv"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let mut reader = csv::Reader::from_reader(output.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header[..4], ["host", "symptom", "cause_1", "p_1"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        assert_eq!(row.len(), header.len());
+        for cell in row {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "a formula cell: {cell:?}");
+        }
+    }
+    assert_eq!(&rows[0][0], "'=HYPERLINK(\"http://x\",\"a, b\")");
+    assert_eq!(&rows[1][0], "'@SUM(1)\nsecond line");
+    assert_eq!(&rows[0][1], "site_unavailable");
+    assert!(rows[0][3].parse::<f64>().is_ok());
+    assert!(rows[2][11].contains("http_status"), "{:?}", &rows[2]);
+    assert_eq!(&rows[2][12], "3");
 }
 
 #[test]

@@ -182,3 +182,29 @@ fn the_fact_file_page_shows_the_schema_triage_prints_and_a_file_it_reads() {
     let report: serde_json::Value = serde_json::from_slice(&report).unwrap();
     assert_eq!(report["symptoms"][0]["causes"][0]["cause"], "listener_down");
 }
+
+#[test]
+fn the_fact_file_page_shows_a_summary_record_batch_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let markdown = std::fs::read_to_string(root.join("docs/fact-files.md")).unwrap();
+    let blocks = fenced_blocks(&markdown);
+    let record = blocks.iter().find(|b| b.tag == "jsonl").expect("a jsonl block");
+    let output = assert_cmd::Command::cargo_bin("triage")
+        .unwrap()
+        .env_remove("TRIAGE_KB")
+        .arg("--kb")
+        .arg(root.join("renderers/test_data/bash_kb"))
+        .args(["batch", "-"])
+        .write_stdin("{\"http_status\": 503, \"host\": \"web-1\"}\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(output).unwrap(),
+        record.text,
+        "docs/fact-files.md:{}: not what `triage batch` writes",
+        record.line
+    );
+}

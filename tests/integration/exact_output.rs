@@ -74,7 +74,8 @@ fn batch_and_collect_on_stdout_are_the_files_they_write() {
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, line.repeat(3)).unwrap();
     let input = input.to_str().unwrap();
-    let (stdout, file) = stdout_and_file(&["batch", "--kb", KB, "--explain", input], dir.path());
+    let (stdout, file) =
+        stdout_and_file(&["batch", "--kb", KB, "--detail", "full", "--explain", input], dir.path());
     assert!(stdout == file, "batch: standard output differs from the file");
     let param = format!("DEMO_WORD={HOSTILE}");
     let (stdout, file) = stdout_and_file(
