@@ -208,3 +208,44 @@ fn the_fact_file_page_shows_a_summary_record_batch_writes() {
         record.line
     );
 }
+
+#[test]
+fn the_worked_example_prints_what_the_reference_shows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let markdown = std::fs::read_to_string(root.join("docs/language.md")).unwrap();
+    let blocks = fenced_blocks(&markdown);
+    let mut kb: Option<&Block> = None;
+    let mut checked = 0;
+    for block in &blocks {
+        if block.tag == "kb" {
+            kb = Some(block);
+        }
+        let Some(command) = block.text.lines().next().and_then(|l| l.strip_prefix("$ triage "))
+        else {
+            continue;
+        };
+        if block.tag != "text" || !command.contains("--kb worked.kb") {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("worked.kb"), &kb.expect("a kb block before it").text)
+            .unwrap();
+        let output = assert_cmd::Command::cargo_bin("triage")
+            .unwrap()
+            .env_remove("TRIAGE_KB")
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path())
+            .args(command.split_whitespace())
+            .output()
+            .unwrap();
+        let expected = block.text.split_once('\n').map_or("", |(_, rest)| rest);
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            expected,
+            "docs/language.md:{}: `triage {command}` prints something else",
+            block.line
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "the worked example's two commands");
+}
