@@ -659,16 +659,26 @@ pub(crate) fn choose_kb(
             .filter_map(|a| a.split_once('='))
             .map(|(n, _)| n.trim().to_string()),
     );
+    choose_among(keys, symptom.as_deref(), given.text)
+}
+
+/// The embedded knowledge base that fact keys, a symptom named and the words of a text fit
+/// best (see [`choose_kb`]); `None` when nothing tells them apart from the default's.
+pub(crate) fn choose_among(
+    mut keys: Vec<String>,
+    symptom: Option<&str>,
+    text: Option<&str>,
+) -> Result<Option<PathBuf>, UsageError> {
+    let names = crate::embedded::names();
     keys.retain(|k| !matches!(k.as_str(), "host" | "collected_at" | "symptom"));
     // Per knowledge base: (a symptom named, facts declared, facts read from the text, the
     // best search score of the text), compared in that order.
     let mut scores: Vec<(&'static str, Fit)> = Vec::new();
     for name in names {
         let Some(model) = crate::embedded::load(name).model else { continue };
-        let symptom_named =
-            usize::from(symptom.as_deref().is_some_and(|s| model.symptom_id(s).is_some()));
+        let symptom_named = usize::from(symptom.is_some_and(|s| model.symptom_id(s).is_some()));
         let declared = keys.iter().filter(|k| model.fact_id(k).is_some()).count();
-        let (read, best) = given.text.map_or((0, 0.0), |text| {
+        let (read, best) = text.map_or((0, 0.0), |text| {
             let (_, read) = triage_engine::extract::TextReader::new(&model).read(text);
             let index = triage_engine::search::SearchIndex::new(&model);
             let best = index.search(text).first().map_or(0.0, |hit| hit.score);

@@ -156,6 +156,34 @@ fn batch_options(args: &BatchArgs) -> Result<triage_engine::batch::BatchOptions,
     Ok(BatchOptions { detail, format, max_line_bytes: args.max_line_bytes })
 }
 
+/// Without `--kb`, the embedded knowledge base the first fact set of a batch fits (its keys
+/// and `symptom`, as `diagnose` chooses for a file), and the bytes read to find it. Every line
+/// of a batch is diagnosed against that one knowledge base.
+fn kb_of_first_line(
+    input: &mut impl std::io::BufRead,
+    max_line_bytes: usize,
+) -> Result<(Option<PathBuf>, Vec<u8>), UsageError> {
+    use triage_engine::batch::{Line, read_line};
+    let mut read = Vec::new();
+    loop {
+        let before = read.len();
+        let Some((line, _)) = read_line(input, max_line_bytes)? else {
+            return Ok((None, read));
+        };
+        let Line::Text(bytes) = line else { return Ok((None, read)) };
+        read.extend_from_slice(&bytes);
+        read.push(b'\n');
+        let text = String::from_utf8_lossy(&read[before..]).into_owned();
+        if text.trim().is_empty() {
+            continue;
+        }
+        let keys = triage_engine::fact_file_keys(&text, triage_engine::Format::Json);
+        let value: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+        let symptom = value.as_ref().and_then(|v| v.get("symptom")).and_then(|s| s.as_str());
+        return Ok((super::choose_among(keys, symptom, None)?, read));
+    }
+}
+
 pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     let options = batch_options(args)?;
     if args.schema {
@@ -169,19 +197,13 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
             "batch needs a JSON Lines file, or - for standard input".into(),
         ));
     };
-    let engine = match engine(kb) {
-        Ok(engine) => engine,
-        Err(code) => return Ok(code),
-    };
-    let mut reader = FactReader::new(engine.model());
-    reader.lenient = args.lenient;
     if input_path.is_dir() {
         return Err(UsageError::Usage(format!(
             "`{}` is a folder: batch reads one JSON Lines file (or - for standard input)",
             input_path.display()
         )));
     }
-    let input: Box<dyn std::io::BufRead + Send> = if input_path == Path::new("-") {
+    let mut input: Box<dyn std::io::BufRead + Send> = if input_path == Path::new("-") {
         Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
         let file = std::fs::File::open(input_path).map_err(|e| {
@@ -189,6 +211,21 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
         })?;
         Box::new(BufReader::with_capacity(1 << 20, file))
     };
+    let kb = match kb {
+        Some(kb) => Some(kb),
+        None => {
+            let (kb, read) = kb_of_first_line(&mut input, options.max_line_bytes)?;
+            // The lines read to choose are read again, before the rest.
+            input = Box::new(std::io::Read::chain(std::io::Cursor::new(read), input));
+            kb
+        }
+    };
+    let engine = match engine(kb) {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    let mut reader = FactReader::new(engine.model());
+    reader.lenient = args.lenient;
     let total_bytes = std::fs::metadata(input_path)
         .map(|m| m.len())
         .ok()

@@ -366,6 +366,32 @@ fn batch_csv_is_one_row_per_line_that_a_csv_reader_and_a_spreadsheet_read_safely
 }
 
 #[test]
+fn batch_without_kb_takes_the_embedded_knowledge_base_the_first_fact_set_fits() {
+    let batch = |input: &str| {
+        let output = Command::cargo_bin("triage")
+            .unwrap()
+            .env_remove("TRIAGE_KB")
+            .args(["batch", "-"])
+            .write_stdin(input.to_string())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let stdout = String::from_utf8(output).unwrap();
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<serde_json::Value>>()
+    };
+    let ssh = batch(
+        "{\"ssh_client_error\": \"connection_refused\", \"host\": \"a\"}\n{\"ssh_client_error\": \"connection_refused\"}\n",
+    );
+    assert_eq!(ssh.len(), 2, "the line read to choose is diagnosed too");
+    assert_eq!(ssh[0]["symptoms"][0]["symptom"], "ssh_connection_refused");
+    assert_eq!(ssh[1]["line"], 2);
+    let rdp = batch("{\"error_code\": \"0x904\"}\n");
+    assert_eq!(rdp[0]["symptoms"][0]["symptom"], "rdp_0x904_0x7");
+}
+
+#[test]
 fn batch_of_valid_lines_exits_0_and_writes_the_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
