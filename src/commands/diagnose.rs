@@ -184,6 +184,22 @@ fn kb_of_first_line(
     }
 }
 
+/// The JSON Lines input of a batch: a file, or standard input for `-`.
+fn open_batch_input(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>, UsageError> {
+    if path.is_dir() {
+        return Err(UsageError::Usage(format!(
+            "`{}` is a folder: batch reads one JSON Lines file (or - for standard input)",
+            path.display()
+        )));
+    }
+    if path == Path::new("-") {
+        return Ok(Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| UsageError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
+    Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+}
+
 pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     let options = batch_options(args)?;
     if args.schema {
@@ -197,20 +213,7 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
             "batch needs a JSON Lines file, or - for standard input".into(),
         ));
     };
-    if input_path.is_dir() {
-        return Err(UsageError::Usage(format!(
-            "`{}` is a folder: batch reads one JSON Lines file (or - for standard input)",
-            input_path.display()
-        )));
-    }
-    let mut input: Box<dyn std::io::BufRead + Send> = if input_path == Path::new("-") {
-        Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
-    } else {
-        let file = std::fs::File::open(input_path).map_err(|e| {
-            UsageError::Usage(format!("cannot read `{}`: {e}", input_path.display()))
-        })?;
-        Box::new(BufReader::with_capacity(1 << 20, file))
-    };
+    let mut input = open_batch_input(input_path)?;
     let kb = match kb {
         Some(kb) => Some(kb),
         None => {
