@@ -2,7 +2,7 @@
 //! json` out) and `GET /api/search?q=`.
 
 use crate::error::WebError;
-use crate::{App, MAX_BODY_BYTES, session};
+use crate::{App, MAX_BODY_BYTES, Work, session};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -13,7 +13,9 @@ use triage_engine::{FactReader, Format};
 
 /// An error as `{"error": …, "problems": [...]}` with its status.
 pub(crate) fn error_response(error: &WebError) -> Response {
-    json_response(error.status(), &error.to_json())
+    let mut response = json_response(error.status(), &error.to_json());
+    crate::error::add_retry_after(&mut response, error);
+    response
 }
 
 fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response {
@@ -46,7 +48,8 @@ pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<String,
     String::from_utf8(bytes.to_bytes().to_vec()).map_err(|_| WebError::NotUtf8)
 }
 
-/// A fact file (JSON; YAML when the content type says so) → the full report.
+/// A fact file (JSON; YAML when the content type says so) → the full report. The body is read
+/// here; reading it as facts and the diagnosis run on the upload pool.
 pub(crate) async fn diagnose(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
     let text = match read_body(&headers, body).await {
         Ok(text) => text,
@@ -56,26 +59,32 @@ pub(crate) async fn diagnose(State(app): State<App>, headers: HeaderMap, body: B
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.contains("yaml"));
-    let engine = app.engine();
-    let reader = FactReader::new(engine.model());
-    let facts = match reader.read(&text, if yaml { Format::Yaml } else { Format::Json }) {
-        Ok(facts) => facts,
-        Err(e) => return error_response(&WebError::FactFile(e)),
-    };
-    let diagnosis = engine.diagnose(&facts);
-    let report = Report::new(engine, &facts, &diagnosis, ReportOptions::FULL);
-    json_response(StatusCode::OK, &report)
+    app.offload(Work::Upload, "/api/diagnose", move |app| {
+        let engine = app.engine();
+        let reader = FactReader::new(engine.model());
+        let facts = match reader.read(&text, if yaml { Format::Yaml } else { Format::Json }) {
+            Ok(facts) => facts,
+            Err(e) => return error_response(&WebError::FactFile(e)),
+        };
+        let diagnosis = engine.diagnose(&facts);
+        let report = Report::new(engine, &facts, &diagnosis, ReportOptions::FULL);
+        json_response(StatusCode::OK, &report)
+    })
+    .await
 }
 
 /// `?q=…` → the matching symptoms, best first, each with why it matched.
 pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    let fields = match session::fields(query.as_deref()) {
-        Ok(fields) => fields,
-        Err(e) => return error_response(&e),
-    };
-    let Some(q) = fields.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v) else {
-        return error_response(&WebError::Missing("q"));
-    };
-    let hits = app.inner.search.search(&q);
-    json_response(StatusCode::OK, &serde_json::json!({ "query": q, "hits": hits }))
+    app.offload(Work::Page, "/api/search", move |app| {
+        let fields = match session::fields(query.as_deref()) {
+            Ok(fields) => fields,
+            Err(e) => return error_response(&e),
+        };
+        let Some(q) = fields.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v) else {
+            return error_response(&WebError::Missing("q"));
+        };
+        let hits = app.inner.search.search(&q);
+        json_response(StatusCode::OK, &serde_json::json!({ "query": q, "hits": hits }))
+    })
+    .await
 }

@@ -42,12 +42,21 @@ pub enum WebError {
     Body(String),
     #[error("the request took longer than {millis} ms")]
     Timeout { millis: u128 },
+    #[error("the server is busy: try again in {retry_after_seconds} s")]
+    Busy { retry_after_seconds: u64 },
     #[error("no plan: {0}")]
     Plan(String),
     #[error("{}", triage_engine::report::NO_SYMPTOM)]
     NoSymptom,
     #[error("the page could not be rendered; this is a bug in triage")]
     Internal,
+}
+
+/// The `Retry-After` of a refusal that passes ([`WebError::retry_after`]), on its response.
+pub(crate) fn add_retry_after(response: &mut axum::response::Response, error: &WebError) {
+    if let Some(seconds) = error.retry_after() {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+    }
 }
 
 fn hint_suffix(hint: Option<&str>) -> String {
@@ -76,6 +85,7 @@ impl WebError {
             WebError::QueryTooLong { .. } => StatusCode::URI_TOO_LONG,
             WebError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,7 +99,18 @@ impl WebError {
             StatusCode::PAYLOAD_TOO_LARGE | StatusCode::URI_TOO_LONG => "Too much input",
             StatusCode::REQUEST_TIMEOUT => "Too slow",
             StatusCode::METHOD_NOT_ALLOWED => "Not allowed",
+            StatusCode::SERVICE_UNAVAILABLE => "Busy",
             _ => "Something went wrong",
+        }
+    }
+
+    /// How long the client should wait before trying again (`Retry-After`), for a refusal
+    /// that passes.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            WebError::Busy { retry_after_seconds } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 

@@ -1,9 +1,9 @@
 //! The knowledge base as pages: every symptom, cause, fix and fact, each linked to the others.
 
-use crate::App;
 use crate::error::WebError;
 use crate::pages::{error_page, render};
 use crate::view::{self, Link};
+use crate::{App, Work};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -42,6 +42,10 @@ fn unknown(kind: &'static str, name: &str, names: impl Iterator<Item = String>) 
 }
 
 pub(crate) async fn index(State(app): State<App>) -> Response {
+    app.offload(Work::Page, "/kb", index_page).await
+}
+
+fn index_page(app: &App) -> Response {
     let model = app.engine().model();
     let mut context = tera::Context::new();
     context.insert("title", "Knowledge base — triage");
@@ -74,7 +78,7 @@ pub(crate) async fn index(State(app): State<App>) -> Response {
     context.insert("causes", &causes);
     context.insert("fixes", &fixes);
     context.insert("facts", &facts);
-    render(&app, "kb_index.html", &context, StatusCode::OK)
+    render(app, "kb_index.html", &context, StatusCode::OK)
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -89,10 +93,14 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 pub(crate) async fn symptom(State(app): State<App>, Path(name): Path<String>) -> Response {
+    app.offload(Work::Page, "/kb/symptoms", move |app| symptom_page(app, &name)).await
+}
+
+fn symptom_page(app: &App, name: &str) -> Response {
     let model = app.engine().model();
-    let Some(id) = model.symptom_id(&name) else {
+    let Some(id) = model.symptom_id(name) else {
         let names = model.symptoms.iter().map(|s| s.name.clone());
-        return error_page(&app, &unknown("symptom", &name, names));
+        return error_page(app, &unknown("symptom", name, names));
     };
     let def = model.symptom(id);
     let mut causes: Vec<(f64, ItemView)> = def
@@ -124,7 +132,7 @@ pub(crate) async fn symptom(State(app): State<App>, Path(name): Path<String>) ->
     let mut start = form_urlencoded::Serializer::new(String::new());
     start.append_pair("symptom", &def.name);
     context.insert("start_url", &format!("/wizard?{}", start.finish()));
-    render(&app, "kb_symptom.html", &context, StatusCode::OK)
+    render(app, "kb_symptom.html", &context, StatusCode::OK)
 }
 
 #[derive(Serialize)]
@@ -135,10 +143,14 @@ struct FindingView {
 }
 
 pub(crate) async fn cause(State(app): State<App>, Path(name): Path<String>) -> Response {
+    app.offload(Work::Page, "/kb/causes", move |app| cause_page(app, &name)).await
+}
+
+fn cause_page(app: &App, name: &str) -> Response {
     let model = app.engine().model();
-    let Some(id) = model.cause_id(&name) else {
+    let Some(id) = model.cause_id(name) else {
         let names = model.causes.iter().map(|c| c.name.clone());
-        return error_page(&app, &unknown("cause", &name, names));
+        return error_page(app, &unknown("cause", name, names));
     };
     let def = model.cause(id);
     let explains: Vec<ItemView> = def
@@ -171,7 +183,7 @@ pub(crate) async fn cause(State(app): State<App>, Path(name): Path<String>) -> R
     context.insert("findings", &findings);
     context.insert("fixes", &fixes);
     context.insert("sources", &def.sources.iter().map(|s| Link::source(s)).collect::<Vec<_>>());
-    render(&app, "kb_cause.html", &context, StatusCode::OK)
+    render(app, "kb_cause.html", &context, StatusCode::OK)
 }
 
 fn fix_items(model: &Model, fixes: &[triage_rules::model::FixId]) -> Vec<ItemView> {
@@ -208,10 +220,14 @@ fn frequency_words(p: f64) -> String {
 }
 
 pub(crate) async fn fix(State(app): State<App>, Path(name): Path<String>) -> Response {
+    app.offload(Work::Page, "/kb/fixes", move |app| fix_page(app, &name)).await
+}
+
+fn fix_page(app: &App, name: &str) -> Response {
     let model = app.engine().model();
-    let Some(id) = model.fix_id(&name) else {
+    let Some(id) = model.fix_id(name) else {
         let names = model.fixes.iter().map(|f| f.name.clone());
-        return error_page(&app, &unknown("fix", &name, names));
+        return error_page(app, &unknown("fix", name, names));
     };
     let def = model.fix(id);
     let causes: Vec<ItemView> = def
@@ -237,14 +253,18 @@ pub(crate) async fn fix(State(app): State<App>, Path(name): Path<String>) -> Res
     context.insert("verify", &scripts(&def.verify));
     context.insert("undo", &scripts(&def.undo));
     context.insert("sources", &def.sources.iter().map(|s| Link::source(s)).collect::<Vec<_>>());
-    render(&app, "kb_fix.html", &context, StatusCode::OK)
+    render(app, "kb_fix.html", &context, StatusCode::OK)
 }
 
 pub(crate) async fn fact(State(app): State<App>, Path(name): Path<String>) -> Response {
+    app.offload(Work::Page, "/kb/facts", move |app| fact_page(app, &name)).await
+}
+
+fn fact_page(app: &App, name: &str) -> Response {
     let model = app.engine().model();
-    let Some(id) = model.fact_id(&name) else {
+    let Some(id) = model.fact_id(name) else {
         let names = model.facts.iter().map(|f| f.name.clone());
-        return error_page(&app, &unknown("fact", &name, names));
+        return error_page(app, &unknown("fact", name, names));
     };
     let def = model.fact(id);
     let mut context = tera::Context::new();
@@ -259,5 +279,5 @@ pub(crate) async fn fact(State(app): State<App>, Path(name): Path<String>) -> Re
     context.insert("cost", &def.cost_seconds.map(duration));
     context.insert("derived", &def.derived);
     context.insert("collect", &scripts(&def.collect));
-    render(&app, "kb_fact.html", &context, StatusCode::OK)
+    render(app, "kb_fact.html", &context, StatusCode::OK)
 }

@@ -14,25 +14,32 @@
 //!
 //! Limits: request bodies are capped at [`MAX_BODY_BYTES`], queries by
 //! [`session::MAX_QUERY_BYTES`] and friends, every request by [`REQUEST_TIMEOUT`]; a problem
-//! with a request is a 4xx page (or JSON under `/api/`) that says what was wrong.
+//! with a request is a 4xx page (or JSON under `/api/`) that says what was wrong. The CPU work
+//! of a request runs on a bounded [`pool`] of threads, never on the threads that serve the
+//! sockets, and a full pool answers `503` with `Retry-After`; the connections are capped and
+//! timed out (see [`Limits`] and [`serve`]).
 
 mod api;
 pub mod cache;
 pub mod error;
 mod kb;
 mod pages;
+pub mod pool;
+mod server;
 pub mod session;
 mod view;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use error::WebError;
+use pool::{Pool, PoolLimits};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use triage_engine::Engine;
 use triage_engine::search::SearchIndex;
@@ -42,8 +49,65 @@ use triage_engine::wizard::WizardSettings;
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// The default budget of the page cache (see [`cache`]): 32 MiB.
 pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
-/// How long one request may take, reading its body included.
+/// How long one request may take, reading its body and waiting for a worker included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client has to send a request's headers in full, counted from the connection's
+/// opening or from the end of its previous response; then the connection is closed.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may stay silent (no byte read or written) while no request of it is
+/// being handled — an idle keep-alive connection, a client that stopped halfway through its
+/// headers or stopped reading its answer — before it is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most connections open at once (fewer where the process may open fewer files): beyond
+/// it new connections are not accepted but wait in the system's backlog until one closes.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// The largest request head (request line and headers) read: 64 KiB, four times the longest
+/// address a page accepts ([`session::MAX_QUERY_BYTES`]). A longer one is answered `431`.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Requests with a body that may wait per upload worker (see [`Limits::uploads`]).
+pub const UPLOAD_QUEUE_PER_WORKER: usize = 16;
+/// Page requests that may wait per page worker (see [`Limits::pages`]).
+pub const PAGE_QUEUE_PER_WORKER: usize = 512;
+
+/// What the server lets a request, a connection and its CPU work take.
+/// [`Limits::default`] is what `triage serve` runs with; change a field with
+/// `Limits { max_connections: 100, ..Limits::default() }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The page cache's budget in bytes (0: no cache). Default [`CACHE_BYTES`].
+    pub cache_bytes: usize,
+    /// How long one request may take; then it is answered `408`. Default [`REQUEST_TIMEOUT`].
+    pub request_timeout: Duration,
+    /// The threads that read and diagnose request bodies (`POST /api/diagnose`, the paste box).
+    /// Default: half the cores, rounded up, so that a saturated API leaves cores to the pages;
+    /// [`UPLOAD_QUEUE_PER_WORKER`] waiting per thread.
+    pub uploads: PoolLimits,
+    /// The threads that compute pages from their address (wizard steps, the guide, plans,
+    /// downloads, search, the knowledge base pages). Default: one per core,
+    /// [`PAGE_QUEUE_PER_WORKER`] waiting per thread. The home page, the stylesheet and
+    /// wizard pages in the cache need no thread.
+    pub pages: PoolLimits,
+    /// Default [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// Default [`IDLE_TIMEOUT`].
+    pub idle_timeout: Duration,
+    /// Default [`MAX_CONNECTIONS`], or fewer where the process may not open that many files.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cache_bytes: CACHE_BYTES,
+            request_timeout: REQUEST_TIMEOUT,
+            uploads: PoolLimits::per_worker(pool::cores().div_ceil(2), UPLOAD_QUEUE_PER_WORKER),
+            pages: PoolLimits::per_worker(pool::cores(), PAGE_QUEUE_PER_WORKER),
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
+            max_connections: server::connection_budget(MAX_CONNECTIONS),
+        }
+    }
+}
 
 /// What every request shares: the compiled knowledge base, its search index and the
 /// templates. Read-only after start-up.
@@ -58,7 +122,13 @@ struct Inner {
     tera: tera::Tera,
     settings: WizardSettings,
     pages: cache::PageCache,
-    timeout: Duration,
+    limits: Limits,
+    /// Where the CPU work of requests with a body runs.
+    upload_pool: Pool,
+    /// Where the CPU work of pages runs.
+    page_pool: Pool,
+    /// The home page, rendered once: it depends on the knowledge base alone.
+    home: OnceLock<Bytes>,
     /// The guide renderer's templates (the tailored guide of a session).
     guides: triage_renderers::guide::Templates,
 }
@@ -67,6 +137,7 @@ impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("symptoms", &self.inner.engine.model().symptoms.len())
+            .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
@@ -76,38 +147,56 @@ impl std::fmt::Debug for App {
 #[error("the web templates do not compile: {0}")]
 pub struct TemplateError(String);
 
+/// Which pool a request's work runs on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Work {
+    /// A request body: a fact file or a paste, up to [`MAX_BODY_BYTES`].
+    Upload,
+    /// A page computed from its address.
+    Page,
+}
+
 impl App {
-    /// The application for a compiled knowledge base, with a page cache of [`CACHE_BYTES`].
+    /// The application for a compiled knowledge base, with the default [`Limits`].
     pub fn new(engine: Engine) -> Result<App, TemplateError> {
-        App::with_cache(engine, CACHE_BYTES)
+        App::with_limits(engine, Limits::default())
     }
 
-    /// The application with a page cache of `bytes` (0: none).
+    /// The application with a page cache of `bytes` (0: none), other limits the default.
     pub fn with_cache(engine: Engine, bytes: usize) -> Result<App, TemplateError> {
-        App::with_limits(engine, bytes, REQUEST_TIMEOUT)
+        App::with_limits(engine, Limits { cache_bytes: bytes, ..Limits::default() })
     }
 
-    /// The application with a page cache of `bytes` and a per-request `timeout`.
-    pub fn with_limits(
-        engine: Engine,
-        bytes: usize,
-        timeout: Duration,
-    ) -> Result<App, TemplateError> {
+    /// The application with these limits.
+    pub fn with_limits(engine: Engine, limits: Limits) -> Result<App, TemplateError> {
         let search = SearchIndex::new(engine.model());
         let tera = view::templates().map_err(|e| TemplateError(view::describe_tera(&e)))?;
         let guides = triage_renderers::guide::Templates::builtin()
             .map_err(|e| TemplateError(e.to_string()))?;
-        Ok(App {
+        let app = App {
             inner: Arc::new(Inner {
                 engine,
                 search,
                 tera,
                 settings: WizardSettings::default(),
-                pages: cache::PageCache::new(bytes),
-                timeout,
+                pages: cache::PageCache::new(limits.cache_bytes),
+                limits,
+                upload_pool: Pool::new(limits.uploads),
+                page_pool: Pool::new(limits.pages),
+                home: OnceLock::new(),
                 guides,
             }),
-        })
+        };
+        let home = pages::home_page(&app)
+            .map_err(|_| TemplateError("the home page does not render".to_string()))?;
+        app.inner.home.get_or_init(|| home);
+        Ok(app)
+    }
+
+    /// The limits this application was made with.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.inner.limits
     }
 
     /// How the page cache has done so far.
@@ -148,6 +237,23 @@ impl App {
         &self.inner.engine
     }
 
+    /// Runs `job` on the pool for `work` and answers what it returns, or the refusal of a full
+    /// pool (as JSON when `path` is under `/api/`).
+    pub(crate) async fn offload<F>(&self, work: Work, path: &str, job: F) -> Response
+    where
+        F: FnOnce(&App) -> Response + Send + 'static,
+    {
+        let pool = match work {
+            Work::Upload => &self.inner.upload_pool,
+            Work::Page => &self.inner.page_pool,
+        };
+        let app = self.clone();
+        match pool.run(move || job(&app)).await {
+            Ok(response) => response,
+            Err(e) => self.error_response(path, &e),
+        }
+    }
+
     /// An error as the client wants it: JSON under `/api/`, else an HTML page.
     pub(crate) fn error_response(&self, path: &str, error: &WebError) -> Response {
         if path.starts_with("/api/") {
@@ -172,7 +278,7 @@ async fn method_not_allowed(State(app): State<App>, request: Request) -> Respons
 /// pages have none), no framing, no MIME sniffing, no referrer leaking the answers.
 async fn limits(State(app): State<App>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let timeout = app.inner.timeout;
+    let timeout = app.inner.limits.request_timeout;
     let mut response = match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => app.error_response(&path, &WebError::Timeout { millis: timeout.as_millis() }),
@@ -194,13 +300,21 @@ async fn limits(State(app): State<App>, request: Request, next: Next) -> Respons
     response
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Serves `app` on `listener` (HTTP/1.1) until `shutdown` completes, within the connection
+/// limits of [`App::limits`]: at most `max_connections` open (one more waits to be accepted),
+/// each closed when its headers take longer than `header_read_timeout` or when it is silent
+/// for `idle_timeout` between requests.
+///
+/// On `shutdown` it stops accepting, lets the requests in flight finish and closes each
+/// connection after its answer; a connection still open after the request timeout plus one
+/// second is closed then. An error accepting a connection (too many open files) is waited
+/// out, not returned: the server goes on serving the connections it has.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: &App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app.router()).with_graceful_shutdown(shutdown).await
+    server::serve(listener, app, shutdown).await
 }
 
 /// Completes on Ctrl-C (and on SIGTERM on Unix), for [`serve`].

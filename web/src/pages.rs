@@ -1,10 +1,10 @@
 //! The wizard's pages: search, the paste box, one question per page, the result, and the
 //! downloads.
 
-use crate::App;
 use crate::error::WebError;
 use crate::session::{self, Entry, Pending, Session};
 use crate::view::{self, RankingView};
+use crate::{App, Work};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -35,7 +35,7 @@ pub(crate) fn render(
 }
 
 /// A template failed to render: a bug in triage, logged on standard error.
-struct RenderFailed;
+pub(crate) struct RenderFailed;
 
 fn render_html(app: &App, template: &str, context: &tera::Context) -> Result<String, RenderFailed> {
     app.inner.tera.render(template, context).map_err(|e| {
@@ -64,7 +64,9 @@ pub(crate) fn error_page(app: &App, error: &WebError) -> Response {
     context.insert("status", &error.status().as_u16());
     context.insert("message", &error.to_string());
     context.insert("problems", &error.problems());
-    render(app, "error.html", &context, error.status())
+    let mut response = render(app, "error.html", &context, error.status());
+    crate::error::add_retry_after(&mut response, error);
+    response
 }
 
 pub(crate) async fn stylesheet() -> Response {
@@ -97,19 +99,32 @@ struct PasteView {
     back_url: Option<String>,
 }
 
-/// The start page: the search box, the paste box and every symptom.
+/// The start page: the search box, the paste box and every symptom. Rendered once, when the
+/// application is made ([`home_page`]): it costs no work per request.
 pub(crate) async fn home(State(app): State<App>) -> Response {
-    search_page(&app, "", false, &PasteView::default(), StatusCode::OK)
+    match app.inner.home.get() {
+        Some(page) => html_response(StatusCode::OK, page.clone()),
+        None => search_page(&app, "", false, &PasteView::default(), StatusCode::OK),
+    }
+}
+
+/// The home page's HTML.
+pub(crate) fn home_page(app: &App) -> Result<axum::body::Bytes, RenderFailed> {
+    let context = search_context(app, "", false, &PasteView::default());
+    render_html(app, "home.html", &context).map(axum::body::Bytes::from)
 }
 
 /// Search results for `q`, each with why it matched and a link that starts the wizard.
 pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    let fields = match session::fields(query.as_deref()) {
-        Ok(fields) => fields,
-        Err(e) => return error_page(&app, &e),
-    };
-    let q = fields.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v).unwrap_or_default();
-    search_page(&app, q.trim(), true, &PasteView::default(), StatusCode::OK)
+    app.offload(Work::Page, "/search", move |app| {
+        let fields = match session::fields(query.as_deref()) {
+            Ok(fields) => fields,
+            Err(e) => return error_page(app, &e),
+        };
+        let q = fields.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v).unwrap_or_default();
+        search_page(app, q.trim(), true, &PasteView::default(), StatusCode::OK)
+    })
+    .await
 }
 
 fn search_page(
@@ -119,6 +134,11 @@ fn search_page(
     paste: &PasteView,
     status: StatusCode,
 ) -> Response {
+    let context = search_context(app, query, searched, paste);
+    render(app, "home.html", &context, status)
+}
+
+fn search_context(app: &App, query: &str, searched: bool, paste: &PasteView) -> tera::Context {
     let model = app.engine().model();
     let hits: Vec<HitView> = if query.is_empty() {
         Vec::new()
@@ -158,7 +178,7 @@ fn search_page(
         .collect();
     context.insert("symptoms", &symptoms);
     context.insert("paste", paste);
-    render(app, "home.html", &context, status)
+    context
 }
 
 /// `POST /wizard/read`: pasted text (a form body: `text` and the session's fields) read for
@@ -171,49 +191,39 @@ pub(crate) async fn read_text(State(app): State<App>, headers: HeaderMap, body: 
         Ok(body) => body,
         Err(e) => return error_page(&app, &e),
     };
-    let (fields, text) = match session::form_fields(&body) {
+    // Reading a long log takes a while (up to a second for a full body in a debug build).
+    app.offload(Work::Upload, "/wizard/read", move |app| read_page(app, &body)).await
+}
+
+fn read_page(app: &App, body: &str) -> Response {
+    let (fields, text) = match session::form_fields(body) {
         Ok(fields) => fields,
-        Err(e) => return error_page(&app, &e),
+        Err(e) => return error_page(app, &e),
     };
     let model = app.engine().model();
     let reader = FactReader::new(model);
     let mut session = match Session::from_fields(&reader, fields) {
         Ok(session) => session,
-        Err(e) => return error_page(&app, &e),
+        Err(e) => return error_page(app, &e),
     };
     // A paste starts from the session's answers, not from an answer half given or the result.
     session.pending = None;
     session.end = false;
     if let Err(e) = session.facts(&reader) {
-        return error_page(&app, &e);
+        return error_page(app, &e);
     }
     if text.trim().is_empty() {
         return paste_again(
-            &app,
+            app,
             &session,
             &text,
             "Paste some text first: the error dialog, a log excerpt or the ticket.",
         );
     }
-    // Reading a long log takes a while (up to a second for a full body in a debug build): off
-    // the request threads, so other pages keep being served and the time-out still fires.
-    let reader_app = app.clone();
-    let (text, extracted) = match tokio::task::spawn_blocking(move || {
-        let model = reader_app.engine().model();
-        let (_, extracted) = TextReader::new(model).read(&text);
-        (text, extracted)
-    })
-    .await
-    {
-        Ok(read) => read,
-        Err(e) => {
-            eprintln!("triage serve: reading a paste: {e}");
-            return error_page(&app, &WebError::Internal);
-        }
-    };
+    let (_, extracted) = TextReader::new(model).read(&text);
     if extracted.is_empty() {
         return paste_again(
-            &app,
+            app,
             &session,
             &text,
             "Nothing in this text is something the knowledge base knows (an error code, a \
@@ -222,7 +232,7 @@ pub(crate) async fn read_text(State(app): State<App>, headers: HeaderMap, body: 
     }
     if session.add_read(model, &extracted) == 0 {
         return paste_again(
-            &app,
+            app,
             &session,
             &text,
             "Everything this text says is already in your answers.",
@@ -276,12 +286,23 @@ struct QuestionView {
 
 /// The wizard: applies a submitted answer (then redirects to the address of the new state),
 /// or shows the next question, or the result.
+///
+/// A page in the cache under its own address is answered at once; any other is computed on
+/// the page pool. (An address the wizard wrote reads back to itself — see the session's round
+/// trip test — so the page cached under an address is the page of that address.)
 pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    if let Some(page) = app.inner.pages.get_if_cached(query.as_deref().unwrap_or("")) {
+        return html_response(StatusCode::OK, page);
+    }
+    app.offload(Work::Page, "/wizard", move |app| wizard_page(app, query.as_deref())).await
+}
+
+fn wizard_page(app: &App, query: Option<&str>) -> Response {
     let model = app.engine().model();
     let reader = FactReader::new(model);
-    let mut session = match Session::parse(&reader, query.as_deref()) {
+    let mut session = match Session::parse(&reader, query) {
         Ok(session) => session,
-        Err(e) => return error_page(&app, &e),
+        Err(e) => return error_page(app, &e),
     };
     let mut input_error = None;
     if session.pending.is_some() {
@@ -299,7 +320,7 @@ pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) ->
     }
     let facts = match session.facts(&reader) {
         Ok(facts) => facts,
-        Err(e) => return error_page(&app, &e),
+        Err(e) => return error_page(app, &e),
     };
     let Some(step) = wizard::step(
         app.engine(),
@@ -308,13 +329,13 @@ pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) ->
         &session.declined(),
         app.inner.settings,
     ) else {
-        return error_page(&app, &WebError::NoSymptom);
+        return error_page(app, &WebError::NoSymptom);
     };
     let page = match (&step.question, step.question_fact) {
         (Some(_), Some(fact)) if !session.end => {
-            question_page(&app, &session, &facts, &step, fact, input_error.as_ref())
+            question_page(app, &session, &facts, &step, fact, input_error.as_ref())
         }
-        _ => result_page(&app, &session, &facts, &step),
+        _ => result_page(app, &session, &facts, &step),
     };
     match (page, key) {
         (Ok(html), Some(key)) => {
@@ -640,22 +661,32 @@ fn file_stem(name: &str) -> String {
 
 /// The answers as a fact file: `triage diagnose` reads it back as is.
 pub(crate) async fn download_facts(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    match session_facts(&app, query.as_deref()) {
+    app.offload(Work::Page, "/wizard/facts.json", move |app| facts_file(app, query.as_deref()))
+        .await
+}
+
+fn facts_file(app: &App, query: Option<&str>) -> Response {
+    match session_facts(app, query) {
         Ok((symptom, facts)) => {
             let model = app.engine().model();
             let json = serde_json::to_string_pretty(&facts.to_json(model)).unwrap_or_default();
             let name = format!("facts-{}.json", file_stem(&model.symptom(symptom).name));
             attachment("application/json", &name, json + "\n")
         }
-        Err(e) => error_page(&app, &e),
+        Err(e) => error_page(app, &e),
     }
 }
 
 /// The diagnosis of the answers, as `triage diagnose --format json` prints it.
 pub(crate) async fn download_report(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    match session_facts(&app, query.as_deref()) {
+    app.offload(Work::Page, "/wizard/report.json", move |app| report_file(app, query.as_deref()))
+        .await
+}
+
+fn report_file(app: &App, query: Option<&str>) -> Response {
+    match session_facts(app, query) {
         Ok((symptom, facts)) => {
-            let report = symptom_report(&app, &facts, symptom);
+            let report = symptom_report(app, &facts, symptom);
             let json = serde_json::to_string_pretty(&report).unwrap_or_default();
             let name = format!(
                 "diagnosis-{}.json",
@@ -663,7 +694,7 @@ pub(crate) async fn download_report(State(app): State<App>, RawQuery(query): Raw
             );
             attachment("application/json", &name, json + "\n")
         }
-        Err(e) => error_page(&app, &e),
+        Err(e) => error_page(app, &e),
     }
 }
 
@@ -711,7 +742,11 @@ fn session_guide(app: &App, query: Option<&str>) -> Result<(SymptomId, Guide), W
 /// The tailored guide as its own self-contained page (its stylesheet is inline, so the page
 /// gets a policy that allows inline styles and still no script).
 pub(crate) async fn guide(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    let rendered = session_guide(&app, query.as_deref()).and_then(|(_, guide)| {
+    app.offload(Work::Page, "/wizard/guide", move |app| guide_page(app, query.as_deref())).await
+}
+
+fn guide_page(app: &App, query: Option<&str>) -> Response {
+    let rendered = session_guide(app, query).and_then(|(_, guide)| {
         guide.render(GuideFormat::Html, &app.inner.guides).map_err(|e| {
             eprintln!("triage serve: guide: {e}");
             WebError::Internal
@@ -729,13 +764,17 @@ pub(crate) async fn guide(State(app): State<App>, RawQuery(query): RawQuery) -> 
             );
             response
         }
-        Err(e) => error_page(&app, &e),
+        Err(e) => error_page(app, &e),
     }
 }
 
 /// The tailored guide as Markdown, to download.
 pub(crate) async fn guide_markdown(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    let rendered = session_guide(&app, query.as_deref()).and_then(|(symptom, guide)| {
+    app.offload(Work::Page, "/wizard/guide.md", move |app| guide_file(app, query.as_deref())).await
+}
+
+fn guide_file(app: &App, query: Option<&str>) -> Response {
+    let rendered = session_guide(app, query).and_then(|(symptom, guide)| {
         let markdown = guide.render(GuideFormat::Markdown, &app.inner.guides).map_err(|e| {
             eprintln!("triage serve: guide: {e}");
             WebError::Internal
@@ -751,7 +790,7 @@ pub(crate) async fn guide_markdown(State(app): State<App>, RawQuery(query): RawQ
                 markdown,
             )
         }
-        Err(e) => error_page(&app, &e),
+        Err(e) => error_page(app, &e),
     }
 }
 
@@ -771,20 +810,26 @@ fn session_plan(
 
 /// The repair plan as a PowerShell script.
 pub(crate) async fn plan_powershell(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    match session_plan(&app, query.as_deref(), triage_renderers::plan::powershell::render) {
-        Ok((stem, script)) => {
-            attachment("text/plain; charset=utf-8", &format!("plan-{stem}.ps1"), script)
+    app.offload(Work::Page, "/wizard/plan.ps1", move |app| {
+        match session_plan(app, query.as_deref(), triage_renderers::plan::powershell::render) {
+            Ok((stem, script)) => {
+                attachment("text/plain; charset=utf-8", &format!("plan-{stem}.ps1"), script)
+            }
+            Err(e) => error_page(app, &e),
         }
-        Err(e) => error_page(&app, &e),
-    }
+    })
+    .await
 }
 
 /// The repair plan as JSON.
 pub(crate) async fn plan_json(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    match session_plan(&app, query.as_deref(), |plan| {
-        Ok(triage_renderers::plan::json::render(plan))
-    }) {
-        Ok((stem, json)) => attachment("application/json", &format!("plan-{stem}.json"), json),
-        Err(e) => error_page(&app, &e),
-    }
+    app.offload(Work::Page, "/wizard/plan.json", move |app| {
+        match session_plan(app, query.as_deref(), |plan| {
+            Ok(triage_renderers::plan::json::render(plan))
+        }) {
+            Ok((stem, json)) => attachment("application/json", &format!("plan-{stem}.json"), json),
+            Err(e) => error_page(app, &e),
+        }
+    })
+    .await
 }
