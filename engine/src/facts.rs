@@ -107,6 +107,8 @@ impl FactSet {
 /// One problem with one key of a fact file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FactProblem {
+    /// The key; empty for the last problem of a file with more than [`MAX_PROBLEMS`], which
+    /// only counts the ones not listed (`found` says how many).
     pub key: String,
     /// The offending value, shortened for display.
     pub found: String,
@@ -116,6 +118,9 @@ pub struct FactProblem {
 
 impl fmt::Display for FactProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            return f.write_str(&self.found);
+        }
         write!(f, "`{}`: expected {}, found {}", self.key, self.expected, self.found)?;
         if let Some(hint) = &self.hint {
             write!(f, " ({hint})")?;
@@ -357,6 +362,58 @@ impl<'m> FactReader<'m> {
 
 const EXPECTED_KNOWN_KEY: &str = "a fact declared in the knowledge base";
 
+/// The most problems listed for one fact file; the rest are counted in one last line. A file
+/// of thousands of unknown keys costs no more to report than this many, hints included.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// The problems found so far, the first [`MAX_PROBLEMS`] in full.
+#[derive(Default)]
+struct Problems {
+    listed: Vec<FactProblem>,
+    /// Counted, not listed: unknown keys (which `--lenient` tolerates), and the others.
+    more_unknown_keys: usize,
+    more_others: usize,
+}
+
+impl Problems {
+    /// Adds the problem `make` describes, unless the list is full: then it is only counted
+    /// (and `make`, which may look for a hint, is not called).
+    fn add(&mut self, make: impl FnOnce() -> FactProblem) {
+        if self.listed.len() < MAX_PROBLEMS {
+            self.listed.push(make());
+        } else {
+            self.more_others += 1;
+        }
+    }
+
+    /// [`Problems::add`] for an unknown key.
+    fn add_unknown_key(&mut self, make: impl FnOnce() -> FactProblem) {
+        if self.listed.len() < MAX_PROBLEMS {
+            self.listed.push(make());
+        } else {
+            self.more_unknown_keys += 1;
+        }
+    }
+
+    fn into_vec(mut self) -> Vec<FactProblem> {
+        for (count, what, expected) in [
+            (self.more_unknown_keys, "unknown key", EXPECTED_KNOWN_KEY),
+            (self.more_others, "problem", ""),
+        ] {
+            if count > 0 {
+                let plural = if count == 1 { "" } else { "s" };
+                self.listed.push(FactProblem {
+                    key: String::new(),
+                    found: format!("{count} more {what}{plural}, not listed"),
+                    expected: expected.to_string(),
+                    hint: None,
+                });
+            }
+        }
+        self.listed
+    }
+}
+
 /// The most characters of an unknown key a problem repeats.
 pub const MAX_SHOWN_KEY_CHARS: usize = 80;
 
@@ -401,7 +458,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
         let model = self.reader.model;
         let mut facts = FactSet::unknown(model);
         let mut seen = vec![false; model.facts.len()];
-        let mut problems = Vec::new();
+        let mut problems = Problems::default();
         let mut seen_special: Vec<&'static str> = Vec::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.as_str();
@@ -409,13 +466,13 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                 let ty = &model.facts[id.index()].ty;
                 let raw = map.next_value::<Raw>()?;
                 if std::mem::replace(&mut seen[id.index()], true) {
-                    problems.push(duplicate(key));
+                    problems.add(|| duplicate(key));
                     continue;
                 }
                 match convert(ty, &self.reader.values[id.index()], raw) {
                     Ok(value) => facts.values[id.index()] = self.reader.known(id, value),
                     Err(Found::Null) => {}
-                    Err(found) => problems.push(problem(key, &found, &model.facts[id.index()])),
+                    Err(found) => problems.add(|| problem(key, &found, &model.facts[id.index()])),
                 }
                 continue;
             }
@@ -427,12 +484,12 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
             };
             let Some(special) = special else {
                 map.next_value::<IgnoredAny>()?;
-                problems.push(self.reader.unknown_key(key));
+                problems.add_unknown_key(|| self.reader.unknown_key(key));
                 continue;
             };
             let raw = map.next_value::<Raw>()?;
             if seen_special.contains(&special) {
-                problems.push(duplicate(key));
+                problems.add(|| duplicate(key));
                 continue;
             }
             seen_special.push(special);
@@ -440,7 +497,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                 Raw::Null => continue,
                 Raw::Str(s) => s,
                 other => {
-                    problems.push(FactProblem {
+                    problems.add(|| FactProblem {
                         key: key.to_string(),
                         found: Found::from(other).describe(),
                         expected: "a string".into(),
@@ -450,14 +507,14 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                 }
             };
             match special {
-                "host" if text.len() > MAX_STRING_BYTES => problems.push(FactProblem {
+                "host" if text.len() > MAX_STRING_BYTES => problems.add(|| FactProblem {
                     key: key.to_string(),
                     found: Found::TooLong(text.len()).describe(),
                     expected: "a host name".into(),
                     hint: None,
                 }),
                 "host" => facts.host = Some(text.into()),
-                "collected_at" if !is_time(&text) => problems.push(FactProblem {
+                "collected_at" if !is_time(&text) => problems.add(|| FactProblem {
                     key: key.to_string(),
                     found: Found::Str(text.to_string()).describe(),
                     expected: "a time such as \"2026-12-02T14:58:01Z\" (RFC 3339)".into(),
@@ -468,7 +525,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                     Some(id) => facts.symptom = Some(id),
                     None => {
                         let names = model.symptoms.iter().map(|s| s.name.as_str());
-                        problems.push(FactProblem {
+                        problems.add(|| FactProblem {
                             key: key.to_string(),
                             found: Found::Str(text.to_string()).describe(),
                             expected: "the name of a symptom of the knowledge base".into(),
@@ -479,7 +536,7 @@ impl<'de> Visitor<'de> for FileVisitor<'_, '_> {
                 },
             }
         }
-        Ok(Read { facts, problems })
+        Ok(Read { facts, problems: problems.into_vec() })
     }
 }
 
@@ -884,6 +941,25 @@ cause c { title "C" explains s: 0.5 when all_seen == true : usually }
         assert!(message.len() < 400, "{} bytes", message.len());
         assert!(message.contains("(250010 bytes)"), "{message}");
         assert!(!message.contains("did you mean"), "{message}");
+    }
+
+    #[test]
+    fn thousands_of_unknown_keys_list_the_first_hundred_and_count_the_rest() {
+        let model = model();
+        let mut reader = FactReader::new(&model);
+        let keys: Vec<String> = (0..5_000).map(|i| format!("\"error_cod{i}\": 1")).collect();
+        let text = format!("{{{}, \"os\": \"windows12\"}}", keys.join(", "));
+        let FactFileError::Invalid(problems) = reader.read_json(&text).unwrap_err() else {
+            panic!("not a problem list")
+        };
+        assert_eq!(problems.len(), MAX_PROBLEMS + 2);
+        assert_eq!(problems[MAX_PROBLEMS].to_string(), "4900 more unknown keys, not listed");
+        assert_eq!(problems[MAX_PROBLEMS + 1].to_string(), "1 more problem, not listed");
+        // Lenient: unknown keys, listed or counted, are warnings; the bad value still fails.
+        reader.lenient = true;
+        let text = format!("{{{}}}", keys.join(", "));
+        let facts = reader.read_json(&text).unwrap();
+        assert_eq!(facts.warnings.len(), MAX_PROBLEMS + 1);
     }
 
     #[test]
