@@ -1,19 +1,38 @@
-//! `serve`: the web wizard. Loads and compiles the knowledge base, binds the address, and runs
-//! `triage_web` on a tokio runtime until Ctrl-C (or SIGTERM).
+//! `serve`: the web wizard. Loads and compiles the knowledge bases — `--kb`, else every
+//! embedded one, the default first — binds the address, and runs `triage_web` on a tokio
+//! runtime until Ctrl-C (or SIGTERM).
 
 use super::{Outcome, UsageError, emit, load_valid};
 use crate::cli::ServeArgs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use triage_engine::Engine;
+use triage_web::Served;
 
 pub fn serve(kb: Option<PathBuf>, args: &ServeArgs) -> Outcome {
-    let model = match load_valid(kb) {
-        Ok((_, model)) => model,
-        Err(code) => return Ok(code),
+    let bases: Vec<(PathBuf, String)> = match kb {
+        Some(path) => {
+            let name = address_name(&path);
+            vec![(path, name)]
+        }
+        None => crate::embedded::names()
+            .into_iter()
+            .map(|name| (PathBuf::from(name), name.to_string()))
+            .collect(),
     };
-    let app =
-        triage_web::App::new(Engine::new(model)).map_err(|e| UsageError::Usage(e.to_string()))?;
+    let mut served = Vec::with_capacity(bases.len());
+    for (path, name) in bases {
+        let model = match load_valid(Some(path)) {
+            Ok((_, model)) => model,
+            Err(code) => return Ok(code),
+        };
+        let one = Served::new(name.clone(), Engine::new(model));
+        served.push(match title(&name) {
+            Some(title) => one.titled(title),
+            None => one,
+        });
+    }
+    let app = triage_web::App::new_multi(served).map_err(|e| UsageError::Usage(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -23,9 +42,38 @@ pub fn serve(kb: Option<PathBuf>, args: &ServeArgs) -> Outcome {
             .await
             .map_err(|e| UsageError::Usage(format!("cannot listen on {}: {e}", args.addr)))?;
         let bound = listener.local_addr()?;
-        emit(&format!("triage serve: listening on http://{bound}/ (Ctrl-C to stop)\n"))?;
+        let names = app.knowledge_bases().join(", ");
+        emit(&format!(
+            "triage serve: listening on http://{bound}/ (knowledge bases: {names}; Ctrl-C to stop)\n"
+        ))?;
         triage_web::serve(listener, &app, triage_web::shutdown_signal()).await?;
         emit("triage serve: stopped\n")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The name a `--kb` knowledge base goes by in the server's addresses: the embedded one's
+/// name, else its folder's (or file's) name made address-safe. With one knowledge base it
+/// never shows: it is the default.
+fn address_name(path: &Path) -> String {
+    if let Some(name) = crate::embedded::by_name(path) {
+        return name.to_string();
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let name: String = stem
+        .chars()
+        .take(64)
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .collect();
+    if name.is_empty() { "kb".to_string() } else { name }
+}
+
+/// What people call an embedded knowledge base (the knowledge-base language has no title
+/// item): shown beside each search hit and on the knowledge base pages.
+fn title(name: &str) -> Option<&'static str> {
+    match name {
+        "rdp" => Some("Remote Desktop"),
+        "ssh" => Some("SSH logins"),
+        _ => None,
+    }
 }

@@ -1,5 +1,7 @@
 //! The JSON API: `POST /api/diagnose` (a fact file in, the report of `triage diagnose --format
-//! json` out) and `GET /api/search?q=`.
+//! json` out; `?kb=NAME` says which knowledge base, else it is the one the file fits best) and
+//! `GET /api/search?q=` (every knowledge base; with several, each hit names its own as
+//! `knowledge_base`, as `triage search --format json` does).
 
 use crate::error::WebError;
 use crate::{App, MAX_BODY_BYTES, Work, session};
@@ -9,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use triage_engine::report::{Report, ReportOptions};
+use triage_engine::search::SearchHit;
 use triage_engine::{FactReader, Format};
 
 /// An error as `{"error": …, "problems": [...]}` with its status.
@@ -50,7 +53,16 @@ pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<String,
 
 /// A fact file (JSON; YAML when the content type says so) → the full report. The body is read
 /// here; reading it as facts and the diagnosis run on the upload pool.
-pub(crate) async fn diagnose(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
+pub(crate) async fn diagnose(
+    State(app): State<App>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let kb = match session::fields(query.as_deref()) {
+        Ok(fields) => session::kb_named(&fields).map(str::to_string),
+        Err(e) => return error_response(&e),
+    };
     let text = match read_body(&headers, body).await {
         Ok(text) => text,
         Err(e) => return error_response(&e),
@@ -59,13 +71,22 @@ pub(crate) async fn diagnose(State(app): State<App>, headers: HeaderMap, body: B
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.contains("yaml"));
+    let format = if yaml { Format::Yaml } else { Format::Json };
     app.offload(Work::Upload, "/api/diagnose", move |app| {
-        let engine = app.engine();
-        let reader = FactReader::new(engine.model());
-        let facts = match reader.read(&text, if yaml { Format::Yaml } else { Format::Json }) {
-            Ok(facts) => facts,
-            Err(e) => return error_response(&WebError::FactFile(e)),
+        let chosen = match kb {
+            Some(name) => app.base(Some(&name)).and_then(|base| {
+                FactReader::new(base.engine.model())
+                    .read(&text, format)
+                    .map(|facts| (base, facts))
+                    .map_err(WebError::FactFile)
+            }),
+            None => crate::bases::choose_for_facts(app.bases(), &text, format),
         };
+        let (base, facts) = match chosen {
+            Ok(chosen) => chosen,
+            Err(e) => return error_response(&e),
+        };
+        let engine = &base.engine;
         let diagnosis = engine.diagnose(&facts);
         let report = Report::new(engine, &facts, &diagnosis, ReportOptions::FULL);
         json_response(StatusCode::OK, &report)
@@ -83,8 +104,24 @@ pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) ->
         let Some(q) = fields.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v) else {
             return error_response(&WebError::Missing("q"));
         };
-        let hits = app.inner.search.search(&q);
+        let several = app.several();
+        let hits: Vec<Hit> = crate::bases::search(app.bases(), &q)
+            .into_iter()
+            .map(|found| Hit {
+                knowledge_base: several.then(|| found.base.name.clone()),
+                hit: found.hit,
+            })
+            .collect();
         json_response(StatusCode::OK, &serde_json::json!({ "query": q, "hits": hits }))
     })
     .await
+}
+
+/// A search hit and, when several are served, the knowledge base it is from.
+#[derive(serde::Serialize)]
+struct Hit {
+    #[serde(flatten)]
+    hit: SearchHit,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    knowledge_base: Option<String>,
 }

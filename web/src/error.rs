@@ -18,6 +18,13 @@ pub enum WebError {
     MethodNotAllowed(String),
     #[error("unknown symptom `{name}`{}", hint_suffix(.hint.as_deref()))]
     UnknownSymptom { name: String, hint: Option<String> },
+    #[error("unknown knowledge base `{name}` (the knowledge bases here: {})", .names.join(", "))]
+    UnknownKnowledgeBase { name: String, names: Vec<String> },
+    #[error(
+        "the facts fit the knowledge bases `{first}` and `{second}` equally well: choose one \
+         with ?kb={first} or ?kb={second}"
+    )]
+    FitsEqually { first: String, second: String },
     #[error("unknown {kind} `{name}`{}", hint_suffix(.hint.as_deref()))]
     UnknownItem { kind: &'static str, name: String, hint: Option<String> },
     #[error("{0}")]
@@ -70,7 +77,8 @@ impl WebError {
         match self {
             WebError::NotFound(_)
             | WebError::UnknownSymptom { .. }
-            | WebError::UnknownItem { .. } => StatusCode::NOT_FOUND,
+            | WebError::UnknownItem { .. }
+            | WebError::UnknownKnowledgeBase { .. } => StatusCode::NOT_FOUND,
             WebError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             WebError::BadFact(_)
             | WebError::Missing(_)
@@ -81,6 +89,7 @@ impl WebError {
             WebError::NoAnswer
             | WebError::FactFile(_)
             | WebError::Plan(_)
+            | WebError::FitsEqually { .. }
             | WebError::NoSymptom => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::QueryTooLong { .. } => StatusCode::URI_TOO_LONG,
             WebError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,10 +1,14 @@
 //! The knowledge base as pages: every symptom, cause, fix and fact, each linked to the others.
+//!
+//! With several knowledge bases served, a page is of the one `?kb=NAME` names (`/kb?kb=ssh`,
+//! `/kb/causes/key_not_authorized?kb=ssh`), of the default without it; `/kb` lists them all and
+//! every link a page makes keeps its `?kb=`.
 
 use crate::error::WebError;
 use crate::pages::{error_page, render};
 use crate::view::{self, Link};
-use crate::{App, Work};
-use axum::extract::{Path, State};
+use crate::{App, Base, Work, session};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -41,14 +45,70 @@ fn unknown(kind: &'static str, name: &str, names: impl Iterator<Item = String>) 
     }
 }
 
-pub(crate) async fn index(State(app): State<App>) -> Response {
-    app.offload(Work::Page, "/kb", index_page).await
+/// The knowledge base `?kb=NAME` names (the default without it).
+fn chosen<'a>(app: &'a App, query: Option<&str>) -> Result<&'a Base, WebError> {
+    let fields = session::fields(query)?;
+    app.base(session::kb_named(&fields))
 }
 
-fn index_page(app: &App) -> Response {
-    let model = app.engine().model();
-    let mut context = tera::Context::new();
-    context.insert("title", "Knowledge base — triage");
+/// `page` for the knowledge base the address names, or the page that says it names none.
+fn in_chosen(
+    app: &App,
+    query: Option<&str>,
+    page: impl FnOnce(&App, &Base) -> Response,
+) -> Response {
+    match chosen(app, query) {
+        Ok(base) => page(app, base),
+        Err(e) => error_page(app, &e),
+    }
+}
+
+/// What every knowledge base page knows: the `?kb=` its links keep, and the knowledge base's
+/// title when several are served.
+fn base_context(app: &App, base: &Base) -> tera::Context {
+    let mut context = tera::Context::default();
+    context.insert("kb_query", &base.kb_query());
+    context.insert("knowledge_base", &app.several().then(|| base.title.clone()));
+    context
+}
+
+/// One knowledge base in the list of them.
+#[derive(Serialize)]
+struct BaseView {
+    name: String,
+    title: String,
+    url: String,
+    current: bool,
+    symptoms: usize,
+}
+
+pub(crate) async fn index(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    app.offload(Work::Page, "/kb", move |app| in_chosen(app, query.as_deref(), index_page)).await
+}
+
+fn index_page(app: &App, base: &Base) -> Response {
+    let model = base.engine.model();
+    let mut context = base_context(app, base);
+    let bases: Vec<BaseView> = app
+        .bases()
+        .iter()
+        .map(|b| BaseView {
+            name: b.name.clone(),
+            title: b.title.clone(),
+            url: format!("/kb{}", b.kb_query()),
+            current: b.name == base.name,
+            symptoms: b.engine.model().symptoms.len(),
+        })
+        .collect();
+    context.insert("bases", &if app.several() { bases } else { Vec::new() });
+    context.insert(
+        "title",
+        &if app.several() {
+            format!("{} — knowledge base — triage", base.title)
+        } else {
+            "Knowledge base — triage".to_string()
+        },
+    );
     let item = |name: &str, title: &str, note: Option<String>| ItemView {
         name: name.to_string(),
         title: title.to_string(),
@@ -92,12 +152,19 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{ending}")
 }
 
-pub(crate) async fn symptom(State(app): State<App>, Path(name): Path<String>) -> Response {
-    app.offload(Work::Page, "/kb/symptoms", move |app| symptom_page(app, &name)).await
+pub(crate) async fn symptom(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    app.offload(Work::Page, "/kb/symptoms", move |app| {
+        in_chosen(app, query.as_deref(), |app, base| symptom_page(app, base, &name))
+    })
+    .await
 }
 
-fn symptom_page(app: &App, name: &str) -> Response {
-    let model = app.engine().model();
+fn symptom_page(app: &App, base: &Base, name: &str) -> Response {
+    let model = base.engine.model();
     let Some(id) = model.symptom_id(name) else {
         let names = model.symptoms.iter().map(|s| s.name.clone());
         return error_page(app, &unknown("symptom", name, names));
@@ -119,7 +186,7 @@ fn symptom_page(app: &App, name: &str) -> Response {
         })
         .collect();
     causes.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut context = tera::Context::new();
+    let mut context = base_context(app, base);
     context.insert("title", &format!("{} — triage", def.title));
     context.insert("name", &def.name);
     context.insert("heading", &def.title);
@@ -129,9 +196,7 @@ fn symptom_page(app: &App, name: &str) -> Response {
     context.insert("causes", &causes.into_iter().map(|(_, c)| c).collect::<Vec<_>>());
     context.insert("unlisted", &percent(def.unlisted_prior()));
     context.insert("checks", &scripts(&def.checks));
-    let mut start = form_urlencoded::Serializer::new(String::new());
-    start.append_pair("symptom", &def.name);
-    context.insert("start_url", &format!("/wizard?{}", start.finish()));
+    context.insert("start_url", &base.start_url(Some(&def.name)));
     render(app, "kb_symptom.html", &context, StatusCode::OK)
 }
 
@@ -142,12 +207,19 @@ struct FindingView {
     facts: Vec<String>,
 }
 
-pub(crate) async fn cause(State(app): State<App>, Path(name): Path<String>) -> Response {
-    app.offload(Work::Page, "/kb/causes", move |app| cause_page(app, &name)).await
+pub(crate) async fn cause(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    app.offload(Work::Page, "/kb/causes", move |app| {
+        in_chosen(app, query.as_deref(), |app, base| cause_page(app, base, &name))
+    })
+    .await
 }
 
-fn cause_page(app: &App, name: &str) -> Response {
-    let model = app.engine().model();
+fn cause_page(app: &App, base: &Base, name: &str) -> Response {
+    let model = base.engine.model();
     let Some(id) = model.cause_id(name) else {
         let names = model.causes.iter().map(|c| c.name.clone());
         return error_page(app, &unknown("cause", name, names));
@@ -174,7 +246,7 @@ fn cause_page(app: &App, name: &str) -> Response {
         })
         .collect();
     let fixes = fix_items(model, &def.fixes);
-    let mut context = tera::Context::new();
+    let mut context = base_context(app, base);
     context.insert("title", &format!("{} — triage", def.title));
     context.insert("name", &def.name);
     context.insert("heading", &def.title);
@@ -219,12 +291,19 @@ fn frequency_words(p: f64) -> String {
     }
 }
 
-pub(crate) async fn fix(State(app): State<App>, Path(name): Path<String>) -> Response {
-    app.offload(Work::Page, "/kb/fixes", move |app| fix_page(app, &name)).await
+pub(crate) async fn fix(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    app.offload(Work::Page, "/kb/fixes", move |app| {
+        in_chosen(app, query.as_deref(), |app, base| fix_page(app, base, &name))
+    })
+    .await
 }
 
-fn fix_page(app: &App, name: &str) -> Response {
-    let model = app.engine().model();
+fn fix_page(app: &App, base: &Base, name: &str) -> Response {
+    let model = base.engine.model();
     let Some(id) = model.fix_id(name) else {
         let names = model.fixes.iter().map(|f| f.name.clone());
         return error_page(app, &unknown("fix", name, names));
@@ -238,7 +317,7 @@ fn fix_page(app: &App, name: &str) -> Response {
             ItemView { name: c.name.clone(), title: c.title.clone(), note: None }
         })
         .collect();
-    let mut context = tera::Context::new();
+    let mut context = base_context(app, base);
     context.insert("title", &format!("{} — triage", def.title));
     context.insert("name", &def.name);
     context.insert("heading", &def.title);
@@ -256,18 +335,25 @@ fn fix_page(app: &App, name: &str) -> Response {
     render(app, "kb_fix.html", &context, StatusCode::OK)
 }
 
-pub(crate) async fn fact(State(app): State<App>, Path(name): Path<String>) -> Response {
-    app.offload(Work::Page, "/kb/facts", move |app| fact_page(app, &name)).await
+pub(crate) async fn fact(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    app.offload(Work::Page, "/kb/facts", move |app| {
+        in_chosen(app, query.as_deref(), |app, base| fact_page(app, base, &name))
+    })
+    .await
 }
 
-fn fact_page(app: &App, name: &str) -> Response {
-    let model = app.engine().model();
+fn fact_page(app: &App, base: &Base, name: &str) -> Response {
+    let model = base.engine.model();
     let Some(id) = model.fact_id(name) else {
         let names = model.facts.iter().map(|f| f.name.clone());
         return error_page(app, &unknown("fact", name, names));
     };
     let def = model.fact(id);
-    let mut context = tera::Context::new();
+    let mut context = base_context(app, base);
     context.insert("title", &format!("{} — triage", view::fact_label(def)));
     context.insert("name", &def.name);
     context.insert("heading", &view::fact_label(def));

@@ -3,7 +3,9 @@
 //! The same flow as `triage ask`, as server-rendered HTML that works without JavaScript: find
 //! the symptom from the error ([`SearchIndex`](triage_engine::search::SearchIndex)), answer
 //! one question per page ([`triage_engine::wizard::step`]) with the live ranking beside it,
-//! and end on the guide with the plan and the fact file to download. The server keeps no
+//! and end on the guide with the plan and the fact file to download. It serves one knowledge
+//! base or several (see [`Served`] and [`App::new_multi`]): the search looks in all of them,
+//! and an address names its own with `kb=NAME` (none for the default). The server keeps no
 //! session: the answers travel in the address (see [`session`]), so nothing grows on the
 //! server and every page is a plain GET that can be bookmarked.
 //!
@@ -20,6 +22,7 @@
 //! timed out (see [`Limits`] and [`serve`]).
 
 mod api;
+mod bases;
 pub mod cache;
 pub mod error;
 mod kb;
@@ -42,8 +45,10 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use triage_engine::Engine;
-use triage_engine::search::SearchIndex;
 use triage_engine::wizard::WizardSettings;
+
+pub(crate) use bases::Base;
+pub use bases::Served;
 
 /// The largest request body accepted (a fact file): 256 KiB.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -109,16 +114,16 @@ impl Default for Limits {
     }
 }
 
-/// What every request shares: the compiled knowledge base, its search index and the
-/// templates. Read-only after start-up.
+/// What every request shares: the compiled knowledge bases, each with its search index, and
+/// the templates. Read-only after start-up.
 #[derive(Clone)]
 pub struct App {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    engine: Engine,
-    search: SearchIndex,
+    /// The knowledge bases served, the default first (see [`bases`]).
+    bases: Vec<Base>,
     tera: tera::Tera,
     settings: WizardSettings,
     pages: cache::PageCache,
@@ -127,7 +132,7 @@ struct Inner {
     upload_pool: Pool,
     /// Where the CPU work of pages runs.
     page_pool: Pool,
-    /// The home page, rendered once: it depends on the knowledge base alone.
+    /// The home page, rendered once: it depends on the knowledge bases alone.
     home: OnceLock<Bytes>,
     /// The guide renderer's templates (the tailored guide of a session).
     guides: triage_renderers::guide::Templates,
@@ -135,17 +140,27 @@ struct Inner {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.inner.bases.iter().map(|b| b.name.as_str()).collect();
         f.debug_struct("App")
-            .field("symptoms", &self.inner.engine.model().symptoms.len())
+            .field("knowledge_bases", &names)
             .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
 
-/// The templates could not be compiled (a bug in this crate, caught by its tests).
+/// Why an application could not be made.
 #[derive(Debug, thiserror::Error)]
-#[error("the web templates do not compile: {0}")]
-pub struct TemplateError(String);
+pub enum AppError {
+    /// The templates do not compile (a bug in this crate, caught by its tests).
+    #[error("the web templates do not compile: {0}")]
+    Templates(String),
+    #[error("there is no knowledge base to serve")]
+    NoKnowledgeBase,
+    #[error("two knowledge bases are named `{0}`")]
+    DuplicateName(String),
+    #[error("`{0}` cannot name a knowledge base in an address: use letters, digits, `_` and `-`")]
+    BadName(String),
+}
 
 /// Which pool a request's work runs on.
 #[derive(Debug, Clone, Copy)]
@@ -156,27 +171,53 @@ pub(crate) enum Work {
     Page,
 }
 
+/// The name [`App::new`] gives its one knowledge base (it never shows in an address).
+pub const DEFAULT_NAME: &str = "default";
+
 impl App {
     /// The application for a compiled knowledge base, with the default [`Limits`].
-    pub fn new(engine: Engine) -> Result<App, TemplateError> {
+    pub fn new(engine: Engine) -> Result<App, AppError> {
         App::with_limits(engine, Limits::default())
     }
 
     /// The application with a page cache of `bytes` (0: none), other limits the default.
-    pub fn with_cache(engine: Engine, bytes: usize) -> Result<App, TemplateError> {
+    pub fn with_cache(engine: Engine, bytes: usize) -> Result<App, AppError> {
         App::with_limits(engine, Limits { cache_bytes: bytes, ..Limits::default() })
     }
 
-    /// The application with these limits.
-    pub fn with_limits(engine: Engine, limits: Limits) -> Result<App, TemplateError> {
-        let search = SearchIndex::new(engine.model());
-        let tera = view::templates().map_err(|e| TemplateError(view::describe_tera(&e)))?;
+    /// The application for one knowledge base with these limits.
+    pub fn with_limits(engine: Engine, limits: Limits) -> Result<App, AppError> {
+        App::multi_with_limits(vec![Served::new(DEFAULT_NAME, engine)], limits)
+    }
+
+    /// The application for several knowledge bases, the first the default (its addresses need
+    /// no `kb=`), with the default [`Limits`].
+    pub fn new_multi(bases: Vec<Served>) -> Result<App, AppError> {
+        App::multi_with_limits(bases, Limits::default())
+    }
+
+    /// The application for several knowledge bases with these limits.
+    pub fn multi_with_limits(served: Vec<Served>, limits: Limits) -> Result<App, AppError> {
+        if served.is_empty() {
+            return Err(AppError::NoKnowledgeBase);
+        }
+        let mut bases: Vec<Base> = Vec::with_capacity(served.len());
+        for one in served {
+            if !bases::is_address_name(&one.name) {
+                return Err(AppError::BadName(one.name));
+            }
+            if bases.iter().any(|b| b.name == one.name) {
+                return Err(AppError::DuplicateName(one.name));
+            }
+            let is_default = bases.is_empty();
+            bases.push(Base::new(one, is_default));
+        }
+        let tera = view::templates().map_err(|e| AppError::Templates(view::describe_tera(&e)))?;
         let guides = triage_renderers::guide::Templates::builtin()
-            .map_err(|e| TemplateError(e.to_string()))?;
+            .map_err(|e| AppError::Templates(e.to_string()))?;
         let app = App {
             inner: Arc::new(Inner {
-                engine,
-                search,
+                bases,
                 tera,
                 settings: WizardSettings::default(),
                 pages: cache::PageCache::new(limits.cache_bytes),
@@ -188,9 +229,15 @@ impl App {
             }),
         };
         let home = pages::home_page(&app)
-            .map_err(|_| TemplateError("the home page does not render".to_string()))?;
+            .map_err(|_| AppError::Templates("the home page does not render".to_string()))?;
         app.inner.home.get_or_init(|| home);
         Ok(app)
+    }
+
+    /// The names of the knowledge bases served, the default first.
+    #[must_use]
+    pub fn knowledge_bases(&self) -> Vec<&str> {
+        self.inner.bases.iter().map(|b| b.name.as_str()).collect()
     }
 
     /// The limits this application was made with.
@@ -217,6 +264,7 @@ impl App {
             .route("/wizard/guide", get(pages::guide))
             .route("/wizard/guide.md", get(pages::guide_markdown))
             .route("/wizard/plan.ps1", get(pages::plan_powershell))
+            .route("/wizard/plan.sh", get(pages::plan_bash))
             .route("/wizard/plan.json", get(pages::plan_json))
             .route("/kb", get(kb::index))
             .route("/kb/symptoms/{name}", get(kb::symptom))
@@ -233,8 +281,19 @@ impl App {
             .with_state(self.clone())
     }
 
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.inner.engine
+    /// Every knowledge base served, the default first.
+    pub(crate) fn bases(&self) -> &[Base] {
+        &self.inner.bases
+    }
+
+    /// The knowledge base `kb=NAME` names (the default for `None`), or a 404 listing them.
+    pub(crate) fn base(&self, name: Option<&str>) -> Result<&Base, WebError> {
+        bases::named(&self.inner.bases, name)
+    }
+
+    /// More than one knowledge base is served: pages say which one a thing is from.
+    pub(crate) fn several(&self) -> bool {
+        self.inner.bases.len() > 1
     }
 
     /// Runs `job` on the pool for `work` and answers what it returns, or the refusal of a full

@@ -4,7 +4,7 @@
 use crate::error::WebError;
 use crate::session::{self, Entry, Pending, Session};
 use crate::view::{self, RankingView};
-use crate::{App, Work};
+use crate::{App, Base, Work};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,6 +19,7 @@ use triage_engine::{FactReader, FactSet};
 use triage_renderers::diagnosis::duration;
 use triage_renderers::guide::{Format as GuideFormat, Guide, Links};
 use triage_renderers::plan::{PlanError, RepairPlan};
+use triage_rules::ast::Shell;
 use triage_rules::model::{FactId, FactType, SymptomId};
 
 /// Renders a template, or a bare 500 page when the template itself fails (a bug, logged).
@@ -86,6 +87,33 @@ struct HitView {
     title: String,
     matched: Vec<String>,
     start: String,
+    /// The symptom's page in the browsable knowledge base.
+    about: String,
+    /// The knowledge base it is from, in words, when several are served.
+    from: Option<String>,
+}
+
+impl HitView {
+    fn new(app: &App, base: &Base, symptom: String, title: String, matched: Vec<String>) -> Self {
+        HitView {
+            start: base.start_url(Some(&symptom)),
+            about: format!("/kb/symptoms/{symptom}{}", base.kb_query()),
+            from: app.several().then(|| base.title.clone()),
+            symptom,
+            title,
+            matched,
+        }
+    }
+}
+
+/// The symptoms of one knowledge base, for the home page's list.
+#[derive(Serialize)]
+struct SymptomGroup {
+    /// The knowledge base's title, when several are served.
+    title: Option<String>,
+    symptoms: Vec<HitView>,
+    /// Its wizard without a symptom.
+    start: String,
 }
 
 /// The paste box of a page: the session it adds to (as hidden fields), and the text and the
@@ -139,19 +167,14 @@ fn search_page(
 }
 
 fn search_context(app: &App, query: &str, searched: bool, paste: &PasteView) -> tera::Context {
-    let model = app.engine().model();
     let hits: Vec<HitView> = if query.is_empty() {
         Vec::new()
     } else {
-        app.inner
-            .search
-            .search(query)
+        crate::bases::search(app.bases(), query)
             .into_iter()
-            .map(|hit| HitView {
-                start: wizard_url(&hit.symptom),
-                symptom: hit.symptom,
-                title: hit.title,
-                matched: hit.matched,
+            .map(|found| {
+                let hit = found.hit;
+                HitView::new(app, found.base, hit.symptom, hit.title, hit.matched)
             })
             .collect()
     };
@@ -167,18 +190,30 @@ fn search_context(app: &App, query: &str, searched: bool, paste: &PasteView) -> 
     context.insert("query", query);
     context.insert("searched", &(searched && !query.is_empty()));
     context.insert("hits", &hits);
-    let symptoms: Vec<HitView> = view::symptom_list(model)
-        .into_iter()
-        .map(|(name, title)| HitView {
-            start: wizard_url(&name),
-            symptom: name,
-            title,
-            matched: vec![],
+    let groups: Vec<SymptomGroup> = app
+        .bases()
+        .iter()
+        .map(|base| SymptomGroup {
+            title: app.several().then(|| base.title.clone()),
+            symptoms: view::symptom_list(base.engine.model())
+                .into_iter()
+                .map(|(name, title)| HitView::new(app, base, name, title, vec![]))
+                .collect(),
+            start: base.start_url(None),
         })
         .collect();
-    context.insert("symptoms", &symptoms);
+    context.insert("groups", &groups);
     context.insert("paste", paste);
     context
+}
+
+/// The knowledge base an address's fields name, and the session they hold in it.
+fn open_session(app: &App, fields: Vec<(String, String)>) -> Result<(&Base, Session), WebError> {
+    let base = app.base(session::kb_named(&fields))?;
+    let reader = FactReader::new(base.engine.model());
+    let mut session = Session::from_fields(&reader, fields)?;
+    session.kb = base.address().map(str::to_string);
+    Ok((base, session))
 }
 
 /// `POST /wizard/read`: pasted text (a form body: `text` and the session's fields) read for
@@ -196,16 +231,24 @@ pub(crate) async fn read_text(State(app): State<App>, headers: HeaderMap, body: 
 }
 
 fn read_page(app: &App, body: &str) -> Response {
-    let (fields, text) = match session::form_fields(body) {
+    let (mut fields, text) = match session::form_fields(body) {
         Ok(fields) => fields,
         Err(e) => return error_page(app, &e),
     };
-    let model = app.engine().model();
-    let reader = FactReader::new(model);
-    let mut session = match Session::from_fields(&reader, fields) {
-        Ok(session) => session,
+    // A paste that starts a session (the home page's) goes to the knowledge base it says
+    // most to; one that adds to a session stays in that session's.
+    if fields.is_empty()
+        && app.several()
+        && let Some(base) = best_reader(app, &text).and_then(|b| b.address())
+    {
+        fields.push(("kb".to_string(), base.to_string()));
+    }
+    let (base, mut session) = match open_session(app, fields) {
+        Ok(opened) => opened,
         Err(e) => return error_page(app, &e),
     };
+    let model = base.engine.model();
+    let reader = FactReader::new(model);
     // A paste starts from the session's answers, not from an answer half given or the result.
     session.pending = None;
     session.end = false;
@@ -215,6 +258,7 @@ fn read_page(app: &App, body: &str) -> Response {
     if text.trim().is_empty() {
         return paste_again(
             app,
+            base,
             &session,
             &text,
             "Paste some text first: the error dialog, a log excerpt or the ticket.",
@@ -224,6 +268,7 @@ fn read_page(app: &App, body: &str) -> Response {
     if extracted.is_empty() {
         return paste_again(
             app,
+            base,
             &session,
             &text,
             "Nothing in this text is something the knowledge base knows (an error code, a \
@@ -233,6 +278,7 @@ fn read_page(app: &App, body: &str) -> Response {
     if session.add_read(model, &extracted) == 0 {
         return paste_again(
             app,
+            base,
             &session,
             &text,
             "Everything this text says is already in your answers.",
@@ -241,23 +287,30 @@ fn read_page(app: &App, body: &str) -> Response {
     Redirect::to(&format!("/wizard?{}", session.query(model))).into_response()
 }
 
+/// The knowledge base whose text reader finds the most facts in `text` (the earlier one of
+/// those that find as many), `None` when none finds any.
+fn best_reader<'a>(app: &'a App, text: &str) -> Option<&'a Base> {
+    let mut best: Option<(usize, &Base)> = None;
+    for base in app.bases() {
+        let (_, extracted) = TextReader::new(base.engine.model()).read(text);
+        if extracted.len() > best.map_or(0, |(n, _)| n) {
+            best = Some((extracted.len(), base));
+        }
+    }
+    best.map(|(_, base)| base)
+}
+
 /// The start page with the paste box holding `text` and why it read nothing new.
-fn paste_again(app: &App, session: &Session, text: &str, reason: &str) -> Response {
-    let model = app.engine().model();
+fn paste_again(app: &App, base: &Base, session: &Session, text: &str, reason: &str) -> Response {
+    let model = base.engine.model();
     let has_session = session.symptom.is_some() || !session.history.is_empty();
     let paste = PasteView {
-        hidden: hidden_fields(app, session),
+        hidden: hidden_fields(base, session),
         text: text.to_string(),
         error: Some(reason.to_string()),
         back_url: has_session.then(|| format!("/wizard?{}", session.query(model))),
     };
     search_page(app, "", false, &paste, StatusCode::UNPROCESSABLE_ENTITY)
-}
-
-fn wizard_url(symptom: &str) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("symptom", symptom);
-    format!("/wizard?{}", query.finish())
 }
 
 /// One control of an answer form.
@@ -298,12 +351,13 @@ pub(crate) async fn wizard(State(app): State<App>, RawQuery(query): RawQuery) ->
 }
 
 fn wizard_page(app: &App, query: Option<&str>) -> Response {
-    let model = app.engine().model();
-    let reader = FactReader::new(model);
-    let mut session = match Session::parse(&reader, query) {
-        Ok(session) => session,
+    let opened = session::fields(query).and_then(|fields| open_session(app, fields));
+    let (base, mut session) = match opened {
+        Ok(opened) => opened,
         Err(e) => return error_page(app, &e),
     };
+    let model = base.engine.model();
+    let reader = FactReader::new(model);
     let mut input_error = None;
     if session.pending.is_some() {
         match session.apply_pending(&reader) {
@@ -323,7 +377,7 @@ fn wizard_page(app: &App, query: Option<&str>) -> Response {
         Err(e) => return error_page(app, &e),
     };
     let Some(step) = wizard::step(
-        app.engine(),
+        &base.engine,
         session.symptom,
         &facts,
         &session.declined(),
@@ -333,9 +387,9 @@ fn wizard_page(app: &App, query: Option<&str>) -> Response {
     };
     let page = match (&step.question, step.question_fact) {
         (Some(_), Some(fact)) if !session.end => {
-            question_page(app, &session, &facts, &step, fact, input_error.as_ref())
+            question_page(app, base, &session, &facts, &step, fact, input_error.as_ref())
         }
-        _ => result_page(app, &session, &facts, &step),
+        _ => result_page(app, base, &session, &facts, &step),
     };
     match (page, key) {
         (Ok(html), Some(key)) => {
@@ -360,8 +414,8 @@ struct ReadView {
     remove_url: String,
 }
 
-fn read_views(app: &App, session: &Session, facts: &FactSet) -> Vec<ReadView> {
-    let model = app.engine().model();
+fn read_views(base: &Base, session: &Session, facts: &FactSet) -> Vec<ReadView> {
+    let model = base.engine.model();
     session
         .history
         .iter()
@@ -384,15 +438,18 @@ fn read_views(app: &App, session: &Session, facts: &FactSet) -> Vec<ReadView> {
 
 fn common_context(
     app: &App,
+    base: &Base,
     session: &Session,
     facts: &FactSet,
     step: &wizard::WizardStep,
     step_ranking: &RankingView,
 ) -> tera::Context {
-    let model = app.engine().model();
+    let model = base.engine.model();
     // The symptom asked about, the one the answers show, or the likeliest of those weighed.
     let symptom = model.symptom(step.diagnosis.symptom);
     let mut context = tera::Context::new();
+    context.insert("kb_query", &base.kb_query());
+    context.insert("knowledge_base", &app.several().then(|| base.title.clone()));
     context.insert("symptom", &serde_json::json!({ "name": symptom.name, "title": symptom.title }));
     context.insert("mixture_message", &step.ranking.message);
     context.insert("ranking", step_ranking);
@@ -403,22 +460,23 @@ fn common_context(
     let count = |kind: fn(&Entry) -> bool| session.history.iter().filter(|e| kind(e)).count();
     context.insert("answered", &count(|e| matches!(e, Entry::Answer { .. })));
     context.insert("skipped", &count(|e| matches!(e, Entry::Skip(_))));
-    context.insert("reads", &read_views(app, session, facts));
+    context.insert("reads", &read_views(base, session, facts));
     context
 }
 
 fn question_page(
     app: &App,
+    base: &Base,
     session: &Session,
     facts: &FactSet,
     step: &wizard::WizardStep,
     fact: FactId,
     error: Option<&WebError>,
 ) -> Result<String, RenderFailed> {
-    let model = app.engine().model();
+    let model = base.engine.model();
     let def = model.fact(fact);
     let ranking = RankingView::new(&step.ranking);
-    let mut context = common_context(app, session, facts, step, &ranking);
+    let mut context = common_context(app, base, session, facts, step, &ranking);
     // The answer just refused, to show it again beside the message.
     let refused: Vec<String> = session
         .pending
@@ -483,21 +541,21 @@ fn question_page(
     context.insert("title", &format!("{} — triage", question.title));
     context.insert("question", &question);
     context.insert("error", &error.map(ToString::to_string));
-    context.insert("hidden", &hidden_fields(app, session));
+    context.insert("hidden", &hidden_fields(base, session));
     context.insert("end_url", &format!("/wizard?{}", session.end_query(model)));
     // The first step offers the paste box too: the text may answer this and later questions.
     let first_step = session.history.is_empty();
     context.insert(
         "paste",
         &first_step
-            .then(|| PasteView { hidden: hidden_fields(app, session), ..PasteView::default() }),
+            .then(|| PasteView { hidden: hidden_fields(base, session), ..PasteView::default() }),
     );
     render_html(app, "question.html", &context)
 }
 
 /// The session as hidden form fields, in history order, for the answer form.
-fn hidden_fields(app: &App, session: &Session) -> Vec<(String, String)> {
-    form_urlencoded::parse(session.query(app.engine().model()).as_bytes())
+fn hidden_fields(base: &Base, session: &Session) -> Vec<(String, String)> {
+    form_urlencoded::parse(session.query(base.engine.model()).as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
@@ -527,14 +585,15 @@ struct RepairStepView {
 /// a report, and the guide and the JSON downloads have it).
 fn result_page(
     app: &App,
+    base: &Base,
     session: &Session,
     facts: &FactSet,
     step: &wizard::WizardStep,
 ) -> Result<String, RenderFailed> {
-    let engine = app.engine();
+    let engine = &base.engine;
     let model = engine.model();
     let ranking = RankingView::new(&step.ranking);
-    let mut context = common_context(app, session, facts, step, &ranking);
+    let mut context = common_context(app, base, session, facts, step, &ranking);
     let reason = match &step.stop {
         None => "you asked for the result before the questions ran out".to_string(),
         // The engine names the cause; people read its title.
@@ -606,36 +665,39 @@ fn result_page(
     let query = session.query(model);
     context.insert("facts_url", &format!("/wizard/facts.json?{query}"));
     context.insert("report_url", &format!("/wizard/report.json?{query}"));
-    context.insert("plans", &plan_downloads(&query));
+    context.insert("plans", &plan_downloads(base, &query));
     context.insert("guide_url", &format!("/wizard/guide?{query}"));
     render_html(app, "result.html", &context)
 }
 
 /// The full report (as `triage diagnose --format json` prints it) of the session's symptom.
-fn symptom_report(app: &App, facts: &FactSet, symptom: SymptomId) -> Report {
-    let engine = app.engine();
+fn symptom_report(base: &Base, facts: &FactSet, symptom: SymptomId) -> Report {
+    let engine = &base.engine;
     let mut diagnosis = engine.diagnose(facts);
     diagnosis.symptoms.retain(|s| s.symptom == symptom);
     Report::new(engine, facts, &diagnosis, ReportOptions::FULL)
 }
 
-/// The session's facts, checked, and its symptom: the one asked about, else the one the facts
-/// show, else the likeliest of those they leave possible.
-fn session_facts(app: &App, query: Option<&str>) -> Result<(SymptomId, FactSet), WebError> {
-    let reader = FactReader::new(app.engine().model());
-    let session = Session::parse(&reader, query)?;
+/// The session's knowledge base, its facts, checked, and its symptom: the one asked about,
+/// else the one the facts show, else the likeliest of those they leave possible.
+fn session_facts<'a>(
+    app: &'a App,
+    query: Option<&str>,
+) -> Result<(&'a Base, SymptomId, FactSet), WebError> {
+    let (base, session) = open_session(app, session::fields(query)?)?;
+    let reader = FactReader::new(base.engine.model());
     let facts = session.facts(&reader)?;
     let symptom = match session.symptom {
         Some(symptom) => symptom,
-        None => app
-            .engine()
+        None => base
+            .engine
             .diagnose(&facts)
             .symptoms
             .first()
             .map(|s| s.symptom)
             .ok_or(WebError::NoSymptom)?,
     };
-    Ok((symptom, facts))
+    Ok((base, symptom, facts))
 }
 
 fn attachment(content_type: &'static str, file_name: &str, body: String) -> Response {
@@ -667,8 +729,8 @@ pub(crate) async fn download_facts(State(app): State<App>, RawQuery(query): RawQ
 
 fn facts_file(app: &App, query: Option<&str>) -> Response {
     match session_facts(app, query) {
-        Ok((symptom, facts)) => {
-            let model = app.engine().model();
+        Ok((base, symptom, facts)) => {
+            let model = base.engine.model();
             let json = serde_json::to_string_pretty(&facts.to_json(model)).unwrap_or_default();
             let name = format!("facts-{}.json", file_stem(&model.symptom(symptom).name));
             attachment("application/json", &name, json + "\n")
@@ -685,13 +747,11 @@ pub(crate) async fn download_report(State(app): State<App>, RawQuery(query): Raw
 
 fn report_file(app: &App, query: Option<&str>) -> Response {
     match session_facts(app, query) {
-        Ok((symptom, facts)) => {
-            let report = symptom_report(app, &facts, symptom);
+        Ok((base, symptom, facts)) => {
+            let report = symptom_report(base, &facts, symptom);
             let json = serde_json::to_string_pretty(&report).unwrap_or_default();
-            let name = format!(
-                "diagnosis-{}.json",
-                file_stem(&app.engine().model().symptom(symptom).name)
-            );
+            let name =
+                format!("diagnosis-{}.json", file_stem(&base.engine.model().symptom(symptom).name));
             attachment("application/json", &name, json + "\n")
         }
         Err(e) => error_page(app, &e),
@@ -704,39 +764,50 @@ struct DownloadView {
     label: &'static str,
 }
 
-/// The guide and the plans offered for download.
-fn plan_downloads(query: &str) -> Vec<DownloadView> {
-    vec![
-        DownloadView {
-            url: format!("/wizard/plan.ps1?{query}"),
-            label: "The repair plan as a PowerShell script (dry run unless -Apply)",
-        },
-        DownloadView {
-            url: format!("/wizard/plan.json?{query}"),
-            label: "The repair plan as JSON, for orchestrators",
-        },
-        DownloadView {
-            url: format!("/wizard/guide.md?{query}"),
-            label: "The guide for these answers (Markdown)",
-        },
-    ]
+/// The guide and the plans offered for download: a script for each shell the knowledge
+/// base's fixes are written in.
+fn plan_downloads(base: &Base, query: &str) -> Vec<DownloadView> {
+    let mut downloads: Vec<DownloadView> = base
+        .shells
+        .iter()
+        .map(|shell| match shell {
+            Shell::Powershell => DownloadView {
+                url: format!("/wizard/plan.ps1?{query}"),
+                label: "The repair plan as a PowerShell script (dry run unless -Apply)",
+            },
+            Shell::Bash => DownloadView {
+                url: format!("/wizard/plan.sh?{query}"),
+                label: "The repair plan as a bash script (dry run unless --apply)",
+            },
+        })
+        .collect();
+    downloads.push(DownloadView {
+        url: format!("/wizard/plan.json?{query}"),
+        label: "The repair plan as JSON, for orchestrators",
+    });
+    downloads.push(DownloadView {
+        url: format!("/wizard/guide.md?{query}"),
+        label: "The guide for these answers (Markdown)",
+    });
+    downloads
 }
 
 /// The guide renderer's guide for the session: ruled-out causes dropped, answered questions
 /// not asked again.
-fn session_guide(app: &App, query: Option<&str>) -> Result<(SymptomId, Guide), WebError> {
-    let reader = FactReader::new(app.engine().model());
-    let session = Session::parse(&reader, query)?;
+fn session_guide<'a>(
+    app: &'a App,
+    query: Option<&str>,
+) -> Result<(&'a Base, SymptomId, Guide), WebError> {
+    let (base, session) = open_session(app, session::fields(query)?)?;
+    let engine = &base.engine;
+    let reader = FactReader::new(engine.model());
     let facts = session.facts(&reader)?;
     let guide = match session.symptom {
-        Some(symptom) => Guide::new(app.engine(), &facts, symptom, Links::Anchors),
-        None => {
-            Guide::for_facts(app.engine(), &facts, Links::Anchors).ok_or(WebError::NoSymptom)?
-        }
+        Some(symptom) => Guide::new(engine, &facts, symptom, Links::Anchors),
+        None => Guide::for_facts(engine, &facts, Links::Anchors).ok_or(WebError::NoSymptom)?,
     };
-    let symptom =
-        app.engine().model().symptom_id(&guide.symptom.name).ok_or(WebError::NoSymptom)?;
-    Ok((symptom, guide))
+    let symptom = engine.model().symptom_id(&guide.symptom.name).ok_or(WebError::NoSymptom)?;
+    Ok((base, symptom, guide))
 }
 
 /// The tailored guide as its own self-contained page (its stylesheet is inline, so the page
@@ -746,7 +817,7 @@ pub(crate) async fn guide(State(app): State<App>, RawQuery(query): RawQuery) -> 
 }
 
 fn guide_page(app: &App, query: Option<&str>) -> Response {
-    let rendered = session_guide(app, query).and_then(|(_, guide)| {
+    let rendered = session_guide(app, query).and_then(|(_, _, guide)| {
         guide.render(GuideFormat::Html, &app.inner.guides).map_err(|e| {
             eprintln!("triage serve: guide: {e}");
             WebError::Internal
@@ -774,22 +845,19 @@ pub(crate) async fn guide_markdown(State(app): State<App>, RawQuery(query): RawQ
 }
 
 fn guide_file(app: &App, query: Option<&str>) -> Response {
-    let rendered = session_guide(app, query).and_then(|(symptom, guide)| {
+    let rendered = session_guide(app, query).and_then(|(base, symptom, guide)| {
         let markdown = guide.render(GuideFormat::Markdown, &app.inner.guides).map_err(|e| {
             eprintln!("triage serve: guide: {e}");
             WebError::Internal
         })?;
-        Ok((symptom, markdown))
+        Ok((base.engine.model().symptom(symptom).name.clone(), markdown))
     });
     match rendered {
-        Ok((symptom, markdown)) => {
-            let name = app.engine().model().symptom(symptom).name.clone();
-            attachment(
-                "text/markdown; charset=utf-8",
-                &format!("guide-{}.md", file_stem(&name)),
-                markdown,
-            )
-        }
+        Ok((name, markdown)) => attachment(
+            "text/markdown; charset=utf-8",
+            &format!("guide-{}.md", file_stem(&name)),
+            markdown,
+        ),
         Err(e) => error_page(app, &e),
     }
 }
@@ -800,9 +868,9 @@ fn session_plan(
     query: Option<&str>,
     render: impl Fn(&RepairPlan<'_>) -> Result<String, PlanError>,
 ) -> Result<(String, String), WebError> {
-    let (symptom, facts) = session_facts(app, query)?;
-    let name = app.engine().model().symptom(symptom).name.clone();
-    let plan = RepairPlan::new(app.engine(), &facts, Some(&name))
+    let (base, symptom, facts) = session_facts(app, query)?;
+    let name = base.engine.model().symptom(symptom).name.clone();
+    let plan = RepairPlan::new(&base.engine, &facts, Some(&name))
         .and_then(|plan| render(&plan))
         .map_err(|e| WebError::Plan(e.to_string()))?;
     Ok((file_stem(&name), plan))
@@ -814,6 +882,19 @@ pub(crate) async fn plan_powershell(State(app): State<App>, RawQuery(query): Raw
         match session_plan(app, query.as_deref(), triage_renderers::plan::powershell::render) {
             Ok((stem, script)) => {
                 attachment("text/plain; charset=utf-8", &format!("plan-{stem}.ps1"), script)
+            }
+            Err(e) => error_page(app, &e),
+        }
+    })
+    .await
+}
+
+/// The repair plan as a bash script.
+pub(crate) async fn plan_bash(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    app.offload(Work::Page, "/wizard/plan.sh", move |app| {
+        match session_plan(app, query.as_deref(), triage_renderers::plan::bash::render) {
+            Ok((stem, script)) => {
+                attachment("text/x-shellscript", &format!("plan-{stem}.sh"), script)
             }
             Err(e) => error_page(app, &e),
         }

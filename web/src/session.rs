@@ -1,4 +1,5 @@
-//! A wizard session carried in the address: `symptom=NAME`, then the history in the order it
+//! A wizard session carried in the address: `kb=NAME` when it is not in the default knowledge
+//! base, `symptom=NAME`, then the history in the order it
 //! happened — `f.FACT=VALUE` for an answer, `skip=FACT` for "Don't know", `t.FACT=VALUE` for a
 //! fact read from pasted text, each followed by `tq.FACT=WORDS`, the words it was read from —
 //! and `end=1` once the person asks for the result. Nothing is kept on the server: "Back" is
@@ -70,6 +71,10 @@ pub struct Pending {
 /// Where a wizard stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
+    /// The knowledge base (`kb=NAME`), `None` for the default. It is read first, on its own
+    /// ([`kb_named`]), to choose the knowledge base whose reader reads the rest; whoever does
+    /// so checks that it names one and drops it for the default.
+    pub kb: Option<String>,
     /// The symptom asked about; `None` for a session that starts from nothing (the engine
     /// weighs every symptom and takes the one the answers show).
     pub symptom: Option<SymptomId>,
@@ -118,6 +123,12 @@ fn capped_fields(
     Ok((out, text))
 }
 
+/// The knowledge base fields name with `kb=NAME` (the last one wins), if any.
+#[must_use]
+pub fn kb_named(fields: &[(String, String)]) -> Option<&str> {
+    fields.iter().rev().find(|(k, _)| k == "kb").map(|(_, v)| v.as_str())
+}
+
 /// The symptom a name refers to, or a 404 with a "did you mean".
 pub fn symptom_named(model: &Model, name: &str) -> Result<SymptomId, WebError> {
     model.symptom_id(name).ok_or_else(|| WebError::UnknownSymptom {
@@ -154,6 +165,7 @@ impl Session {
         fields: Vec<(String, String)>,
     ) -> Result<Session, WebError> {
         let model = reader.model();
+        let mut kb = None;
         let mut symptom = None;
         let mut history = Vec::new();
         let mut end = false;
@@ -162,6 +174,7 @@ impl Session {
         let mut unknown = false;
         for (key, value) in fields {
             match key.as_str() {
+                "kb" => kb = Some(value),
                 "symptom" => symptom = Some(symptom_named(model, &value)?),
                 "skip" => history.push(Entry::Skip(fact_named(reader, &value)?)),
                 "end" => end = value == "1",
@@ -192,7 +205,7 @@ impl Session {
             }
         }
         let pending = question.map(|fact| Pending { fact, values, unknown });
-        Ok(Session { symptom, history, end, pending })
+        Ok(Session { kb, symptom, history, end, pending })
     }
 
     /// The facts of the history, each answer checked against its fact's type.
@@ -367,6 +380,9 @@ impl Session {
 
     fn query_of(&self, model: &Model, history: &[Entry], end: bool) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(kb) = &self.kb {
+            query.append_pair("kb", kb);
+        }
         if let Some(symptom) = self.symptom {
             query.append_pair("symptom", &model.symptom(symptom).name);
         }
@@ -440,6 +456,27 @@ fix f { title "F" fixes c cost 1m }
         let facts = session.facts(&reader).expect("valid");
         assert!(facts.get(model.fact_id("changes").expect("fact")).is_some());
         assert_eq!(session.declined(), vec![model.fact_id("port_open").expect("fact")]);
+    }
+
+    #[test]
+    fn the_knowledge_base_leads_the_query_and_stays_through_back_and_end() {
+        let model = model();
+        let reader = FactReader::new(&model);
+        let query = "symptom=fails&kb=ssh&f.error_code=0x904&skip=port_open";
+        let fields = fields(Some(query)).expect("capped");
+        assert_eq!(kb_named(&fields), Some("ssh"));
+        let session = Session::from_fields(&reader, fields).expect("parses");
+        assert_eq!(session.kb.as_deref(), Some("ssh"));
+        assert_eq!(session.query(&model), "kb=ssh&symptom=fails&f.error_code=0x904&skip=port_open");
+        assert_eq!(
+            session.back_query(&model).as_deref(),
+            Some("kb=ssh&symptom=fails&f.error_code=0x904")
+        );
+        assert!(session.end_query(&model).starts_with("kb=ssh&"));
+        assert!(session.without_query(&model, 0).starts_with("kb=ssh&"));
+        assert_eq!(kb_named(&[]), None);
+        let long = format!("kb={}", "k".repeat(MAX_FIELD_BYTES + 1));
+        assert!(matches!(super::fields(Some(&long)), Err(WebError::FieldTooLong { .. })));
     }
 
     #[test]
@@ -551,7 +588,8 @@ fix f { title "F" fixes c cost 1m }
             start: 0,
             end: long.len(),
         };
-        let mut session = Session { symptom: None, history: Vec::new(), end: false, pending: None };
+        let mut session =
+            Session { kb: None, symptom: None, history: Vec::new(), end: false, pending: None };
         assert_eq!(session.add_read(&model, std::slice::from_ref(&found)), 1);
         let Some(Entry::Read { quotes, .. }) = session.history.first() else { panic!() };
         assert_eq!(quotes.len(), 1);
@@ -603,6 +641,8 @@ fix f { title "F" fixes c cost 1m }
             "\\PC{0,8}".prop_map(|v| ("a".to_string(), v)),
             proptest::strategy::Just(("unknown".to_string(), "1".to_string())),
             proptest::strategy::Just(("end".to_string(), "1".to_string())),
+            proptest::sample::select(vec!["ssh", "rdp"])
+                .prop_map(|k| ("kb".to_string(), k.to_string())),
             "\\PC{0,8}".prop_map(|v| ("utm_source".to_string(), v)),
         ]
     }
@@ -633,6 +673,7 @@ fix f { title "F" fixes c cost 1m }
             proptest::prop_assert_eq!(&again.history, &session.history);
             proptest::prop_assert_eq!(again.symptom, session.symptom);
             proptest::prop_assert_eq!(again.end, session.end);
+            proptest::prop_assert_eq!(&again.kb, &session.kb);
             if let Ok(mut stranger) = Session::parse(&reader, Some(&noise)) {
                 let _ = stranger.facts(&reader);
                 let _ = stranger.apply_pending(&reader);

@@ -24,6 +24,25 @@ fn app() -> &'static App {
     APP.get_or_init(|| App::new(engine()).expect("templates compile"))
 }
 
+fn ssh_engine() -> Engine {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../knowledge/ssh");
+    let kb = triage_rules::load_paths(&[path]);
+    Engine::new(kb.model.expect("the shipped SSH knowledge base checks clean"))
+}
+
+/// The application `triage serve` makes without `--kb`: both shipped knowledge bases, RDP the
+/// default.
+fn multi_app() -> &'static App {
+    static APP: OnceLock<App> = OnceLock::new();
+    APP.get_or_init(|| {
+        App::new_multi(vec![
+            triage_web::Served::new("rdp", engine()).titled("Remote Desktop"),
+            triage_web::Served::new("ssh", ssh_engine()).titled("SSH logins"),
+        ])
+        .expect("templates compile")
+    })
+}
+
 struct Reply {
     status: StatusCode,
     headers: HeaderMap,
@@ -49,7 +68,11 @@ impl Reply {
 }
 
 async fn send(request: Request<Body>) -> Reply {
-    let response = app().router().oneshot(request).await.expect("infallible");
+    send_to(app(), request).await
+}
+
+async fn send_to(app: &App, request: Request<Body>) -> Reply {
+    let response = app.router().oneshot(request).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
@@ -58,6 +81,22 @@ async fn send(request: Request<Body>) -> Reply {
 
 async fn get(uri: &str) -> Reply {
     send(Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+/// A GET to the application that serves both knowledge bases.
+async fn get_multi(uri: &str) -> Reply {
+    send_to(multi_app(), Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+async fn post_multi(uri: &str, content_type: &str, body: impl Into<Body>) -> Reply {
+    send_to(
+        multi_app(),
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.into())
+            .expect("request"),
+    )
+    .await
 }
 
 async fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Reply {
@@ -817,4 +856,286 @@ async fn the_longest_paste_is_read_in_good_time() {
     assert!(reply.location().contains("t.error_code=0x904"));
     assert!(took < std::time::Duration::from_secs(5), "{took:?}");
     eprintln!("a {} KiB paste read in {took:?}", log.len() / 1024);
+}
+
+fn href(element: &ElementRef<'_>) -> String {
+    element.value().attr("href").expect("href").to_string()
+}
+
+#[tokio::test]
+async fn a_search_finds_the_ssh_symptom_and_says_it_is_from_the_ssh_knowledge_base() {
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", "Permission denied (publickey)")
+        .finish();
+    let reply = get_multi(&format!("/search?{query}")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.html();
+    assert_accessible(&doc);
+    let ssh = ssh_engine();
+    let first = select(&doc, "li.hit")[0];
+    let start = href(&first.select(&Selector::parse("a.start").expect("css")).next().expect("a"));
+    let symptom = start.strip_prefix("/wizard?kb=ssh&symptom=").expect("an SSH start").to_string();
+    assert!(ssh.model().symptom_id(&symptom).is_some(), "{symptom}");
+    let from = first.select(&Selector::parse(".from").expect("css")).next().expect("its source");
+    assert_eq!(text(&from), "From the knowledge base “SSH logins”");
+    let about = href(&first.select(&Selector::parse(".more a").expect("css")).next().expect("a"));
+    assert_eq!(about, format!("/kb/symptoms/{symptom}?kb=ssh"));
+    let page = get_multi(&about).await;
+    assert_eq!(page.status, StatusCode::OK, "{about}");
+    assert_eq!(
+        first_text(&page.html(), "h1"),
+        ssh.model().symptom(ssh.model().symptom_id(&symptom).expect("id")).title
+    );
+    // An RDP code still finds the RDP symptom first, at its old address, saying where from.
+    let doc = get_multi("/search?q=0x904").await.html();
+    assert_eq!(href(&select(&doc, "li.hit a.start")[0]), "/wizard?symptom=rdp_0x904_0x7");
+    assert_eq!(first_text(&doc, "li.hit .from"), "From the knowledge base “Remote Desktop”");
+    // The home page lists the symptoms of both, under their titles, and starts either.
+    let home = get_multi("/").await.html();
+    assert_accessible(&home);
+    let total = engine().model().symptoms.len() + ssh.model().symptoms.len();
+    assert_eq!(select(&home, "ul.symptoms a").len(), total);
+    let starts: Vec<String> = select(&home, "ul.starts a").iter().map(href).collect();
+    assert_eq!(starts, ["/wizard", "/wizard?kb=ssh"]);
+    // The API names the knowledge base of each hit, as `triage search --format json` does.
+    let json = get_multi(&format!("/api/search?{query}")).await.json();
+    assert_eq!(json["hits"][0]["knowledge_base"], "ssh", "{json}");
+    assert_eq!(json["hits"][0]["symptom"], symptom.as_str());
+    let json = get_multi("/api/search?q=0x904").await.json();
+    assert_eq!(json["hits"][0]["knowledge_base"], "rdp", "{json}");
+}
+
+#[tokio::test]
+async fn a_session_in_the_ssh_knowledge_base_asks_ssh_questions_and_offers_a_bash_plan() {
+    let ssh = ssh_engine();
+    let model = ssh.model();
+    let symptom = &model.symptoms[0].name;
+    let mut address = format!("/wizard?kb=ssh&symptom={symptom}");
+    let mut questions = 0;
+    let result = loop {
+        let reply = get_multi(&address).await;
+        assert_eq!(reply.status, StatusCode::OK, "{address}: {}", reply.body);
+        let doc = reply.html();
+        assert_accessible(&doc);
+        if select(&doc, "form.question").is_empty() {
+            break doc;
+        }
+        let asked = select(&doc, "input[name=q]")[0].value().attr("value").expect("q").to_string();
+        assert!(model.fact_id(&asked).is_some(), "{asked} is not an SSH fact");
+        assert!(engine().model().fact_id(&asked).is_none(), "{asked} is an RDP fact");
+        assert_eq!(select(&doc, "form.question input[type=hidden][name=kb][value=ssh]").len(), 1);
+        for a in select(&doc, "main a[href^='/kb/'], aside a[href^='/kb/']") {
+            assert!(href(&a).ends_with("?kb=ssh"), "{}", href(&a));
+        }
+        questions += 1;
+        assert!(questions < 60, "the wizard never stops");
+        let answered = get_multi(&submit(&doc, model)).await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+        address = answered.location();
+        assert!(address.starts_with("/wizard?kb=ssh&"), "{address}");
+    };
+    assert!(questions > 0);
+    assert!(first_text(&result, ".crumbs").starts_with("SSH logins · "));
+    let downloads: Vec<String> =
+        select(&result, "ul.downloads a[download]").iter().map(href).collect();
+    assert!(!downloads.iter().any(|h| h.starts_with("/wizard/plan.ps1?")), "{downloads:?}");
+    let sh =
+        downloads.iter().find(|h| h.starts_with("/wizard/plan.sh?kb=ssh&")).expect("a bash plan");
+    let reply = get_multi(sh).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.headers.get(header::CONTENT_TYPE).expect("type"), "text/x-shellscript");
+    assert_eq!(
+        reply.headers.get(header::CONTENT_DISPOSITION).expect("attachment"),
+        &format!("attachment; filename=\"plan-{symptom}.sh\"")
+    );
+    assert!(reply.body.starts_with("#!/usr/bin/env bash\n"), "{}", reply.body);
+    assert_parses_as_bash(&reply.body);
+    // Every other download is the SSH knowledge base's too.
+    let facts = downloads.iter().find(|h| h.starts_with("/wizard/facts.json?")).expect("facts");
+    let file = get_multi(facts).await;
+    let read = FactReader::new(model).read(&file.body, Format::Json).expect("SSH facts");
+    assert_eq!(read.symptom, model.symptom_id(symptom));
+    for kind in ["/wizard/plan.json?", "/wizard/guide.md?"] {
+        let url = downloads.iter().find(|h| h.starts_with(kind)).expect(kind);
+        assert_eq!(get_multi(url).await.status, StatusCode::OK, "{url}");
+    }
+    let report =
+        select(&result, "a[href^='/wizard/report.json?']").first().map(href).expect("report");
+    let json = get_multi(&report).await.json();
+    assert_eq!(json["symptoms"][0]["symptom"], symptom.as_str());
+    let guide = select(&result, "a[href^='/wizard/guide?']").first().map(href).expect("guide");
+    assert_eq!(get_multi(&guide).await.status, StatusCode::OK);
+    // The RDP result keeps its PowerShell plan and has no bash one.
+    let rdp = get_multi("/wizard?symptom=rdp_0x904_0x7&end=1").await.html();
+    let rdp: Vec<String> = select(&rdp, "ul.downloads a[download]").iter().map(href).collect();
+    assert!(rdp.iter().any(|h| h.starts_with("/wizard/plan.ps1?symptom=rdp_0x904_0x7")), "{rdp:?}");
+    assert!(!rdp.iter().any(|h| h.starts_with("/wizard/plan.sh")), "{rdp:?}");
+}
+
+/// `bash -n`: the script parses (nothing of it runs).
+fn assert_parses_as_bash(script: &str) {
+    use std::io::Write as _;
+    let mut bash = std::process::Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    bash.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("written");
+    let output = bash.wait_with_output().expect("bash ends");
+    assert!(output.status.success(), "bash -n: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test]
+async fn addresses_without_kb_are_the_default_knowledge_base_and_bad_names_are_refused() {
+    // The same address, in a server of one and of two knowledge bases: the same session.
+    let address = "/wizard?symptom=rdp_0x904_0x7&f.error_message=internal_error";
+    let one = get(address).await.html();
+    let two = get_multi(address).await.html();
+    let hidden = |doc: &Html| -> Vec<(String, String)> {
+        select(doc, "form.question input[type=hidden]")
+            .iter()
+            .map(|i| {
+                let v = i.value();
+                (
+                    v.attr("name").unwrap_or("").to_string(),
+                    v.attr("value").unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(hidden(&one), hidden(&two));
+    assert_eq!(first_text(&one, "h1"), first_text(&two, "h1"));
+    let links =
+        |doc: &Html| -> Vec<String> { select(doc, "main a, aside a").iter().map(href).collect() };
+    assert_eq!(links(&one), links(&two), "no `kb=` in the default's links");
+    assert!(first_text(&two, ".crumbs").starts_with("Remote Desktop · "));
+    // `kb=` naming the default is the same session; its canonical address drops it.
+    let named = get_multi(&format!("{address}&kb=rdp")).await.html();
+    assert_eq!(hidden(&named), hidden(&two));
+    // An unknown knowledge base, or a symptom of the other one, is a 404 that says so.
+    for (uri, says) in [
+        (
+            "/wizard?kb=nope&symptom=rdp_0x904_0x7",
+            "unknown knowledge base `nope` (the knowledge bases here: rdp, ssh)",
+        ),
+        ("/wizard?kb=ssh&symptom=rdp_0x904_0x7", "unknown symptom `rdp_0x904_0x7`"),
+        ("/wizard/plan.sh?kb=nope", "unknown knowledge base `nope`"),
+        ("/kb?kb=nope", "unknown knowledge base `nope`"),
+        ("/kb/causes/x?kb=nope", "unknown knowledge base `nope`"),
+    ] {
+        let reply = get_multi(uri).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        let doc = reply.html();
+        assert_accessible(&doc);
+        let message = first_text(&doc, "[role=alert]");
+        assert!(message.contains(says), "{uri}: {message}");
+    }
+    let hostile: String =
+        form_urlencoded::Serializer::new(String::new()).append_pair("kb", HOSTILE[1]).finish();
+    let reply = get_multi(&format!("/wizard?{hostile}")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_inert(&reply.html());
+    let reply = post_multi("/api/diagnose?kb=nope", "application/json", "{}").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.json()["error"].as_str().expect("text").contains("rdp, ssh"));
+    // A long name is capped like any field.
+    let long = "k".repeat(2000);
+    assert_eq!(get_multi(&format!("/wizard?kb={long}")).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_api_diagnoses_a_fact_file_in_the_knowledge_base_it_fits() {
+    let body = include_str!("../../knowledge/ssh/examples/permission-denied-client.json");
+    let reply = post_multi("/api/diagnose", "application/json", body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let ssh = ssh_engine();
+    let facts = FactReader::new(ssh.model()).read(body, Format::Json).expect("valid");
+    let expected = Report::new(&ssh, &facts, &ssh.diagnose(&facts), ReportOptions::FULL);
+    let expected = serde_json::to_string_pretty(&expected).expect("serialises") + "\n";
+    assert_eq!(reply.body, expected);
+    assert_eq!(post_multi("/api/diagnose?kb=ssh", "application/json", body).await.body, expected);
+    // Told the other knowledge base, it is that one's problems.
+    let reply = post_multi("/api/diagnose?kb=rdp", "application/json", body).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.json()["problems"][0]["key"], "ssh_target_user");
+    // An RDP file goes to RDP; a file neither reads is the one it is closest to.
+    let rdp = r#"{"error_code": "0x904", "extended_error_code": 7}"#;
+    let reply = post_multi("/api/diagnose", "application/json", rdp).await;
+    assert_eq!(reply.json()["symptoms"][0]["symptom"], "rdp_0x904_0x7");
+    let wrong = r#"{"error_code": "0x904", "extended_error_code": "seven"}"#;
+    let reply = post_multi("/api/diagnose", "application/json", wrong).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.json()["error"], "1 problem in the facts");
+}
+
+#[tokio::test]
+async fn the_knowledge_base_pages_list_every_knowledge_base_and_keep_kb() {
+    let index = get_multi("/kb").await.html();
+    assert_accessible(&index);
+    let bases: Vec<String> = select(&index, "nav.bases li").iter().map(text).collect();
+    assert_eq!(bases.len(), 2, "{bases:?}");
+    assert!(
+        bases[0].starts_with("Remote Desktop rdp") && bases[1].starts_with("SSH logins ssh"),
+        "{bases:?}"
+    );
+    assert_eq!(select(&index, "nav.bases a").iter().map(href).collect::<Vec<_>>(), ["/kb?kb=ssh"]);
+    let reply = get_multi("/kb?kb=ssh").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.html();
+    assert_eq!(first_text(&doc, "h1"), "Knowledge base: SSH logins");
+    let ssh = ssh_engine();
+    let model = ssh.model();
+    let links: Vec<String> = select(&doc, "ul.items a").iter().map(href).collect();
+    let total = model.symptoms.len() + model.causes.len() + model.fixes.len() + model.facts.len();
+    assert_eq!(links.len(), total);
+    let mut seen = std::collections::HashSet::new();
+    for link in &links {
+        assert!(link.ends_with("?kb=ssh"), "{link}");
+        let reply = get_multi(link).await;
+        assert_eq!(reply.status, StatusCode::OK, "{link}");
+        let page = reply.html();
+        assert_accessible(&page);
+        for a in select(&page, "main a[href^='/kb'], main a[href^='/wizard']") {
+            let target = href(&a);
+            assert!(target.contains("kb=ssh"), "{link} links to {target}");
+            if target.starts_with("/kb/") && seen.insert(target.clone()) {
+                assert_eq!(
+                    get_multi(&target).await.status,
+                    StatusCode::OK,
+                    "{link} links to {target}"
+                );
+            }
+        }
+    }
+    // Without `?kb=`, an item page is the default's, as before.
+    assert_eq!(get_multi("/kb/symptoms/rdp_0x904_0x7").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_pasted_ssh_log_starts_the_ssh_wizard() {
+    let text = include_str!("../../knowledge/ssh/examples/permission-denied.txt");
+    let body = paste_body(&[], text);
+    let reply = post_multi("/wizard/read", "application/x-www-form-urlencoded", body).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let address = reply.location();
+    assert!(address.starts_with("/wizard?kb=ssh&t."), "{address}");
+    assert_eq!(get_multi(&address).await.status, StatusCode::OK);
+    // The RDP dialog still goes to RDP.
+    let body = paste_body(&[], DIALOG);
+    let reply = post_multi("/wizard/read", "application/x-www-form-urlencoded", body).await;
+    assert!(reply.location().starts_with("/wizard?t."), "{}", reply.location());
+}
+
+#[test]
+fn an_app_needs_knowledge_bases_with_distinct_address_names() {
+    use triage_web::{AppError, Served};
+    assert!(matches!(App::new_multi(vec![]), Err(AppError::NoKnowledgeBase)));
+    let twice = vec![Served::new("rdp", engine()), Served::new("rdp", engine())];
+    assert!(matches!(App::new_multi(twice), Err(AppError::DuplicateName(n)) if n == "rdp"));
+    let spaced = vec![Served::new("my kb", engine())];
+    assert!(matches!(App::new_multi(spaced), Err(AppError::BadName(_))));
+    let app = App::new_multi(vec![Served::new("rdp", engine()), Served::new("ssh", ssh_engine())])
+        .expect("templates compile");
+    assert_eq!(app.knowledge_bases(), ["rdp", "ssh"]);
 }
