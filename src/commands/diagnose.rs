@@ -284,8 +284,11 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     let seconds = started.elapsed().as_secs_f64();
     #[allow(clippy::cast_precision_loss)] // a rate for people
     let rate = summary.lines as f64 / seconds.max(1e-9);
+    let lines = if summary.lines == 1 { "line" } else { "lines" };
+    // A slow run of few lines (a huge line skipped) still gets a rate that is not 0.
+    let rate = if rate < 10.0 { format!("{rate:.2}") } else { format!("{rate:.0}") };
     anstream::eprintln!(
-        "{} lines, {} diagnosed, {} failed in {seconds:.2}s ({rate:.0} lines/s)",
+        "{} {lines}, {} diagnosed, {} failed in {seconds:.2}s ({rate} lines/s)",
         summary.lines,
         summary.lines - summary.failed,
         summary.failed

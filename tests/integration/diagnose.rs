@@ -402,6 +402,16 @@ fn batch_of_valid_lines_exits_0_and_writes_the_output_file() {
         .assert()
         .success();
     assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 2);
+    let one = triage()
+        .args(["batch", "-"])
+        .write_stdin("{\"http_status\": 503}\n")
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8(one).unwrap();
+    assert!(stderr.starts_with("1 line, 1 diagnosed, 0 failed in "), "{stderr}");
 }
 
 #[test]
