@@ -644,13 +644,9 @@ pub(crate) fn choose_kb(
             let Ok(text) = std::fs::read_to_string(path) else { continue };
             (text, triage_engine::Format::from_path(path))
         };
-        keys.extend(triage_engine::fact_file_keys(&text, format));
-        if keys.iter().any(|k| k == "symptom") {
-            let value: Option<serde_json::Value> = serde_json::from_str(&text).ok();
-            symptom = value
-                .and_then(|v| v.get("symptom").and_then(|s| s.as_str()).map(str::to_string))
-                .or(symptom);
-        }
+        let head = triage_engine::fact_file_head(&text, format);
+        keys.extend(head.keys);
+        symptom = head.symptom.or(symptom);
     }
     keys.extend(
         given

@@ -159,6 +159,21 @@ pub fn run(
     engine: &Engine,
     reader: &FactReader<'_>,
     options: &BatchOptions,
+    input: impl BufRead,
+    output: impl Write,
+    progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    run_after(engine, reader, options, Vec::new(), input, output, progress)
+}
+
+/// [`run`] when the caller has already read the first lines of the input (to choose the
+/// knowledge base): `first` are diagnosed before the rest of `input`, numbered from 1. Their
+/// bytes are not in the summary's `bytes`.
+pub fn run_after(
+    engine: &Engine,
+    reader: &FactReader<'_>,
+    options: &BatchOptions,
+    first: Vec<Line>,
     mut input: impl BufRead,
     mut output: impl Write,
     mut progress: impl FnMut(&BatchSummary),
@@ -173,9 +188,13 @@ pub fn run(
         }
     };
     let mut summary = BatchSummary::default();
+    let mut first = Some(first).filter(|lines| !lines.is_empty());
     let mut chunk: Vec<Line> = Vec::with_capacity(CHUNK_LINES);
     loop {
-        summary.bytes += read_chunk(&mut input, &mut chunk, max_line_bytes)?;
+        match first.take() {
+            Some(lines) => chunk = lines,
+            None => summary.bytes += read_chunk(&mut input, &mut chunk, max_line_bytes)?,
+        }
         if chunk.is_empty() {
             break;
         }

@@ -202,19 +202,28 @@ pub struct FactReader<'m> {
     pub lenient: bool,
 }
 
-/// The top-level keys of a fact file, without reading their values against a knowledge base:
-/// what tells which knowledge base a file is for. Empty when the text is not an object.
+/// What a fact file says about itself before any knowledge base reads it: what tells which
+/// knowledge base it is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactFileHead {
+    /// The top-level keys (empty when the text is not an object).
+    pub keys: Vec<String>,
+    /// The value of its `symptom` key, when that is a string.
+    pub symptom: Option<String>,
+}
+
+/// The keys and the `symptom` of a fact file, parsed once, without reading their values
+/// against a knowledge base.
 #[must_use]
-pub fn fact_file_keys(text: &str, format: Format) -> Vec<String> {
+pub fn fact_file_head(text: &str, format: Format) -> FactFileHead {
     let text = without_bom(text);
     let value: Option<serde_json::Value> = match format {
         Format::Json => serde_json::from_str(text).ok(),
         Format::Yaml => serde_saphyr::from_str(text).ok(),
     };
-    match value {
-        Some(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
-        _ => Vec::new(),
-    }
+    let Some(serde_json::Value::Object(map)) = value else { return FactFileHead::default() };
+    let symptom = map.get("symptom").and_then(|s| s.as_str()).map(str::to_string);
+    FactFileHead { keys: map.into_iter().map(|(k, _)| k).collect(), symptom }
 }
 
 impl<'m> FactReader<'m> {
@@ -379,19 +388,21 @@ impl Problems {
     /// Adds the problem `make` describes, unless the list is full: then it is only counted
     /// (and `make`, which may look for a hint, is not called).
     fn add(&mut self, make: impl FnOnce() -> FactProblem) {
-        if self.listed.len() < MAX_PROBLEMS {
-            self.listed.push(make());
-        } else {
-            self.more_others += 1;
-        }
+        self.add_counted(make, false);
     }
 
     /// [`Problems::add`] for an unknown key.
     fn add_unknown_key(&mut self, make: impl FnOnce() -> FactProblem) {
+        self.add_counted(make, true);
+    }
+
+    fn add_counted(&mut self, make: impl FnOnce() -> FactProblem, unknown_key: bool) {
         if self.listed.len() < MAX_PROBLEMS {
             self.listed.push(make());
-        } else {
+        } else if unknown_key {
             self.more_unknown_keys += 1;
+        } else {
+            self.more_others += 1;
         }
     }
 
@@ -928,7 +939,7 @@ cause c { title "C" explains s: 0.5 when all_seen == true : usually }
         assert_eq!(reader.read_json(json).unwrap().values[0], Some(FactValue::Int(2308)));
         let yaml = reader.read_yaml("\u{feff}error_code: 2308\n").unwrap();
         assert_eq!(yaml.values[0], Some(FactValue::Int(2308)));
-        assert_eq!(fact_file_keys(json, Format::Json), vec!["error_code".to_string()]);
+        assert_eq!(fact_file_head(json, Format::Json).keys, vec!["error_code".to_string()]);
     }
 
     #[test]

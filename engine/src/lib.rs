@@ -28,6 +28,8 @@ pub mod search;
 pub mod value;
 pub mod wizard;
 
-pub use facts::{FactFileError, FactProblem, FactReader, FactSet, Format, fact_file_keys};
+pub use facts::{
+    FactFileError, FactFileHead, FactProblem, FactReader, FactSet, Format, fact_file_head,
+};
 pub use infer::{Diagnosis, Engine, RankedCause, SymptomDiagnosis};
 pub use value::FactValue;

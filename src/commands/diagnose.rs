@@ -5,6 +5,7 @@ use crate::cli::{BatchArgs, DiagnoseArgs, OutputFormat};
 use std::io::{BufReader, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use triage_engine::batch::{Line, read_line};
 use triage_engine::report::{Report, ReportOptions};
 use triage_engine::{Engine, FactReader, FactSet};
 
@@ -157,31 +158,32 @@ fn batch_options(args: &BatchArgs) -> Result<triage_engine::batch::BatchOptions,
 }
 
 /// Without `--kb`, the embedded knowledge base the first fact set of a batch fits (its keys
-/// and `symptom`, as `diagnose` chooses for a file), and the bytes read to find it. Every line
-/// of a batch is diagnosed against that one knowledge base.
+/// and `symptom`, as `diagnose` chooses for a file), and the lines read to find it (blank ones,
+/// then that one, or one too long to read), which the batch diagnoses first. Every line of a
+/// batch is diagnosed against that one knowledge base.
 fn kb_of_first_line(
     input: &mut impl std::io::BufRead,
     max_line_bytes: usize,
-) -> Result<(Option<PathBuf>, Vec<u8>), UsageError> {
-    use triage_engine::batch::{Line, read_line};
+) -> Result<(Option<PathBuf>, Vec<Line>), UsageError> {
     let mut read = Vec::new();
-    loop {
-        let before = read.len();
-        let Some((line, _)) = read_line(input, max_line_bytes)? else {
-            return Ok((None, read));
+    while let Some((line, _)) = read_line(input, max_line_bytes)? {
+        let head = match &line {
+            Line::Text(bytes) if bytes.trim_ascii().is_empty() => None,
+            Line::Text(bytes) => Some(triage_engine::fact_file_head(
+                &String::from_utf8_lossy(bytes),
+                triage_engine::Format::Json,
+            )),
+            Line::TooLong(_) => {
+                read.push(line);
+                return Ok((None, read));
+            }
         };
-        let Line::Text(bytes) = line else { return Ok((None, read)) };
-        read.extend_from_slice(&bytes);
-        read.push(b'\n');
-        let text = String::from_utf8_lossy(&read[before..]).into_owned();
-        if text.trim().is_empty() {
-            continue;
+        read.push(line);
+        if let Some(head) = head {
+            return Ok((super::choose_among(head.keys, head.symptom.as_deref(), None)?, read));
         }
-        let keys = triage_engine::fact_file_keys(&text, triage_engine::Format::Json);
-        let value: Option<serde_json::Value> = serde_json::from_str(&text).ok();
-        let symptom = value.as_ref().and_then(|v| v.get("symptom")).and_then(|s| s.as_str());
-        return Ok((super::choose_among(keys, symptom, None)?, read));
     }
+    Ok((None, read))
 }
 
 /// The JSON Lines input of a batch: a file, or standard input for `-`.
@@ -214,14 +216,9 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
         ));
     };
     let mut input = open_batch_input(input_path)?;
-    let kb = match kb {
-        Some(kb) => Some(kb),
-        None => {
-            let (kb, read) = kb_of_first_line(&mut input, options.max_line_bytes)?;
-            // The lines read to choose are read again, before the rest.
-            input = Box::new(std::io::Read::chain(std::io::Cursor::new(read), input));
-            kb
-        }
+    let (kb, first) = match kb {
+        Some(kb) => (Some(kb), Vec::new()),
+        None => kb_of_first_line(&mut input, options.max_line_bytes)?,
     };
     let engine = match engine(kb) {
         Ok(engine) => engine,
@@ -262,12 +259,23 @@ pub fn batch(kb: Option<PathBuf>, args: &BatchArgs) -> Outcome {
     let input_name = input_path.display().to_string();
     let summary = pool
         .install(|| {
-            triage_engine::batch::run(&engine, &reader, &options, input, output, |so_far| {
-                if let Some(bar) = &bar {
-                    bar.set_position(so_far.bytes);
-                    bar.set_message(format!("{} lines, {} failed", so_far.lines, so_far.failed));
-                }
-            })
+            triage_engine::batch::run_after(
+                &engine,
+                &reader,
+                &options,
+                first,
+                input,
+                output,
+                |so_far| {
+                    if let Some(bar) = &bar {
+                        bar.set_position(so_far.bytes);
+                        bar.set_message(format!(
+                            "{} lines, {} failed",
+                            so_far.lines, so_far.failed
+                        ));
+                    }
+                },
+            )
         })
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {

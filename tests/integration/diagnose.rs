@@ -389,6 +389,26 @@ fn batch_without_kb_takes_the_embedded_knowledge_base_the_first_fact_set_fits() 
     assert_eq!(ssh[1]["line"], 2);
     let rdp = batch("{\"error_code\": \"0x904\"}\n");
     assert_eq!(rdp[0]["symptoms"][0]["symptom"], "rdp_0x904_0x7");
+    // A first line too long to read still gets its record; the rest is read as usual.
+    let output = Command::cargo_bin("triage")
+        .unwrap()
+        .env_remove("TRIAGE_KB")
+        .args(["batch", "-", "--max-line-bytes", "100"])
+        .write_stdin(format!("\n{}\n{{\"error_code\": \"0x904\"}}\n", "x".repeat(500)))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let records: Vec<serde_json::Value> = String::from_utf8(output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[1]["line"], 2);
+    assert!(records[1]["error"].as_str().unwrap().starts_with("the line is 500 bytes"));
+    assert_eq!(records[2]["symptoms"][0]["symptom"], "rdp_0x904_0x7");
 }
 
 #[test]
@@ -512,4 +532,22 @@ fn several_fact_files_make_one_case_and_disagreements_are_reported() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("`http_status` is 503 in one file and 502 in another"));
+}
+
+#[test]
+fn a_yaml_fact_file_that_names_a_symptom_picks_its_knowledge_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.yaml");
+    std::fs::write(&facts, "symptom: ssh_connection_refused\n").unwrap();
+    let output = Command::cargo_bin("triage")
+        .unwrap()
+        .env_remove("TRIAGE_KB")
+        .args(["diagnose", "--format", "json"])
+        .arg(&facts)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json_of(&output)["symptoms"][0]["symptom"], "ssh_connection_refused");
 }
