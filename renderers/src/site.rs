@@ -381,9 +381,16 @@ struct Node {
 
 const COLUMN_WIDTH: f64 = 250.0;
 const COLUMN_GAP: f64 = 70.0;
-const ROW: f64 = 30.0;
-const BOX_HEIGHT: f64 = 24.0;
-const TITLE_CHARS: usize = 34;
+/// The least space between two boxes of a column.
+const BOX_GAP: f64 = 6.0;
+/// One line of a box's text, and the room above and below it.
+const LINE: f64 = 15.0;
+const BOX_PADDING: f64 = 5.0;
+/// The characters of a line in a box (the box is `COLUMN_WIDTH` wide): a longer title wraps
+/// at spaces onto more lines, so no title is cut.
+const LINE_CHARS: usize = 33;
+/// Where the first box may start: below the column headings.
+const TOP: f64 = 24.0;
 
 /// The part of the graph one symptom page draws: the symptom, its causes, their fixes.
 /// `cause_href` and `fix_href` say where each box leads (a guide without a fix's section
@@ -498,18 +505,61 @@ fn whole_graph(model: &Model) -> String {
     )
 }
 
+/// A box's text, and the lines it is drawn in.
+fn box_lines(node: &Node) -> (String, Vec<String>) {
+    let text = match &node.label {
+        Some(label) => format!("{label} {}", node.title),
+        None => node.title.clone(),
+    };
+    // At spaces only: "domain-joined" stays one word, so a line never ends in a hyphen the
+    // title does not have there.
+    let options =
+        textwrap::Options::new(LINE_CHARS).word_splitter(textwrap::WordSplitter::NoHyphenation);
+    let lines: Vec<String> =
+        textwrap::wrap(&text, options).into_iter().map(std::borrow::Cow::into_owned).collect();
+    let lines = if lines.is_empty() { vec![String::new()] } else { lines };
+    (text, lines)
+}
+
+/// Where each box of each column is: its top and its height. A box is as tall as its wrapped
+/// title; the boxes of a column share the height of the tallest column, the room left spread
+/// evenly around them (a column of one box centres it).
+#[allow(clippy::cast_precision_loss)] // line counts are small
+fn layout(texts: &[Vec<(String, Vec<String>)>; 3]) -> ([Vec<(f64, f64)>; 3], f64) {
+    let heights: Vec<Vec<f64>> = texts
+        .iter()
+        .map(|column| {
+            column.iter().map(|(_, l)| l.len() as f64 * LINE + 2.0 * BOX_PADDING).collect()
+        })
+        .collect();
+    let needed = |column: &Vec<f64>| -> f64 {
+        column.iter().sum::<f64>() + BOX_GAP * column.len().saturating_sub(1) as f64
+    };
+    let inner = heights.iter().map(needed).fold(LINE + 2.0 * BOX_PADDING, f64::max);
+    let mut boxes: [Vec<(f64, f64)>; 3] = Default::default();
+    for (column, heights) in heights.iter().enumerate() {
+        let spare = (inner - heights.iter().sum::<f64>()) / heights.len().max(1) as f64;
+        let mut top = TOP + spare / 2.0;
+        for &height in heights {
+            boxes[column].push((top, height));
+            top += height + spare;
+        }
+    }
+    (boxes, TOP + inner + 10.0)
+}
+
 /// Three columns of linked boxes, each spread over the height of the tallest, and the edges
 /// between them as curves.
-#[allow(clippy::cast_precision_loss)] // node counts are small
+#[allow(clippy::cast_precision_loss)] // line counts are small
 fn draw(title: &str, columns: &[Vec<Node>; 3], edges: &[Edge]) -> String {
-    let rows = columns.iter().map(Vec::len).max().unwrap_or(0).max(1);
-    let height = rows as f64 * ROW + 40.0;
+    let texts: [Vec<(String, Vec<String>)>; 3] =
+        std::array::from_fn(|column| columns[column].iter().map(box_lines).collect());
+    let (boxes, height) = layout(&texts);
     let width = 3.0 * COLUMN_WIDTH + 2.0 * COLUMN_GAP;
-    let position = |column: usize, index: usize| -> (f64, f64) {
-        let count = columns[column].len().max(1) as f64;
-        let x = column as f64 * (COLUMN_WIDTH + COLUMN_GAP);
-        let y = 30.0 + (index as f64 + 0.5) * (height - 40.0) / count;
-        (x, y)
+    let left = |column: usize| column as f64 * (COLUMN_WIDTH + COLUMN_GAP);
+    let middle = |column: usize, index: usize| -> f64 {
+        let (top, height) = boxes[column][index];
+        top + height / 2.0
     };
     let mut svg = String::new();
     let _ = write!(
@@ -519,28 +569,23 @@ fn draw(title: &str, columns: &[Vec<Node>; 3], edges: &[Edge]) -> String {
         xml(title)
     );
     for (i, heading) in ["Symptom", "Causes", "Fixes"].iter().enumerate() {
-        let (x, _) = position(i, 0);
-        let _ = write!(svg, r#"<text x="{x}" y="14" font-weight="bold">{heading}</text>"#);
+        let _ = write!(svg, r#"<text x="{}" y="14" font-weight="bold">{heading}</text>"#, left(i));
     }
     for &((c1, i1), (c2, i2)) in edges {
         if i1 >= columns[c1].len() || i2 >= columns[c2].len() {
             continue;
         }
-        let (x1, y1) = position(c1, i1);
-        let (x2, y2) = position(c2, i2);
-        let (x1, x2) = (x1 + COLUMN_WIDTH, x2);
+        let (x1, y1) = (left(c1) + COLUMN_WIDTH, middle(c1, i1));
+        let (x2, y2) = (left(c2), middle(c2, i2));
         let mid = f64::midpoint(x1, x2);
         let _ =
             write!(svg, r#"<path d="M{x1} {y1:.1} C{mid} {y1:.1} {mid} {y2:.1} {x2} {y2:.1}"/>"#);
     }
     for (column, nodes) in columns.iter().enumerate() {
         for (index, node) in nodes.iter().enumerate() {
-            let (x, y) = position(column, index);
-            let top = y - BOX_HEIGHT / 2.0;
-            let text = match &node.label {
-                Some(label) => format!("{label} {}", node.title),
-                None => node.title.clone(),
-            };
+            let x = left(column);
+            let (top, box_height) = boxes[column][index];
+            let (text, lines) = &texts[column][index];
             let (open, close) = match &node.href {
                 Some(href) => {
                     (format!(r#"<a href="{}" class="node {}">"#, xml(href), node.kind), "</a>")
@@ -549,25 +594,20 @@ fn draw(title: &str, columns: &[Vec<Node>; 3], edges: &[Edge]) -> String {
             };
             let _ = write!(
                 svg,
-                r#"{open}<title>{}</title><rect x="{x}" y="{top:.1}" width="{COLUMN_WIDTH}" height="{BOX_HEIGHT}" rx="4"/><text x="{}" y="{:.1}">{}</text>{close}"#,
-                xml(&text),
+                r#"{open}<title>{}</title><rect x="{x}" y="{top:.1}" width="{COLUMN_WIDTH}" height="{box_height:.1}" rx="4"/><text x="{}" y="{:.1}">"#,
+                xml(text),
                 x + 6.0,
-                y + 4.0,
-                xml(&shorten(&text, TITLE_CHARS))
+                top + BOX_PADDING + LINE - 4.0,
             );
+            for (n, line) in lines.iter().enumerate() {
+                let dy = if n == 0 { 0.0 } else { LINE };
+                let _ = write!(svg, r#"<tspan x="{}" dy="{dy}">{}</tspan>"#, x + 6.0, xml(line));
+            }
+            let _ = write!(svg, "</text>{close}");
         }
     }
     svg.push_str("</svg>");
     svg
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// Text for an SVG (XML) element or attribute: HTML's escapes, without the control

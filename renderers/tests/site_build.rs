@@ -77,6 +77,38 @@ fn pages_link_symptoms_causes_and_fixes_both_ways() {
     let engine = support::engine("knowledge/rdp");
     let model = engine.model();
     assert_eq!(svg_links, model.symptoms.len() + model.causes.len() + model.fixes.len());
+    // Every box shows its whole title (wrapped, never cut), and no two boxes of a column
+    // overlap however many lines their titles take.
+    let titles: std::collections::HashSet<&str> = model
+        .symptoms
+        .iter()
+        .map(|s| s.title.as_str())
+        .chain(model.causes.iter().map(|c| c.title.as_str()))
+        .chain(model.fixes.iter().map(|f| f.title.as_str()))
+        .collect();
+    let node = Selector::parse("svg.graph a.node").unwrap();
+    let (rect, tspan) = (Selector::parse("rect").unwrap(), Selector::parse("tspan").unwrap());
+    let mut columns: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    for a in index.select(&node) {
+        let shown: Vec<String> = a.select(&tspan).map(|t| t.text().collect()).collect();
+        let shown = shown.join(" ");
+        assert!(titles.contains(shown.as_str()), "a box reads {shown:?}, not a whole title");
+        assert!(!shown.contains('…'), "{shown}");
+        let r = a.select(&rect).next().unwrap().value();
+        let number = |name: &str| r.attr(name).unwrap().parse::<f64>().unwrap();
+        let lines = a.select(&tspan).count() as f64;
+        assert!(number("height") >= lines * 15.0, "{shown}: its box is too short");
+        columns
+            .entry(r.attr("x").unwrap().to_string())
+            .or_default()
+            .push((number("y"), number("height")));
+    }
+    for boxes in columns.values_mut() {
+        boxes.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for pair in boxes.windows(2) {
+            assert!(pair[0].0 + pair[0].1 <= pair[1].0, "boxes overlap: {pair:?}");
+        }
+    }
 }
 
 #[test]
