@@ -215,6 +215,23 @@ summary: the three likeliest causes, the next fact to collect, the first fix), o
 {\"line\": N, \"error\": ...} when that line is not valid. A summary goes to stderr.
 Exit codes: 0 every line diagnosed, 1 some lines failed, 2 usage")]
     Batch(BatchArgs),
+    /// Report on a fleet from batch results: causes, confidence, the next fact, the rollout
+    #[command(after_help = "Examples:
+  printf '{\"error_code\":\"0x904\",\"host\":\"pc1\"}\\n' > f.jsonl && triage batch f.jsonl -o results.jsonl
+  triage report results.jsonl -o report.html         the page, and report-hosts.csv beside it
+  triage report results.jsonl --format md             Markdown on standard output
+  cat results.jsonl | triage report - results.jsonl --format json -o report.json
+  triage report --schema > report.schema.json         the JSON Schema of --format json
+
+RESULTS are what triage batch writes (summary or full records, error records too): files,
+folders of Spark part files (part-*), - for standard input; read once, in one pass. The report
+counts hosts per symptom and per leading cause (confident: the leader is at least 80 %
+likely), lists the hosts no listed cause explains, names the fact to collect next on the
+ambiguous hosts and the order to roll fixes out in. With -o FILE every diagnosed host goes to
+FILE-hosts.csv beside it. The knowledge base is the embedded one the symptoms are from, or --kb.
+Exit codes: 0 written, 1 some lines are not batch records (they are counted as failed), or
+the knowledge base has errors, 2 usage (an input cannot be read, the output cannot be written)")]
+    Report(ReportArgs),
     /// Serve the web wizard, a browsable knowledge base and a JSON API
     #[command(after_help = "Examples:
   triage serve                                 http://127.0.0.1:8080, the embedded knowledge base
@@ -274,6 +291,40 @@ Exit codes: 0 done (or nothing to change), 1 files would change or do not parse,
 Exit codes: 0 every case passed, 1 some failed (or a case file is invalid, or the knowledge
 base has errors), 2 usage (no case files, a path that cannot be read)")]
     Test(TestArgs),
+    /// Turn outcome records into test cases (`cases from-records`)
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  triage cases from-records knowledge/rdp/examples/outcomes.jsonl > record-cases.yaml
+  triage cases from-records knowledge/rdp/examples/outcomes.jsonl -o record-cases.yaml
+  triage test --cases record-cases.yaml        real sessions, some fail: exits 1
+
+A record becomes a case when the person confirmed its cause, or when the one fix that worked
+repairs exactly one cause; records with the same facts and cause make one case. What became
+no case is counted by reason on stderr.
+Exit codes: 0 written, 1 some lines are not records (the others are still turned into cases),
+or the knowledge base has errors, 2 usage (a file that cannot be read or written)"
+    )]
+    Cases(CasesCommand),
+    /// Measure how well the probabilities fit cases and records, and propose corrections
+    #[command(after_help = "Examples:
+  triage calibrate knowledge/rdp/cases/real.yaml                   the shipped real reports
+  triage calibrate knowledge/rdp/examples/outcomes.jsonl --report calibration
+  triage calibrate knowledge/rdp/cases/ --write-patch calibration.patch --folds 10
+  triage calibrate knowledge/rdp/examples/outcomes.jsonl --format json | jq .calibration.summary
+
+Inputs are case files (YAML, as triage test reads them, or folders of them) and outcome
+records (JSON Lines), told apart by content. Reported: log loss, Brier score, top-1 and
+top-3 of the rankings; per number (finding, prior, fix success, symptom frequency) the
+author's value, the data's estimate (a Beta/Dirichlet posterior with the author's value as
+prior mean worth --strength sessions), its 95 % interval, and a proposal when the author's
+value is outside it; k-fold held-out log loss before and after the proposals. --report DIR
+writes DIR/index.html (opens from disk); --write-patch FILE a diff for git apply, never an
+edit of the knowledge base. Records from another version of the knowledge base are warned of.
+Exit codes: 0 reported, 1 some cases or lines are invalid (the rest is reported), no session
+has a known cause, or the knowledge base has errors, 2 usage (a file that cannot be read or
+written, --folds 0)")]
+    Calibrate(CalibrateArgs),
     /// Draw the decision graph (Graphviz DOT or Mermaid)
     #[command(after_help = "Examples:
   triage graph --kb my-kb | dot -Tsvg > graph.svg
@@ -286,9 +337,10 @@ Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage (an unknown symp
     #[command(after_help = "Examples:
   triage schema > facts.schema.json
   triage schema --kb my-kb
+  triage schema --record > outcome.schema.json    one line of --record's outcome records
 
 Exit codes: 0 printed, 1 the knowledge base has errors, 2 usage")]
-    Schema,
+    Schema(SchemaArgs),
     /// See or copy a knowledge base: --kb, else the one embedded in the binary
     #[command(
         subcommand,
@@ -431,6 +483,36 @@ pub struct BatchArgs {
     pub schema: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Batch results: JSON Lines files, folders of part files, `-` for standard input
+    #[arg(required_unless_present = "schema")]
+    pub results: Vec<PathBuf>,
+    /// html (one self-contained page), md or json (default: from the extension of -o, else md)
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the report here (and every host to FILE-hosts.csv beside it) instead of standard
+    /// output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write every diagnosed host to this CSV file (default with -o: beside the report)
+    #[arg(long, value_name = "FILE")]
+    pub hosts: Option<PathBuf>,
+    /// The longest line read; a longer one is skipped and counted as failed
+    #[arg(long, value_name = "BYTES", default_value_t = triage_engine::batch::MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
+    /// Print the JSON Schema of --format json instead of reading results
+    #[arg(long, conflicts_with_all = ["results", "format", "output", "hosts"])]
+    pub schema: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Md,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BatchDetail {
     Summary,
@@ -458,6 +540,45 @@ pub struct TestArgs {
     pub format: OutputFormat,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// Write the records whose cause is known as test cases (YAML)
+    FromRecords(FromRecordsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FromRecordsArgs {
+    /// Outcome record files (JSON Lines), `-` for standard input
+    #[arg(required = true, value_name = "RECORDS")]
+    pub records: Vec<PathBuf>,
+    /// Write the case file here instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Case files (YAML) or folders of them, and outcome record files (JSON Lines); `-` for
+    /// standard input
+    #[arg(required = true, value_name = "CASES_OR_RECORDS")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the HTML report to DIR/index.html
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Write the proposed changes as a unified diff of the .kb files (for `git apply`)
+    #[arg(long, value_name = "FILE")]
+    pub write_patch: Option<PathBuf>,
+    /// Folds of the held-out validation
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    pub folds: usize,
+    /// How many sessions the author's value is worth (the prior's pseudo-count)
+    #[arg(long, value_name = "N", default_value_t = triage_learn::calibrate::estimate::DEFAULT_STRENGTH)]
+    pub strength: f64,
+    /// Output format (json: the whole calibration, every number with its estimate)
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// What to look for: a code (0x904, 904, 2308), words of the message, an alias
@@ -469,6 +590,13 @@ pub struct SearchArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of an outcome record (`triage-outcome/1`, what `--record` writes) instead
+    #[arg(long)]
+    pub record: bool,
 }
 
 #[derive(Debug, Args)]
@@ -490,6 +618,10 @@ pub struct AskArgs {
     /// Write what was learned (the facts given and the answers) to this fact file at the end
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Record the outcome (facts, ranking, the fix that worked) in this folder, as JSON Lines;
+    /// at the end one skippable question asks which fix worked
+    #[arg(long, value_name = "DIR", env = "TRIAGE_RECORD_DIR")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -17,11 +17,15 @@ use triage_rules::graph::DecisionGraph;
 use triage_rules::{KnowledgeBase, SourceMap};
 
 mod ask;
+mod calibrate;
 mod cases;
 mod diagnose;
 mod guide;
 mod init;
 mod plan;
+mod recording;
+mod records;
+mod report;
 mod search;
 mod serve;
 mod symptoms;
@@ -141,10 +145,16 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Graph(args) => graph(kb, &args),
         Command::Diagnose(args) => diagnose::diagnose(kb, &args),
         Command::Batch(args) => diagnose::batch(kb, &args),
-        Command::Schema => diagnose::schema(kb),
+        Command::Report(args) => report::report(kb.as_deref(), &args),
+        Command::Schema(args) if args.record => recording::record_schema(),
+        Command::Schema(_) => diagnose::schema(kb),
         Command::Guide(args) => guide::guide(kb, &args),
         Command::Site(args) => guide::site(kb, &args),
         Command::Test(args) => cases::test(kb, &args),
+        Command::Cases(crate::cli::CasesCommand::FromRecords(args)) => {
+            calibrate::from_records(kb, &args)
+        }
+        Command::Calibrate(args) => calibrate::calibrate(kb, &args),
         Command::Plan(args) => {
             if args.schema {
                 refuse_kb("plan --schema")?;

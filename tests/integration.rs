@@ -31,6 +31,9 @@ mod guide;
 #[path = "integration/search.rs"]
 mod search;
 
+#[path = "integration/learn.rs"]
+mod learn;
+
 #[path = "integration/powershell_cmdlets.rs"]
 mod powershell_cmdlets;
 
@@ -44,3 +47,9 @@ mod exit_codes;
 
 #[path = "integration/exact_output.rs"]
 mod exact_output;
+
+#[path = "integration/record.rs"]
+mod record;
+
+#[path = "integration/report.rs"]
+mod report;

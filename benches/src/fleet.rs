@@ -25,12 +25,12 @@ impl Write for Counter {
     }
 }
 
-fn repository() -> PathBuf {
+pub(crate) fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The facts of every case of the RDP knowledge base, one JSON object per line.
-fn case_lines(engine: &Engine) -> Result<Vec<String>, String> {
+pub(crate) fn case_lines(engine: &Engine) -> Result<Vec<String>, String> {
     let dir = repository().join("knowledge/rdp/cases");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?

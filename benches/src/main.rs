@@ -3,13 +3,16 @@
 //! `triage-bench engine [--sizes …]`: diagnosis latency, batch throughput and memory (see
 //! `engine_bench`). `triage-bench stream`: batch memory on a 1 GB input. `triage-bench fleet`:
 //! batch throughput and record size, summary against full, on the RDP knowledge base's cases
-//! (see `fleet`).
+//! (see `fleet`). `triage-bench report`: `triage report` over 1,000,000
+//! summary lines (see `report_bench`).
 //!
 //! Each size is measured in a fresh child process (this binary again, with the hidden
 //! `measure-load` subcommand), so the peak RSS of one size does not include another's.
 
 mod engine_bench;
 mod fleet;
+mod learning;
+mod report_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -27,6 +30,9 @@ const USAGE: &str = "usage: triage-bench load [--sizes 100,1000,10000,100000] [-
        triage-bench engine [--sizes 100,1000,10000,100000]
        triage-bench stream
        triage-bench fleet [--lines N]
+       triage-bench report [--lines N]
+       triage-bench calibrate [--records N]
+       triage-bench convergence [-o docs/learning-convergence.svg]
 
 Generates the workloads with benches/workload/gen.py (cached in target/bench-workload/N/),
 converts kb.json to .kb, then times parse + check + decision graph for each size in a fresh
@@ -41,6 +47,10 @@ fn main() -> ExitCode {
         Some(engine_bench::HIDDEN_ENGINE) => engine_bench::measure_engine(&args[1..]),
         Some("stream") => engine_bench::stream(),
         Some("fleet") => fleet::fleet(&args[1..]),
+        Some("report") => report_bench::report(&args[1..]),
+        Some(report_bench::HIDDEN_REPORT) => report_bench::measure_report(&args[1..]),
+        Some("calibrate") => learning::calibrate_bench(&args[1..]),
+        Some("convergence") => learning::convergence(&args[1..]),
         Some("profile-diagnose") => engine_bench::profile_diagnose(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");

@@ -430,6 +430,19 @@ fn summary_row(summary: &SummaryReport<'_>, number: u64) -> String {
     ])
 }
 
+/// A CSV cell a spreadsheet will not read as a formula: a value starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (values come from fact files) gets a leading `'`, which
+/// spreadsheets show as text. `triage batch --format csv` and the hosts CSV of `triage report`
+/// write every cell through it.
+#[must_use]
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// One RFC 4180 row without its line ending. A cell a spreadsheet would read as a formula
 /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return: values come from fact
 /// files) is written with a leading `'`, which spreadsheets show as text.
@@ -438,13 +451,7 @@ fn csv_row(cells: &[&str]) -> String {
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(Vec::new());
-    let cells = cells.iter().map(|cell| {
-        if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{cell}")
-        } else {
-            (*cell).to_string()
-        }
-    });
+    let cells = cells.iter().map(|cell| spreadsheet_safe(cell).into_owned());
     // Writing to a Vec cannot fail.
     let _ = writer.write_record(cells);
     let mut bytes = writer.into_inner().unwrap_or_default();

@@ -509,6 +509,10 @@ pub struct SummaryReport<'a> {
     /// The question worth most now (what to collect next); none when the leading cause is
     /// likely enough to act on (80 %, the stop of `triage ask`) or nothing is worth asking.
     pub next_question: Option<SummaryQuestion<'a>>,
+    /// The second and third best questions, with their gain: what else a fleet could collect
+    /// (`triage report` sums the gains of all three over a fleet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_questions: Vec<SummaryOtherQuestion<'a>>,
     /// The first fix of the cheapest repair order, if any.
     pub first_fix: Option<SummaryFix<'a>>,
     /// Said when the facts rule out every symptom.
@@ -536,6 +540,17 @@ pub struct SummaryQuestion<'a> {
     pub fact: &'a str,
     /// The fact's title.
     pub label: &'a str,
+    /// The expected reduction of the entropy of the host's ranking once the fact is known, in
+    /// bits (the `information_gain_bits` of `triage diagnose --format json`), to 4 decimals:
+    /// what `triage report` sums over a fleet to choose the fact to collect next.
+    pub information_gain_bits: f64,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SummaryOtherQuestion<'a> {
+    pub fact: &'a str,
+    /// As in `next_question`.
+    pub information_gain_bits: f64,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -578,16 +593,25 @@ impl<'a> SummaryReport<'a> {
         // A host whose leading cause is likely enough to act on (the wizard's stop) needs no
         // next question: the first fix is the next step.
         let confidence = crate::wizard::WizardSettings::default().confidence;
-        let next_question = leading
+        let mut questions = leading
             .filter(|s| s.causes.first().is_none_or(|c| c.posterior < confidence))
-            .and_then(|s| next_questions(engine, s, &facts.values, &[], 1).into_iter().next())
-            .map(|q| {
-                let fact = model.fact(q.fact);
-                SummaryQuestion {
-                    fact: &fact.name,
-                    label: fact.title.as_deref().unwrap_or(&fact.name),
-                }
-            });
+            .map(|s| next_questions(engine, s, &facts.values, &[], 3))
+            .unwrap_or_default()
+            .into_iter();
+        let next_question = questions.next().map(|q| {
+            let fact = model.fact(q.fact);
+            SummaryQuestion {
+                fact: &fact.name,
+                label: fact.title.as_deref().unwrap_or(&fact.name),
+                information_gain_bits: round(q.information_gain, 4),
+            }
+        });
+        let other_questions = questions
+            .map(|q| SummaryOtherQuestion {
+                fact: &model.fact(q.fact).name,
+                information_gain_bits: round(q.information_gain, 4),
+            })
+            .collect();
         let first_fix = leading
             .and_then(|s| repair_sequence(engine, s).steps.first().map(|step| step.fix))
             .map(|fix| {
@@ -601,6 +625,7 @@ impl<'a> SummaryReport<'a> {
             causes,
             unlisted: round(leading.map_or(1.0, |s| s.unlisted), 4),
             next_question,
+            other_questions,
             first_fix,
             message: diagnosis.symptoms.is_empty().then_some(NO_SYMPTOM),
             warnings: facts.warnings.iter().map(ToString::to_string).collect(),

@@ -88,7 +88,8 @@ fn pages_link_symptoms_causes_and_fixes_both_ways() {
         .collect();
     let node = Selector::parse("svg.graph a.node").unwrap();
     let (rect, tspan) = (Selector::parse("rect").unwrap(), Selector::parse("tspan").unwrap());
-    let mut columns: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    let mut columns: std::collections::BTreeMap<String, Vec<(f64, f64)>> =
+        std::collections::BTreeMap::new();
     for a in index.select(&node) {
         let shown: Vec<String> = a.select(&tspan).map(|t| t.text().collect()).collect();
         let shown = shown.join(" ");
@@ -96,7 +97,7 @@ fn pages_link_symptoms_causes_and_fixes_both_ways() {
         assert!(!shown.contains('…'), "{shown}");
         let r = a.select(&rect).next().unwrap().value();
         let number = |name: &str| r.attr(name).unwrap().parse::<f64>().unwrap();
-        let lines = a.select(&tspan).count() as f64;
+        let lines = f64::from(u32::try_from(a.select(&tspan).count()).unwrap());
         assert!(number("height") >= lines * 15.0, "{shown}: its box is too short");
         columns
             .entry(r.attr("x").unwrap().to_string())

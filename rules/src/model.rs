@@ -325,6 +325,50 @@ impl SymptomDef {
         let listed: f64 = self.causes.iter().map(|(_, p)| p).sum();
         (1.0 - listed).max(self.unlisted_floor.unwrap_or(0.0)).max(0.0)
     }
+
+    /// The codes its condition tests — the ints it requires a fact to equal (`==`, `in`), as
+    /// `search` reads them — spelled as the knowledge base writes them (`0x904`, `2308`). The
+    /// model keeps only the values, so the spelling comes from the condition's canonical text.
+    #[must_use]
+    pub fn codes(&self) -> Vec<String> {
+        let mut codes = Vec::new();
+        if let Ok(condition) = crate::parse::parse_condition(crate::FileId(0), &self.condition_text)
+        {
+            collect_codes(&condition, &mut codes);
+        }
+        codes
+    }
+}
+
+fn collect_codes(expr: &crate::ast::Expr, codes: &mut Vec<String>) {
+    use crate::ast::ExprKind;
+    match &expr.kind {
+        ExprKind::And(operands) | ExprKind::Or(operands) => {
+            for operand in operands {
+                collect_codes(operand, codes);
+            }
+        }
+        ExprKind::Compare { op: CompareOp::Eq, value, .. } => add_code(value, codes),
+        ExprKind::In { values, .. } => {
+            for value in values {
+                add_code(value, codes);
+            }
+        }
+        // A code the condition rules out (`not`, `!=`) does not name the symptom.
+        ExprKind::Not(_)
+        | ExprKind::Fact(_)
+        | ExprKind::Compare { .. }
+        | ExprKind::Known { .. } => {}
+    }
+}
+
+fn add_code(literal: &crate::ast::Literal, codes: &mut Vec<String>) {
+    if matches!(literal.kind, crate::ast::LiteralKind::Int { .. }) {
+        let text = crate::format::literal_text(literal);
+        if !codes.contains(&text) {
+            codes.push(text);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -17,6 +17,7 @@
 //! `--fact NAME=VALUE`.
 
 mod lines;
+mod outcome;
 mod terminal;
 
 use super::{Outcome, UsageError, emit, load_valid, read_facts};
@@ -309,6 +310,9 @@ pub(crate) trait Frontend {
     fn rejected(&mut self, problem: &FactProblem) -> Result<(), UsageError>;
     /// The width to fit the rankings' lines to; `None` leaves them whole.
     fn width(&self) -> Option<usize>;
+    /// One of a few options at the end (with `--record`: which fix worked); Enter, `?` and
+    /// Esc skip it.
+    fn pick(&mut self, question: &outcome::PickQuestion<'_>) -> Result<outcome::Pick, UsageError>;
     /// After the summary: the guide, the plan, saving, leaving.
     fn finish(
         &mut self,
@@ -331,10 +335,19 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
             "--facts needs a file: standard input is where the answers come from".into(),
         ));
     }
+    // A record folder that cannot be written is said now, not after the conversation.
+    let recorder = super::recording::recorder(args.record.as_deref())?;
     let (model, place) = match open_knowledge(kb, args)? {
         Ok(opened) => opened,
         Err(code) => return Ok(code),
     };
+    let recording = recorder.map(|recorder| outcome::Recording {
+        recorder,
+        kb: super::recording::kb_version_of(match &place {
+            Place::Given(path) => Some(path.as_path()),
+            Place::Embedded { name, .. } => Some(Path::new(name)),
+        }),
+    });
     let engine = Engine::new(model);
     let reader = FactReader::new(engine.model());
     let seed = match &args.facts {
@@ -347,7 +360,7 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
     let answers_from_stdin = args.answers.as_deref().is_some_and(|p| p == Path::new("-"));
     if args.answers.is_none() && std::io::stdin().is_terminal() {
         let mut frontend = terminal::Terminal::new(engine.model());
-        return session(&engine, &place, args, seed, &mut frontend);
+        return session(&engine, &place, args, seed, &mut frontend, recording.as_ref());
     }
     let input: Box<dyn BufRead> = match &args.answers {
         Some(path) if !answers_from_stdin => {
@@ -358,7 +371,7 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
         _ => Box::new(BufReader::new(std::io::stdin())),
     };
     let mut frontend = lines::Lines::new(input);
-    session(&engine, &place, args, seed, &mut frontend)
+    session(&engine, &place, args, seed, &mut frontend, recording.as_ref())
 }
 
 /// The knowledge base a conversation is in, and why.
@@ -489,6 +502,7 @@ fn session(
     args: &AskArgs,
     mut seed: FactSet,
     frontend: &mut dyn Frontend,
+    recording: Option<&outcome::Recording>,
 ) -> Outcome {
     if let Some(line) = place.line() {
         emit(&line)?;
@@ -510,6 +524,7 @@ fn session(
             told.push(found.clone());
         }
     }
+    let told_facts: Vec<FactId> = told.iter().map(|found| found.fact).collect();
     let symptom = match find_symptom(engine, kb, &args.query, &seed, frontend)? {
         Start::Symptom(symptom) => Some(symptom),
         Start::Open => None,
@@ -548,6 +563,20 @@ fn session(
         emit(&summary(&wizard, &ending, frontend.width()))?;
     }
     let code = frontend.finish(&wizard, &ending, args.save.as_deref())?;
+    if let Some(recording) = recording {
+        let report = outcome::final_report(&wizard);
+        // After Ctrl-C the record keeps what was learned; nothing more is asked.
+        let told = if ending == Ending::Interrupted || code == ExitCode::from(INTERRUPTED) {
+            outcome::Told::default()
+        } else {
+            outcome::ask_outcome(&wizard, report.as_ref(), frontend)?
+        };
+        let record =
+            outcome::record(&wizard, recording.kb.clone(), &told_facts, report.as_ref(), told);
+        let path =
+            recording.recorder.write(&record).map_err(|e| UsageError::Usage(e.to_string()))?;
+        anstream::eprintln!("Recorded the outcome in {}", path.display());
+    }
     // The answers ruled out every symptom: the same exit code as every command that diagnoses.
     if ending == Ending::Engine(Stop::NoSymptom) {
         return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM));

@@ -8,9 +8,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use triage_renderers::diagnosis::printable;
-use triage_rules::FileId;
-use triage_rules::ast::{CompareOp, Expr, ExprKind, Literal, LiteralKind};
-use triage_rules::model::SymptomDef;
 
 const NAME: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -51,7 +48,7 @@ pub fn symptoms(kb: Option<PathBuf>, args: &SymptomsArgs) -> Outcome {
             .map(|def| Listed {
                 name: &def.name,
                 title: &def.title,
-                codes: codes(def),
+                codes: def.codes(),
                 aliases: &def.aliases,
                 frequency: def.frequency,
                 knowledge_base: &label,
@@ -107,47 +104,6 @@ fn listing(out: &mut String, listed: &[Listed<'_>], shown: &str) {
         }
         if !about.is_empty() {
             let _ = writeln!(out, "{:width$}  {DIM}{}{DIM:#}", "", about.join("; "));
-        }
-    }
-}
-
-/// The codes a symptom's condition tests — the ints it requires a fact to equal (`==`, `in`),
-/// as `search` reads them — spelled as the knowledge base writes them (`0x904`, `2308`). The
-/// model keeps only the values, so the spelling comes from the condition's canonical text.
-fn codes(def: &SymptomDef) -> Vec<String> {
-    let mut codes = Vec::new();
-    if let Ok(condition) = triage_rules::parse::parse_condition(FileId(0), &def.condition_text) {
-        collect(&condition, &mut codes);
-    }
-    codes
-}
-
-fn collect(expr: &Expr, codes: &mut Vec<String>) {
-    match &expr.kind {
-        ExprKind::And(operands) | ExprKind::Or(operands) => {
-            for operand in operands {
-                collect(operand, codes);
-            }
-        }
-        ExprKind::Compare { op: CompareOp::Eq, value, .. } => add_code(value, codes),
-        ExprKind::In { values, .. } => {
-            for value in values {
-                add_code(value, codes);
-            }
-        }
-        // A code the condition rules out (`not`, `!=`) does not name the symptom.
-        ExprKind::Not(_)
-        | ExprKind::Fact(_)
-        | ExprKind::Compare { .. }
-        | ExprKind::Known { .. } => {}
-    }
-}
-
-fn add_code(literal: &Literal, codes: &mut Vec<String>) {
-    if matches!(literal.kind, LiteralKind::Int { .. }) {
-        let text = triage_rules::format::literal_text(literal);
-        if !codes.contains(&text) {
-            codes.push(text);
         }
     }
 }

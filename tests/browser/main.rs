@@ -16,6 +16,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The fleet report's page, opened from disk (no server).
+mod report;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -46,7 +46,7 @@ fn fixtures() -> tempfile::TempDir {
 const MISSING: &str = "/definitely/not/here";
 
 /// Every command that reads a knowledge base, with arguments that would otherwise work.
-const READS_A_KB: [&str; 17] = [
+const READS_A_KB: [&str; 20] = [
     "symptoms",
     "search 0x904",
     "ask 0x904",
@@ -55,6 +55,7 @@ const READS_A_KB: [&str; 17] = [
     "plan --fact error_code=0x904",
     "collect",
     "batch -",
+    "report {tmp}/file.txt",
     "serve --addr 127.0.0.1:0",
     "site -o {tmp}/site",
     "check",
@@ -64,6 +65,8 @@ const READS_A_KB: [&str; 17] = [
     "schema",
     "kb list",
     "kb export {tmp}/export",
+    "cases from-records knowledge/rdp/examples/outcomes.jsonl",
+    "calibrate knowledge/rdp/cases/real.yaml",
 ];
 
 /// (arguments, expected code): the rows of docs/exit-codes.md that are not "any command".
@@ -76,12 +79,16 @@ const ROWS: &[(&str, i32)] = &[
     ("plan --fact error_code=0x904", 0),
     ("check", 0),
     ("kb list", 0),
+    ("cases from-records knowledge/rdp/examples/outcomes.jsonl", 0),
+    ("calibrate knowledge/rdp/cases/real.yaml", 0),
     ("--kb {tmp}/my-kb kb list", 0),
     ("--kb {tmp}/my-kb test", 0),
     ("completions bash", 0),
     ("man", 0),
     ("init {tmp}/new-kb", 0),
     ("plan --schema", 0),
+    ("report {tmp}/file.txt", 0),
+    ("report --schema", 0),
     ("--help", 0),
     ("--version", 0),
     // 1: problems in the input
@@ -98,8 +105,11 @@ const ROWS: &[(&str, i32)] = &[
     ("plan knowledge/rdp/examples/0x904.json --shell bash", 1),
     ("ask 0x904 --facts {tmp}/bad.json", 1),
     ("batch {tmp}/bad.jsonl", 1),
+    ("report {tmp}/bad.jsonl", 1),
     ("test --kb {tmp}/my-kb --cases {tmp}/wrong.yaml", 1),
     ("search printer jam", 1),
+    ("cases from-records {tmp}/bad.jsonl", 1),
+    ("calibrate {tmp}/bad.jsonl", 1),
     ("guide printer jam", 1),
     ("ask printer jam", 1),
     ("guide can't connect", 1),
@@ -120,8 +130,13 @@ const ROWS: &[(&str, i32)] = &[
     ("ask --confidence 2 0x904", 2),
     ("ask 0x904 --facts {tmp}/missing.json", 2),
     ("batch {tmp}/missing.jsonl", 2),
+    ("report {tmp}/missing.jsonl", 2),
+    ("report {tmp}/empty", 2),
     ("site -o {tmp}/file.txt", 2),
     ("check {tmp}/missing.kb", 2),
+    ("cases from-records {tmp}/missing.jsonl", 2),
+    ("calibrate {tmp}/missing.jsonl", 2),
+    ("calibrate knowledge/rdp/cases --folds 0", 2),
     ("fmt {tmp}/missing.kb", 2),
     ("test --kb {tmp}/my-kb --cases {tmp}/missing.yaml", 2),
     ("init {tmp}/existing", 2),

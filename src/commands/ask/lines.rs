@@ -6,6 +6,7 @@
 //! on stderr with its line number) and the next line is read for the same question; the end
 //! of the input stops the questions.
 
+use super::outcome::{Pick, PickQuestion};
 use super::{Ending, Frontend, Input, Wizard, expected, next_commands, parse_input, plain};
 use super::{MAX_ANSWER_BYTES, too_long};
 use super::{question_context, wrap};
@@ -150,6 +151,36 @@ impl Frontend for Lines {
                     self.problem("an empty answer; `?` if you don't know")?;
                 }
                 input => return Ok(input),
+            }
+        }
+    }
+
+    fn pick(&mut self, question: &PickQuestion<'_>) -> Result<Pick, UsageError> {
+        let mut out = format!("\n{} ({})\n", question.prompt, question.hint);
+        for (i, (label, _)) in question.options.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {}", i + 1, printable(label));
+        }
+        emit(&out)?;
+        loop {
+            let Some(line) = self.next_line()? else { return Ok(Pick::Skip) };
+            let lower = line.to_lowercase();
+            if matches!(lower.as_str(), "?" | "skip" | "dont know" | "don't know") {
+                return Ok(Pick::Skip);
+            }
+            if question.none.is_some() && matches!(lower.as_str(), "none" | "no" | "0") {
+                return Ok(Pick::None);
+            }
+            let count = question.options.len();
+            let by_number =
+                line.parse::<usize>().ok().filter(|n| (1..=count).contains(n)).map(|n| n - 1);
+            let by_name = question.options.iter().position(|(_, name)| *name == line);
+            match by_number.or(by_name) {
+                Some(index) => return Ok(Pick::Option(index)),
+                None => self.problem(&format!(
+                    "`{}` is not one of those: give a number from 1 to {count}{}, or ? to skip",
+                    printable(&line),
+                    if question.none.is_some() { ", none" } else { "" }
+                ))?,
             }
         }
     }

@@ -6,6 +6,7 @@
 //! Esc stops asking; Ctrl-C (inquire's `OperationInterrupted`, the terminal already restored)
 //! leaves after offering to save what was learned.
 
+use super::outcome::{Pick, PickQuestion};
 use super::{
     Ending, Frontend, INTERRUPTED, Input, PlanScript, Wizard, expected, guide, next_commands,
     parse_input, plain, plan, question_context,
@@ -285,6 +286,32 @@ impl Frontend for Terminal<'_> {
             .filter(|w| *w >= 40)
     }
 
+    fn pick(&mut self, question: &PickQuestion<'_>) -> Result<Pick, UsageError> {
+        let mut choices: Vec<Choice<Pick>> = question
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| Choice { label: label.clone(), value: Pick::Option(i) })
+            .collect();
+        if let Some(words) = question.none {
+            choices.push(Choice { label: capitalised(words), value: Pick::None });
+        }
+        choices.push(Choice { label: "Skip".into(), value: Pick::Skip });
+        match Select::new(question.prompt, choices)
+            .with_help_message("↑↓ move, Enter chooses · Esc skips")
+            .with_page_size(PAGE)
+            .with_formatter(&answered)
+            .prompt()
+        {
+            Ok(choice) => Ok(choice.value),
+            // Never blocking: Esc and Ctrl-C skip the question.
+            Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => {
+                Ok(Pick::Skip)
+            }
+            Err(e) => Err(prompt_error(e)),
+        }
+    }
+
     fn finish(
         &mut self,
         wizard: &Wizard<'_>,
@@ -368,4 +395,10 @@ enum Next {
     Plan,
     Save,
     Quit,
+}
+
+/// `words` with a capital first letter, for a list entry.
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }

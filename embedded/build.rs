@@ -1,5 +1,5 @@
 //! The shipped knowledge bases are embedded with `include_dir!`; rebuild when they change.
 
 fn main() {
-    println!("cargo:rerun-if-changed=knowledge");
+    println!("cargo:rerun-if-changed=../knowledge");
 }
