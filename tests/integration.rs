@@ -4,6 +4,9 @@
 // Helpers outside #[test] functions unwrap too: a panic there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "integration/support.rs"]
+mod support;
+
 #[path = "integration/cli.rs"]
 mod cli;
 

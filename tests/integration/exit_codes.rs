@@ -1,18 +1,8 @@
 //! docs/exit-codes.md, row by row: each command run in each situation the table names, from
 //! the repository root. `{tmp}` in a row is a scratch folder with the fixtures below.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn triage() -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
-    cmd.current_dir(root()).env_remove("TRIAGE_KB").env("NO_COLOR", "1");
-    cmd
-}
+use super::support::{root, triage};
+use std::path::Path;
 
 /// The fixtures the rows name: `my-kb` as `triage init` writes it, a knowledge base that does
 /// not parse, fact and case files that are wrong in one way each, a folder that is not empty.

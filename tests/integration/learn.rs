@@ -2,18 +2,9 @@
 //! runs, calibration reads cases and records alike, writes a report that is HTML whose values
 //! stay text, and a patch that `git apply` takes.
 
+use super::support::triage;
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn triage() -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
-    cmd.current_dir(root()).env_remove("TRIAGE_KB").env("NO_COLOR", "1");
-    cmd
-}
 
 const RECORDS: &str = "knowledge/rdp/examples/outcomes.jsonl";
 

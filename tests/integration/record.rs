@@ -1,19 +1,13 @@
 //! Outcome records (`--record DIR`, `TRIAGE_RECORD_DIR`) written by `ask`, read back with
 //! `triage_learn::record::read_records` and checked against `triage schema --record`.
 
-use assert_cmd::Command;
+use super::support::triage;
 use std::path::Path;
 use triage_learn::record::{FactSource, FixResult, Record, Tool, read_records};
 
 /// The 0x904 story of `ask.rs`, then "2": the second fix of the repair order worked.
 const STORY_THEN_FIX_2: &str =
     "gpo_or_hardening_change\nserver2022\n0x7\nyes\nevery_attempt\nlan\nno\n200\n?\nno\nyes\n2\n";
-
-fn triage() -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
-    cmd.env_remove("TRIAGE_KB").env_remove("TRIAGE_RECORD_DIR").env("NO_COLOR", "1");
-    cmd
-}
 
 /// Every record in the folder's files, all lines valid.
 fn records_in(dir: &Path) -> Vec<Record> {

@@ -1,18 +1,8 @@
 //! `triage report`: batch results in, the fleet report out (JSON, Markdown, HTML) and every
 //! host in a CSV beside it.
 
-use assert_cmd::Command;
+use super::support::{root, triage};
 use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn triage() -> Command {
-    let mut cmd = Command::cargo_bin("triage").unwrap();
-    cmd.current_dir(root()).env_remove("TRIAGE_KB").env("NO_COLOR", "1");
-    cmd
-}
 
 /// The facts of the RDP knowledge base's cases, one JSON object per line, each with a host.
 fn case_facts() -> Vec<String> {

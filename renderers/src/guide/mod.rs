@@ -148,7 +148,8 @@ impl Templates {
 
 /// Text for HTML content and quoted attribute values. tera's default also writes `/` as
 /// `&#x2F;`, which only makes every relative link unreadable.
-pub(crate) fn escape_html(text: &str) -> String {
+#[must_use]
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
