@@ -47,7 +47,23 @@ pub enum Stop {
 }
 
 impl Stop {
-    /// The reason in a sentence.
+    /// The reason in a sentence for a person: a confident cause by its title.
+    #[must_use]
+    pub fn describe_in(&self, model: &triage_rules::Model) -> String {
+        match self {
+            Stop::Confident { cause, posterior } => {
+                let title =
+                    model.cause_id(cause).map_or(cause.as_str(), |id| &model.cause(id).title);
+                format!(
+                    "“{title}” is {} likely: enough to act on",
+                    crate::explain::percent(*posterior)
+                )
+            }
+            other => other.describe(),
+        }
+    }
+
+    /// The reason in a sentence, naming a cause by its id (test reports, logs).
     #[must_use]
     pub fn describe(&self) -> String {
         match self {

@@ -16,6 +16,7 @@
 //! the engine. Answers are parsed by [`FactReader::set_from_text`], the same code that reads
 //! `--fact NAME=VALUE`.
 
+mod line_editor;
 mod lines;
 mod outcome;
 mod terminal;
@@ -774,7 +775,7 @@ fn ranking_lines(out: &mut String, report: &SymptomReport, count: usize, width: 
 fn summary(wizard: &Wizard<'_>, ending: &Ending, width: Option<usize>) -> String {
     let mut out = String::new();
     let why = match ending {
-        Ending::Engine(stop) => stop.describe(),
+        Ending::Engine(stop) => stop.describe_in(wizard.engine.model()),
         Ending::Stopped => "stopped asking".into(),
         Ending::Interrupted => "interrupted".into(),
     };
@@ -936,7 +937,7 @@ fn expected(def: &triage_rules::model::FactDef) -> String {
 }
 
 /// `text` cut to `width` characters, ending in `…` when it was longer.
-fn cut(text: &str, width: usize) -> String {
+pub(super) fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 /// enough of disabled TLS versions / cipher suites to stop.
 const STORY: &str =
     "gpo_or_hardening_change\nserver2022\n0x7\nyes\nevery_attempt\nlan\nno\n200\n?\nno\nyes\n";
-const CONFIDENT: &str = "Done: tls_protocol_or_cipher_disabled is";
+const CONFIDENT: &str = "Done: “TLS versions or cipher suites disabled by hardening” is";
 /// The first line of a conversation that a query put in the Remote Desktop knowledge base.
 const RDP_BY_QUERY: &str =
     "Knowledge base: rdp, the one whose symptoms fit what you typed best (--kb ssh for the other)";
@@ -312,7 +312,10 @@ fn a_lower_confidence_stops_sooner() {
     let (stdout, stderr, code) = ask(&["--confidence", "0.3"], "internal_error\n");
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(questions(&stdout), ["error_message"]);
-    assert!(stdout.contains("Done: machinekeys_permissions_broken is"), "{stdout}");
+    assert!(
+        stdout.contains("Done: “MachineKeys permissions or the RSA key are broken"),
+        "{stdout}"
+    );
 }
 
 /// The terminal front end, driven like a person would with tmux (`tests/tmux/ask.sh`).
@@ -568,7 +571,12 @@ struct Tmux {
 
 impl Tmux {
     fn start(dir: &Path, args: &str) -> Tmux {
-        let socket = format!("triage-ask-ssh-{}", std::process::id());
+        Tmux::start_sized(dir, args, (110, 50))
+    }
+
+    /// The same on a terminal of `columns` × `rows`.
+    fn start_sized(dir: &Path, args: &str, (columns, rows): (u16, u16)) -> Tmux {
+        let socket = format!("triage-ask-{columns}x{rows}-{}", std::process::id());
         let binary = assert_cmd::cargo::cargo_bin("triage");
         let command = format!(
             "env -u TRIAGE_KB NO_COLOR=1 TERM=xterm-256color '{}' {args}; echo \"[exit status $?]\"; sleep 600",
@@ -577,7 +585,8 @@ impl Tmux {
         let tmux = Tmux { socket };
         let started = tmux
             .command()
-            .args(["new-session", "-d", "-s", "ask", "-x", "110", "-y", "50", "-c"])
+            .args(["new-session", "-d", "-s", "ask", "-x", &columns.to_string()])
+            .args(["-y", &rows.to_string(), "-c"])
             .arg(dir)
             .arg(command)
             .status()
@@ -652,4 +661,38 @@ fn on_a_terminal_an_ssh_conversation_writes_a_bash_plan() {
     )
     .unwrap();
     assert!(plan.starts_with("#!/usr/bin/env bash\n# Repair plan for: USER@HOST"), "{plan}");
+}
+
+/// On an 80 × 30 terminal the first question's long list of messages pages instead of pushing
+/// the question and the ranking off the screen, and no option wraps onto a second line.
+#[test]
+fn on_an_80_by_30_terminal_the_question_and_the_ranking_stay_visible() {
+    if !tmux_present() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start_sized(scratch.path(), "ask", (80, 30));
+    tmux.wait_for("Esc stops asking · Ctrl-C quits");
+    // Without -J: a line tmux wrapped shows as two rows, as on the screen.
+    let output = tmux.command().args(["capture-pane", "-p", "-t", "ask"]).output().unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(screen.contains("Likely causes now:"), "the ranking scrolled away:\n{screen}");
+    assert!(screen.contains("Question 1 · "), "the question scrolled away:\n{screen}");
+    assert!(screen.contains("? Which message do you see?"), "{screen}");
+    let options: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.starts_with("? Which message"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .collect();
+    assert!(options.len() >= 5, "a page of options: {options:?}");
+    for option in &options {
+        assert!(
+            option.starts_with("> ") || option.starts_with("  ") || option.starts_with("v "),
+            "every row is one option (none wrapped): {option:?}\n{screen}"
+        );
+    }
+    // More messages than fit: the list pages (its last row marks that more follow).
+    assert!(options.last().is_some_and(|l| l.starts_with("v ")), "{options:?}");
+    tmux.keys(&["C-c"]);
 }

@@ -103,14 +103,14 @@ wait_for "Esc stops asking · Ctrl-C quits"
 expect "No symptom known yet: the questions that tell them apart come first"
 expect "Likely causes now:"
 expect "Question 1 · Message shown by the Remote Desktop client · on the client, about 40s"
-expect "> cant_connect_generic"
+expect "> Remote Desktop can't connect to the remote computer"
 expect "Esc stops asking · Ctrl-C quits"
 step "question 1: a list of every message"
 
 type_text "internal"
 wait_for "(pick the closest) internal"
-wait_gone "cant_connect_generic"
-expect "> internal_error"
+wait_gone "> Remote Desktop can't connect"
+expect "> An internal error has occurred"
 step "typed to filter the list"
 keys Enter
 wait_for "Likely causes after 1 answer:"
@@ -123,8 +123,8 @@ step "question 2: an int, typed"
 type_text "soon"
 keys Enter
 wait_for 'expected a whole number such as 30'
-step "a value that is not a number is refused in place"
-keys BSpace BSpace BSpace BSpace
+step "a value that is not a number is refused in place, and Ctrl-U clears it"
+keys C-u
 type_text "200"
 keys Enter
 wait_for "Likely causes after 2 answers:"
@@ -148,9 +148,9 @@ keys Enter
 wait_for "Undone: Message shown by the Remote Desktop client"
 step "back in a text prompt undoes the first answer"
 
-wait_for "> cant_connect_generic"
+wait_for "> Remote Desktop can't connect to the remote computer"
 type_text "internal"
-wait_for "> internal_error"
+wait_for "> An internal error has occurred"
 keys Enter
 wait_for "Question 2 · Days until the Remote Desktop certificate expires"
 wait_for "? don't know · back · Esc stops asking"
@@ -164,7 +164,7 @@ keys Enter
 wait_for "Question 4 · Schannel found no common cipher suite or raised a fatal alert"
 wait_for "> Yes"
 keys Enter
-wait_for "Done: tls_protocol_or_cipher_disabled is"
+wait_for "Done: “TLS versions or cipher suites disabled by hardening” is"
 wait_for "What next?"
 expect "Repair order (expected time to resolution"
 expect "Answers: error_message = internal_error; rdp_cert_days_to_expiry = 200; tls12_server_enabled = no; event_schannel_36874_36888 = yes"
@@ -217,7 +217,7 @@ stop_session
 start ask --save interrupted.json
 wait_for "Which message do you see? (pick the closest)"
 type_text "internal"
-wait_for "> internal_error"
+wait_for "> An internal error has occurred"
 keys Enter
 wait_for "Question 2 ·"
 step "session 2: one answer given"

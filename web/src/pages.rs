@@ -174,7 +174,10 @@ fn search_context(app: &App, query: &str, searched: bool, paste: &PasteView) -> 
             .into_iter()
             .map(|found| {
                 let hit = found.hit;
-                HitView::new(app, found.base, hit.symptom, hit.title, hit.matched)
+                let start = start_from_text(found.base, &hit.symptom, query);
+                let mut view = HitView::new(app, found.base, hit.symptom, hit.title, hit.matched);
+                view.start = start;
+                view
             })
             .collect()
     };
@@ -285,6 +288,29 @@ fn read_page(app: &App, body: &str) -> Response {
         );
     }
     Redirect::to(&format!("/wizard?{}", session.query(model))).into_response()
+}
+
+/// The wizard's address for `symptom` with what the searched text already says (an error
+/// code, the dialog's message, "after the Windows 11 upgrade"): those facts are read as a
+/// paste would read them, shown with the words they came from, and never asked.
+fn start_from_text(base: &Base, symptom: &str, query: &str) -> String {
+    let model = base.engine.model();
+    let (_, extracted) = TextReader::new(model).read(query);
+    if extracted.is_empty() {
+        return base.start_url(Some(symptom));
+    }
+    let mut fields = vec![("symptom".to_string(), symptom.to_string())];
+    if let Some(name) = base.address() {
+        fields.push(("kb".to_string(), name.to_string()));
+    }
+    match Session::from_fields(&FactReader::new(model), fields) {
+        Ok(mut session) => {
+            session.kb = base.address().map(str::to_string);
+            session.add_read(model, &extracted);
+            format!("/wizard?{}", session.query(model))
+        }
+        Err(_) => base.start_url(Some(symptom)),
+    }
 }
 
 /// The knowledge base whose text reader finds the most facts in `text` (the earlier one of
@@ -596,12 +622,7 @@ fn result_page(
     let mut context = common_context(app, base, session, facts, step, &ranking);
     let reason = match &step.stop {
         None => "you asked for the result before the questions ran out".to_string(),
-        // The engine names the cause; people read its title.
-        Some(wizard::Stop::Confident { cause, posterior }) => {
-            let title = model.cause_id(cause).map_or(cause.as_str(), |id| &model.cause(id).title);
-            format!("“{title}” is {} likely: enough to act on", percent(*posterior))
-        }
-        Some(other) => other.describe(),
+        Some(stop) => stop.describe_in(model),
     };
     context.insert(
         "title",

@@ -178,7 +178,11 @@ async fn searching_a_code_ranks_the_symptom_first_and_says_why() {
     let hits = select(&doc, "ol.hits li.hit");
     assert!(!hits.is_empty());
     let start = select(&doc, "li.hit a.start")[0];
-    assert_eq!(start.value().attr("href"), Some("/wizard?symptom=rdp_0x904_0x7"));
+    // The searched code is what the person knows: the start carries it, with its words.
+    assert_eq!(
+        start.value().attr("href"),
+        Some("/wizard?symptom=rdp_0x904_0x7&t.error_code=0x904&tq.error_code=0x904")
+    );
     assert!(text(&start).contains("0x904"));
     assert!(first_text(&doc, "li.hit .why").contains("code 0x904"), "{}", reply.body);
     assert_eq!(select(&doc, "input#q")[0].value().attr("value"), Some("0x904"));
@@ -408,8 +412,13 @@ async fn a_whole_session_from_search_to_the_result_and_its_downloads() {
     assert_eq!(disposition, "attachment; filename=\"facts-rdp_0x904_0x7.json\"");
     let facts = FactReader::new(model).read(&download.body, Format::Json).expect("valid facts");
     assert_eq!(facts.symptom, model.symptom_id("rdp_0x904_0x7"));
+    // The answers, plus the code the search read from "0x904" (never asked).
     let answered = facts.values.iter().filter(|v| v.is_some()).count();
-    assert!(answered <= questions.len());
+    assert!(answered <= questions.len() + 1);
+    assert_eq!(
+        facts.values[model.fact_id("error_code").expect("a fact").index()],
+        Some(triage_engine::FactValue::Int(0x904))
+    );
     // The diagnosis of the same facts over the API is the report the result page shows.
     let api = post("/api/diagnose", "application/json", download.body.clone()).await.json();
     let first_cause = &api["symptoms"][0]["causes"][0]["title"];
@@ -874,7 +883,15 @@ async fn a_search_finds_the_ssh_symptom_and_says_it_is_from_the_ssh_knowledge_ba
     let ssh = ssh_engine();
     let first = select(&doc, "li.hit")[0];
     let start = href(&first.select(&Selector::parse("a.start").expect("css")).next().expect("a"));
-    let symptom = start.strip_prefix("/wizard?kb=ssh&symptom=").expect("an SSH start").to_string();
+    let symptom = start
+        .strip_prefix("/wizard?kb=ssh&symptom=")
+        .expect("an SSH start")
+        .split('&')
+        .next()
+        .expect("a symptom")
+        .to_string();
+    // What the searched text says is known from the start, with the words it came from.
+    assert!(start.contains("&t.ssh_client_error=permission_denied&"), "{start}");
     assert!(ssh.model().symptom_id(&symptom).is_some(), "{symptom}");
     let from = first.select(&Selector::parse(".from").expect("css")).next().expect("its source");
     assert_eq!(text(&from), "From the knowledge base “SSH logins”");
@@ -888,7 +905,10 @@ async fn a_search_finds_the_ssh_symptom_and_says_it_is_from_the_ssh_knowledge_ba
     );
     // An RDP code still finds the RDP symptom first, at its old address, saying where from.
     let doc = get_multi("/search?q=0x904").await.html();
-    assert_eq!(href(&select(&doc, "li.hit a.start")[0]), "/wizard?symptom=rdp_0x904_0x7");
+    assert_eq!(
+        href(&select(&doc, "li.hit a.start")[0]),
+        "/wizard?symptom=rdp_0x904_0x7&t.error_code=0x904&tq.error_code=0x904"
+    );
     assert_eq!(first_text(&doc, "li.hit .from"), "From the knowledge base “Remote Desktop”");
     // The home page lists the symptoms of both, under their titles, and starts either.
     let home = get_multi("/").await.html();

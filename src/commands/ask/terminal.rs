@@ -1,8 +1,9 @@
-//! `ask` on a terminal: inquire prompts (drawn on stderr), the transcript on stdout.
+//! `ask` on a terminal: inquire lists (drawn on stderr), the transcript on stdout.
 //!
 //! A bool or enum question is a `Select` of its answers (with how likely the engine thinks
-//! each is) plus Don't know, Back and Stop asking; other types are a `Text` prompt whose
-//! validator is the fact reader itself, so a bad value is refused in place with the reason.
+//! each is) plus Don't know, Back and Stop asking; other types are a line editor
+//! ([`super::line_editor`], with the usual editing keys) whose validator is the fact reader
+//! itself, so a bad value is refused with the reason and offered again for editing.
 //! Esc stops asking; Ctrl-C (inquire's `OperationInterrupted`, the terminal already restored)
 //! leaves after offering to save what was learned.
 
@@ -12,9 +13,8 @@ use super::{
     parse_input, plain, plan, question_context,
 };
 use crate::commands::{UsageError, emit};
-use inquire::error::{CustomUserError, InquireError};
-use inquire::validator::Validation;
-use inquire::{Confirm, Select, Text};
+use inquire::error::InquireError;
+use inquire::{Confirm, Select};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +28,36 @@ const SELECT_HELP: &str =
     "↑↓ move, Enter answers, type to filter · Esc stops asking · Ctrl-C quits";
 /// The most options a list shows at once.
 const PAGE: usize = 16;
+/// The fewest a list shows when it pages (a short terminal).
+const MIN_PAGE: usize = 5;
+/// The rows a list leaves above itself on screen: the ranking (a heading and up to four
+/// causes), the question's heading and its text (two lines each when they wrap), the help line
+/// and the blank lines between.
+const ROWS_ABOVE: usize = 16;
+
+/// Fits a list to the terminal: each label cut to one line (keeping its percentage), and how
+/// many options one page shows so that the question and the ranking above it stay on screen
+/// (the rest page, ↑↓). Without a terminal size, the labels stay whole and a page is [`PAGE`].
+fn fit<T>(choices: &mut [Choice<T>]) -> usize {
+    let size = crossterm::terminal::size().ok().map(|(c, r)| (usize::from(c), usize::from(r)));
+    let Some((columns, rows)) = size.filter(|(c, r)| *c >= 20 && *r >= 10) else {
+        return choices.len().min(PAGE);
+    };
+    // The cursor's "> " before each option, and a column to spare so nothing wraps.
+    let room = columns - 3;
+    for choice in choices.iter_mut() {
+        if choice.label.chars().count() <= room {
+            continue;
+        }
+        let (text, likely) = match choice.label.rfind("  ") {
+            Some(at) if choice.label[at..].trim_end().ends_with('%') => choice.label.split_at(at),
+            _ => (choice.label.as_str(), ""),
+        };
+        let keep = room.saturating_sub(likely.chars().count()).max(8);
+        choice.label = format!("{}{likely}", super::cut(text, keep));
+    }
+    rows.saturating_sub(ROWS_ABOVE).clamp(MIN_PAGE, PAGE).min(choices.len())
+}
 
 /// One line of a list: what it shows and what choosing it means.
 #[derive(Debug, Clone)]
@@ -85,10 +115,9 @@ impl<'m> Terminal<'m> {
                 .enumerate()
                 .map(|(i, v)| {
                     // The value's name is what a fact file holds; its label, when the knowledge
-                    // base gives one, is what the person sees on the screen.
+                    // base gives one, is all the person sees on the screen (typing filters it).
                     let text = def.value_label(i as u32);
-                    let shown =
-                        if text == v { v.clone() } else { format!("{v} — {}", plain(text)) };
+                    let shown = if text == v { v.clone() } else { plain(text) };
                     Choice {
                         label: format!("{shown}{}", likely(v)),
                         value: Input::Value(v.clone()),
@@ -100,7 +129,7 @@ impl<'m> Terminal<'m> {
         choices.push(Choice { label: "Don't know".into(), value: Input::DontKnow });
         choices.push(Choice { label: "Back (undo the last answer)".into(), value: Input::Back });
         choices.push(Choice { label: "Stop asking".into(), value: Input::Stop });
-        let page = choices.len().min(PAGE);
+        let page = fit(&mut choices);
         Select::new(message, choices)
             .with_help_message(SELECT_HELP)
             .with_page_size(page)
@@ -119,42 +148,34 @@ impl<'m> Terminal<'m> {
             "{} · ? don't know · back · Esc stops asking",
             expected(wizard.engine.model().fact(fact))
         );
-        let validator = move |text: &str| -> Result<Validation, CustomUserError> {
+        let validator = |text: &str| -> Result<(), String> {
             if text.len() > super::MAX_ANSWER_BYTES {
-                return Ok(Validation::Invalid(super::too_long(text.len() as u64).into()));
+                return Err(super::too_long(text.len() as u64));
             }
-            Ok(match parse_input(text, ty) {
+            match parse_input(text, ty) {
                 Input::Value(value) if value.is_empty() => {
-                    Validation::Invalid("type an answer, or ? if you don't know".into())
+                    Err("type an answer, or ? if you don't know".into())
                 }
-                Input::Value(value) => match wizard.check(fact, &value) {
-                    Ok(()) => Validation::Valid,
-                    Err(problem) => Validation::Invalid(problem.to_string().into()),
-                },
-                _ => Validation::Valid,
-            })
+                Input::Value(value) => wizard.check(fact, &value).map_err(|p| p.to_string()),
+                _ => Ok(()),
+            }
         };
-        Text::new(message)
-            .with_help_message(&help)
-            .with_validator(validator)
-            .prompt()
+        super::line_editor::read_line(&format!("? {message}"), ">", &help, "", &validator)
             .map(|text| parse_input(&text, ty))
     }
 
     /// Asks for a file name and writes the facts there; `None` when the person declined.
     fn save_prompt(wizard: &Wizard<'_>, suggested: &Path) -> Result<Option<PathBuf>, UsageError> {
         let initial = suggested.display().to_string();
-        let answer = Text::new("Save to:")
-            .with_initial_value(&initial)
-            .with_help_message("a fact file (JSON) that triage diagnose reads · Esc: don't save")
-            .with_validator(|text: &str| -> Result<Validation, CustomUserError> {
-                Ok(if text.trim().is_empty() {
-                    Validation::Invalid("type a file name".into())
-                } else {
-                    Validation::Valid
-                })
-            })
-            .prompt();
+        let answer = super::line_editor::read_line(
+            "",
+            "Save to:",
+            "a fact file (JSON) that triage diagnose reads · Esc: don't save",
+            &initial,
+            &|text: &str| {
+                if text.trim().is_empty() { Err("type a file name".into()) } else { Ok(()) }
+            },
+        );
         match answer {
             Ok(path) => {
                 let path = PathBuf::from(path.trim());
@@ -199,11 +220,9 @@ impl Terminal<'_> {
     /// Asks for a file name and writes `text` there; `None` when the person declined.
     fn write_prompt(text: &str, suggested: &Path) -> Result<Option<PathBuf>, UsageError> {
         let initial = suggested.display().to_string();
-        match Text::new("Write to:")
-            .with_initial_value(&initial)
-            .with_help_message("Esc: don't write")
-            .prompt()
-        {
+        match super::line_editor::read_line("", "Write to:", "Esc: don't write", &initial, &|_| {
+            Ok(())
+        }) {
             Ok(path) if !path.trim().is_empty() => {
                 let path = PathBuf::from(path.trim());
                 match std::fs::write(&path, text) {
@@ -240,7 +259,7 @@ impl Frontend for Terminal<'_> {
             })
             .collect();
         choices.push(Choice { label: "None of these".into(), value: None });
-        let page = choices.len().min(PAGE);
+        let page = fit(&mut choices);
         match Select::new("Several symptoms match. Which one do you see?", choices)
             .with_help_message("↑↓ move, Enter chooses, type to filter · Esc: none of these")
             .with_page_size(page)
@@ -297,9 +316,10 @@ impl Frontend for Terminal<'_> {
             choices.push(Choice { label: capitalised(words), value: Pick::None });
         }
         choices.push(Choice { label: "Skip".into(), value: Pick::Skip });
+        let page = fit(&mut choices);
         match Select::new(question.prompt, choices)
             .with_help_message("↑↓ move, Enter chooses · Esc skips")
-            .with_page_size(PAGE)
+            .with_page_size(page)
             .with_formatter(&answered)
             .prompt()
         {
