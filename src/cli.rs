@@ -701,6 +701,11 @@ pub struct PlanArgs {
     /// Print the JSON Schema of `--shell json` plans instead
     #[arg(long, conflicts_with_all = ["facts", "facts_set", "symptom", "shell"])]
     pub schema: bool,
+    /// Make the script record its outcome: run with --apply / -Apply, it appends one outcome
+    /// record (the facts, the ranking, each fix it tried and its result) to this folder on the
+    /// machine it runs on
+    #[arg(long, value_name = "DIR", env = "TRIAGE_RECORD_DIR")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -750,6 +755,10 @@ pub struct ServeArgs {
     /// The address and port to listen on (port 0: any free port, printed at start)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub addr: std::net::SocketAddr,
+    /// Offer "Did this fix it?" on each result page and append every answer to this folder as
+    /// an outcome record (JSON Lines)
+    #[arg(long, value_name = "DIR", env = "TRIAGE_RECORD_DIR")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

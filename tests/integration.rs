@@ -56,3 +56,9 @@ mod record;
 
 #[path = "integration/report.rs"]
 mod report;
+
+#[path = "integration/serve_record.rs"]
+mod serve_record;
+
+#[path = "integration/plan_record.rs"]
+mod plan_record;

@@ -25,6 +25,7 @@ pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
     }
     let given = super::Given { files: &args.facts, assignments: &args.facts_set, text: None };
     let kb = super::choose_kb(kb, &given)?;
+    let version = args.record.as_ref().map(|_| super::recording::kb_version_of(kb.as_deref()));
     let engine = match load_valid(kb) {
         Ok((_, model)) => Engine::new(model),
         Err(code) => return Ok(code),
@@ -49,7 +50,16 @@ pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
         every_side: shell == PlanShell::Json,
     };
     let rendered = RepairPlan::new_with(&engine, &facts, args.symptom.as_deref(), &options)
-        .and_then(|p| {
+        .and_then(|mut p| {
+            match (&args.record, version) {
+                (Some(dir), Some(version)) if shell != PlanShell::Json => {
+                    p.recording = Some(recording(&p, &facts, dir, version)?);
+                }
+                (Some(_), _) => anstream::eprintln!(
+                    "note: --record: a JSON plan records nothing (whoever runs its steps does)"
+                ),
+                (None, _) => {}
+            }
             if let (Some(line), false) = (p.elsewhere_line(), args.place.is_some()) {
                 anstream::eprintln!("note: {line}");
             }
@@ -77,6 +87,49 @@ pub fn plan(kb: Option<PathBuf>, args: &PlanArgs) -> Outcome {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The part of a plan's outcome record known now: the knowledge base, the facts of the fact
+/// files (`collected`, at first contact), the symptom and the ranking the plan was made from.
+/// The script adds the record's id, its time and the fixes it tried.
+fn recording(
+    plan: &RepairPlan<'_>,
+    facts: &triage_engine::FactSet,
+    dir: &Path,
+    kb: triage_learn::record::KbVersion,
+) -> Result<plan::PlanRecording, plan::PlanError> {
+    use triage_learn::record::{FactSource, RankedCause, RecordedFact, Tool};
+    let model = plan.model;
+    let json = facts.to_json(model);
+    let mut record = triage_learn::writer::new_record(Tool::Plan, kb);
+    record.symptom = Some(plan.symptom.name.clone());
+    record.facts = model
+        .facts
+        .iter()
+        .zip(&facts.values)
+        .filter(|(_, value)| value.is_some())
+        .map(|(def, _)| RecordedFact {
+            fact: def.name.clone(),
+            value: json.get(&def.name).cloned().unwrap_or_default(),
+            source: FactSource::Collected,
+            step: 0,
+        })
+        .collect();
+    record.ranking = plan
+        .report
+        .causes
+        .iter()
+        .filter(|c| !c.ruled_out && c.posterior > 0.0)
+        .map(|c| RankedCause { cause: c.cause.clone(), probability: c.posterior })
+        .collect();
+    record.unlisted = plan.report.unlisted;
+    let Ok(serde_json::Value::Object(mut fixed)) = serde_json::to_value(&record) else {
+        return Err(plan::PlanError::Template("the record does not serialise".into()));
+    };
+    for member in plan::RUN_TIME_MEMBERS {
+        fixed.remove(member);
+    }
+    plan::PlanRecording::new(dir.display().to_string(), &fixed)
 }
 
 pub fn collect(kb: Option<PathBuf>, args: &CollectArgs) -> Outcome {

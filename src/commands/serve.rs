@@ -1,6 +1,7 @@
 //! `serve`: the web wizard. Loads and compiles the knowledge bases — `--kb`, else every
 //! embedded one, the default first — binds the address, and runs `triage_web` on a tokio
-//! runtime until Ctrl-C (or SIGTERM).
+//! runtime until Ctrl-C (or SIGTERM). With `--record DIR` (or `TRIAGE_RECORD_DIR`) the result
+//! pages ask "Did this fix it?" and each answer is an outcome record in DIR.
 
 use super::{Outcome, UsageError, emit, load_valid};
 use crate::cli::ServeArgs;
@@ -20,19 +21,26 @@ pub fn serve(kb: Option<PathBuf>, args: &ServeArgs) -> Outcome {
             .map(|name| (PathBuf::from(name), name.to_string()))
             .collect(),
     };
+    // A record folder that cannot be written is said now, not at the first answer.
+    let recorder = super::recording::recorder(args.record.as_deref())?;
     let mut served = Vec::with_capacity(bases.len());
     for (path, name) in bases {
-        let model = match load_valid(Some(path)) {
+        let model = match load_valid(Some(path.clone())) {
             Ok((_, model)) => model,
             Err(code) => return Ok(code),
         };
-        let one = Served::new(name.clone(), Engine::new(model));
+        let mut one = Served::new(name.clone(), Engine::new(model));
+        if recorder.is_some() {
+            one = one.versioned(super::recording::kb_version_of(Some(&path)));
+        }
         served.push(match title(&name) {
             Some(title) => one.titled(title),
             None => one,
         });
     }
-    let app = triage_web::App::new_multi(served).map_err(|e| UsageError::Usage(e.to_string()))?;
+    let recording = recorder.as_ref().map(|r| r.dir().display().to_string());
+    let app = triage_web::App::recording(served, triage_web::Limits::default(), recorder)
+        .map_err(|e| UsageError::Usage(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,8 +51,11 @@ pub fn serve(kb: Option<PathBuf>, args: &ServeArgs) -> Outcome {
             .map_err(|e| UsageError::Usage(format!("cannot listen on {}: {e}", args.addr)))?;
         let bound = listener.local_addr()?;
         let names = app.knowledge_bases().join(", ");
+        let recording =
+            recording.map(|dir| format!("; recording outcomes in {dir}")).unwrap_or_default();
         emit(&format!(
-            "triage serve: listening on http://{bound}/ (knowledge bases: {names}; Ctrl-C to stop)\n"
+            "triage serve: listening on http://{bound}/ (knowledge bases: {names}{recording}; \
+             Ctrl-C to stop)\n"
         ))?;
         triage_web::serve(listener, &app, triage_web::shutdown_signal()).await?;
         emit("triage serve: stopped\n")?;

@@ -19,6 +19,9 @@
 // The fleet report's page, opened from disk (no server).
 mod report;
 
+// "Did this fix it?" on a recording server (`serve --record`).
+mod outcome;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

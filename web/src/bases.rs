@@ -10,6 +10,7 @@
 use crate::error::WebError;
 use triage_engine::search::{SearchHit, SearchIndex, WEAK_HIT};
 use triage_engine::{Engine, FactFileError, FactReader, FactSet, Format};
+use triage_learn::record::KbVersion;
 use triage_rules::ast::Shell;
 
 /// One knowledge base to serve, for [`App::new_multi`](crate::App::new_multi).
@@ -26,13 +27,22 @@ pub struct Served {
     /// What people read ("SSH logins"); the name when there is none.
     pub title: Option<String>,
     pub engine: Engine,
+    /// Its name and version as outcome records name it (`--record`); needed only when the
+    /// application records.
+    pub version: Option<KbVersion>,
 }
 
 impl Served {
     /// A knowledge base named `name`, without a title.
     #[must_use]
     pub fn new(name: impl Into<String>, engine: Engine) -> Served {
-        Served { name: name.into(), title: None, engine }
+        Served { name: name.into(), title: None, engine, version: None }
+    }
+
+    /// The same with the name and version its outcome records carry.
+    #[must_use]
+    pub fn versioned(self, version: KbVersion) -> Served {
+        Served { version: Some(version), ..self }
     }
 
     /// The same with a title for people.
@@ -52,11 +62,13 @@ pub(crate) struct Base {
     pub(crate) is_default: bool,
     /// The shells its fixes have scripts in, in [`Shell::ALL`] order: the plans offered.
     pub(crate) shells: Vec<Shell>,
+    /// What its outcome records name it (see [`Served::version`]).
+    pub(crate) version: Option<KbVersion>,
 }
 
 impl Base {
     pub(crate) fn new(served: Served, is_default: bool) -> Base {
-        let Served { name, title, engine } = served;
+        let Served { name, title, engine, version } = served;
         let search = SearchIndex::new(engine.model());
         let shells = Shell::ALL
             .into_iter()
@@ -71,6 +83,7 @@ impl Base {
             search,
             is_default,
             shells,
+            version,
         }
     }
 

@@ -57,6 +57,16 @@ pub enum WebError {
     NoSymptom,
     #[error("the page could not be rendered; this is a bug in triage")]
     Internal,
+    /// A "Did this fix it?" answer that names what the knowledge base or the page does not
+    /// have.
+    #[error("{0}")]
+    BadOutcome(String),
+    /// The record folder could not be written (the details are in the server's log).
+    #[error("the outcome could not be recorded: the server cannot write its record folder")]
+    NotRecorded,
+    /// A form posted from a page of another site.
+    #[error("this form can only be sent from this server's own result page")]
+    CrossSite,
 }
 
 /// The `Retry-After` of a refusal that passes ([`WebError::retry_after`]), on its response.
@@ -80,11 +90,13 @@ impl WebError {
             | WebError::UnknownItem { .. }
             | WebError::UnknownKnowledgeBase { .. } => StatusCode::NOT_FOUND,
             WebError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            WebError::CrossSite => StatusCode::FORBIDDEN,
             WebError::BadFact(_)
             | WebError::Missing(_)
             | WebError::TooManyFields { .. }
             | WebError::FieldTooLong { .. }
             | WebError::NotUtf8
+            | WebError::BadOutcome(_)
             | WebError::Body(_) => StatusCode::BAD_REQUEST,
             WebError::NoAnswer
             | WebError::FactFile(_)
@@ -95,7 +107,7 @@ impl WebError {
             WebError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Internal | WebError::NotRecorded => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -107,7 +119,7 @@ impl WebError {
             StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "That did not work",
             StatusCode::PAYLOAD_TOO_LARGE | StatusCode::URI_TOO_LONG => "Too much input",
             StatusCode::REQUEST_TIMEOUT => "Too slow",
-            StatusCode::METHOD_NOT_ALLOWED => "Not allowed",
+            StatusCode::METHOD_NOT_ALLOWED | StatusCode::FORBIDDEN => "Not allowed",
             StatusCode::SERVICE_UNAVAILABLE => "Busy",
             _ => "Something went wrong",
         }

@@ -26,6 +26,7 @@ mod bases;
 pub mod cache;
 pub mod error;
 mod kb;
+mod outcome;
 mod pages;
 pub mod pool;
 mod server;
@@ -136,6 +137,8 @@ struct Inner {
     home: OnceLock<Bytes>,
     /// The guide renderer's templates (the tailored guide of a session).
     guides: triage_renderers::guide::Templates,
+    /// Where "Did this fix it?" answers go (`--record DIR`); `None`: the form is not shown.
+    recorder: Option<triage_learn::writer::Recorder>,
 }
 
 impl std::fmt::Debug for App {
@@ -160,6 +163,9 @@ pub enum AppError {
     DuplicateName(String),
     #[error("`{0}` cannot name a knowledge base in an address: use letters, digits, `_` and `-`")]
     BadName(String),
+    /// Recording asks for every knowledge base's version ([`Served::versioned`]).
+    #[error("the knowledge base `{0}` has no version for its outcome records")]
+    Unversioned(String),
 }
 
 /// Which pool a request's work runs on.
@@ -198,6 +204,18 @@ impl App {
 
     /// The application for several knowledge bases with these limits.
     pub fn multi_with_limits(served: Vec<Served>, limits: Limits) -> Result<App, AppError> {
+        App::recording(served, limits, None)
+    }
+
+    /// The application for several knowledge bases with these limits that, given a
+    /// `recorder`, offers "Did this fix it?" on each result page and appends every answer as
+    /// one outcome record (`triage-outcome/1`) to the recorder's folder. Every knowledge base
+    /// must then carry its version ([`Served::versioned`]).
+    pub fn recording(
+        served: Vec<Served>,
+        limits: Limits,
+        recorder: Option<triage_learn::writer::Recorder>,
+    ) -> Result<App, AppError> {
         if served.is_empty() {
             return Err(AppError::NoKnowledgeBase);
         }
@@ -208,6 +226,9 @@ impl App {
             }
             if bases.iter().any(|b| b.name == one.name) {
                 return Err(AppError::DuplicateName(one.name));
+            }
+            if recorder.is_some() && one.version.is_none() {
+                return Err(AppError::Unversioned(one.name));
             }
             let is_default = bases.is_empty();
             bases.push(Base::new(one, is_default));
@@ -226,6 +247,7 @@ impl App {
                 page_pool: Pool::new(limits.pages),
                 home: OnceLock::new(),
                 guides,
+                recorder,
             }),
         };
         let home = pages::home_page(&app)
@@ -259,6 +281,7 @@ impl App {
             .route("/search", get(pages::search))
             .route("/wizard", get(pages::wizard))
             .route("/wizard/read", post(pages::read_text))
+            .route("/wizard/outcome", post(outcome::record))
             .route("/wizard/facts.json", get(pages::download_facts))
             .route("/wizard/report.json", get(pages::download_report))
             .route("/wizard/guide", get(pages::guide))

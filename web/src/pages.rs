@@ -38,7 +38,11 @@ pub(crate) fn render(
 /// A template failed to render: a bug in triage, logged on standard error.
 pub(crate) struct RenderFailed;
 
-fn render_html(app: &App, template: &str, context: &tera::Context) -> Result<String, RenderFailed> {
+pub(crate) fn render_html(
+    app: &App,
+    template: &str,
+    context: &tera::Context,
+) -> Result<String, RenderFailed> {
     app.inner.tera.render(template, context).map_err(|e| {
         eprintln!("triage serve: template `{template}`: {}", view::describe_tera(&e));
         RenderFailed
@@ -54,7 +58,7 @@ fn failed_page() -> Response {
     )
 }
 
-fn html_response(status: StatusCode, html: impl Into<axum::body::Body>) -> Response {
+pub(crate) fn html_response(status: StatusCode, html: impl Into<axum::body::Body>) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html.into()).into_response()
 }
 
@@ -211,7 +215,10 @@ fn search_context(app: &App, query: &str, searched: bool, paste: &PasteView) -> 
 }
 
 /// The knowledge base an address's fields name, and the session they hold in it.
-fn open_session(app: &App, fields: Vec<(String, String)>) -> Result<(&Base, Session), WebError> {
+pub(crate) fn open_session(
+    app: &App,
+    fields: Vec<(String, String)>,
+) -> Result<(&Base, Session), WebError> {
     let base = app.base(session::kb_named(&fields))?;
     let reader = FactReader::new(base.engine.model());
     let mut session = Session::from_fields(&reader, fields)?;
@@ -580,7 +587,7 @@ fn question_page(
 }
 
 /// The session as hidden form fields, in history order, for the answer form.
-fn hidden_fields(base: &Base, session: &Session) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(base: &Base, session: &Session) -> Vec<(String, String)> {
     form_urlencoded::parse(session.query(base.engine.model()).as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
@@ -620,10 +627,10 @@ fn result_page(
     let model = engine.model();
     let ranking = RankingView::new(&step.ranking);
     let mut context = common_context(app, base, session, facts, step, &ranking);
-    let reason = match &step.stop {
-        None => "you asked for the result before the questions ran out".to_string(),
-        Some(stop) => stop.describe_in(model),
-    };
+    let reason = step.stop.as_ref().map_or_else(
+        || "you asked for the result before the questions ran out".to_string(),
+        |why| why.describe_in(model),
+    );
     context.insert(
         "title",
         &format!("{} — result — triage", model.symptom(step.diagnosis.symptom).title),
@@ -688,6 +695,10 @@ fn result_page(
     context.insert("report_url", &format!("/wizard/report.json?{query}"));
     context.insert("plans", &plan_downloads(base, &query));
     context.insert("guide_url", &format!("/wizard/guide?{query}"));
+    context.insert(
+        "outcome",
+        &app.inner.recorder.is_some().then(|| crate::outcome::form(base, session, step, &repair)),
+    );
     render_html(app, "result.html", &context)
 }
 

@@ -11,13 +11,14 @@ use triage_engine::explain::percent;
 use triage_engine::report::SymptomReport;
 use triage_rules::model::{FactDef, Model};
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("question.html", include_str!("../templates/question.html")),
     ("result.html", include_str!("../templates/result.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("recorded.html", include_str!("../templates/recorded.html")),
     ("kb_index.html", include_str!("../templates/kb_index.html")),
     ("kb_symptom.html", include_str!("../templates/kb_symptom.html")),
     ("kb_cause.html", include_str!("../templates/kb_cause.html")),

@@ -127,6 +127,10 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
         let _ = writeln!(out, "fix_{n}_steps={}", q(steps, &format!("steps of fix {}", fix.name))?);
         let restart = u8::from(fix.needs.contains(&Need::Reboot));
         let _ = writeln!(out, "fix_{n}_restart={restart}");
+        if plan.recording.is_some() {
+            let json = serde_json::Value::String(fix.name.clone()).to_string();
+            let _ = writeln!(out, "fix_{n}_json={}", q(&json, "fix name")?);
+        }
         for (part, code) in [
             ("run", step.run(Shell::Bash)),
             ("verify", step.verify(Shell::Bash)),
@@ -138,14 +142,24 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
         }
     }
     out.push_str(quote::BASH_INERT);
-    out.push_str(RUNNER);
+    let recording = plan.recording.is_some();
+    out.push_str(&super::with_recording(RUNNER, recording));
+    if let Some(record) = &plan.recording {
+        out.push_str(
+            "\n# Outcome recording (triage plan --record): the part of the record known when the\n\
+             # plan was made, one quoted JSON literal that the script only prints.\n",
+        );
+        let _ = writeln!(out, "record_dir={}", q(&record.dir, "record folder")?);
+        let _ = writeln!(out, "record_fixed={}", q(&record.fixed, "outcome record")?);
+        out.push_str(RECORDER);
+    }
     let dry_run = dry_run_text(plan);
     let delimiter = heredoc_delimiter(&dry_run);
     let _ = write!(
         out,
         "\nif [ \"$apply\" != 1 ]; then\n  cat <<'{delimiter}'\n{dry_run}{delimiter}\n  show_facts\n  exit 0\nfi\n"
     );
-    out.push_str(MAIN);
+    out.push_str(&super::with_recording(MAIN, recording));
     Ok(out)
 }
 
@@ -327,8 +341,10 @@ try_fix() {
   if ! declare -F "fix_${n}_run" >/dev/null; then
     say "$label cannot be automated (no bash run script)"
     printf '%s\n' "${!steps_var}"
+#@record     if [ "$interactive" != 1 ]; then record_fix "$n" not_tried; fi
     if [ "$interactive" != 1 ]; then say "$label skipped"; outcome=skipped; return; fi
     ask 'Done it by hand? Check the symptom again?'
+#@record     if [ "$choice" = n ]; then record_fix "$n" not_tried; fi
     case $choice in
       q) outcome=stop; return ;;
       n) say "$label skipped by the operator"; outcome=skipped; return ;;
@@ -339,6 +355,7 @@ try_fix() {
   fi
   if [ "$interactive" = 1 ]; then
     ask "Apply ${!name_var}: ${!title_var}?"
+#@record     if [ "$choice" = n ]; then record_fix "$n" not_tried; fi
     case $choice in
       q) outcome=stop; return ;;
       n) say "$label skipped by the operator"; outcome=skipped; return ;;
@@ -347,6 +364,7 @@ try_fix() {
   local ok=1
   if ! fix_state "$n"; then
     say "$label: cannot make its state folder $TRIAGE_FIX_STATE: not tried"
+#@record     record_fix "$n" not_tried
     outcome=failed
     return
   fi
@@ -363,14 +381,52 @@ try_fix() {
   say "$label failed"
   if ! declare -F "fix_${n}_undo" >/dev/null; then
     say "$label has no undo script: its changes stay"
+#@record     record_fix "$n" did_not_work
   elif ! run_script "$label undo" "fix_${n}_undo"; then
     say "$label undo failed: stopping, the system may be half-changed"
+#@record     record_fix "$n" did_not_work
     outcome=undo_failed
     return
   else
     say "$label undone"
+#@record     record_fix "$n" undone
   fi
   outcome=failed
+}
+"#;
+
+/// The recorder of a plan made with `--record`: each fix the run reaches adds its result
+/// (`record_fix N RESULT`, the fix's name a JSON string literal made when the plan was), and on
+/// exit `write_record` prints the whole record with `printf '%s\n'` — the fixed part and the
+/// results as arguments, never as a format — to a private file that `cat` appends to the
+/// day's file with one write.
+const RECORDER: &str = r#"record_fixes=
+
+# record_fix N RESULT: the result of fix N joins the record (in the order tried).
+record_fix() {
+  local json_var="fix_$1_json"
+  record_fixes="${record_fixes:+$record_fixes,}{\"fix\":${!json_var},\"result\":\"$2\"}"
+}
+
+# write_record: the outcome record of this run, one line appended to the day's file.
+write_record() {
+  local id at file line tmp=
+  id=$(od -An -N8 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+  if [ "${#id}" != 16 ]; then
+    id=$(printf '%04x%04x%04x%04x' "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM")
+  fi
+  at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  file="$record_dir/triage-outcomes-${at%%T*}.jsonl"
+  line="{\"id\":\"$id\",\"recorded_at\":\"$at\",$record_fixed,\"fixes\":[$record_fixes],\"confirmed_cause\":null}"
+  # bash's printf writes a long line in pieces (its stdio buffer): the line goes to a private
+  # file first, and cat appends it with one write (its buffer is 128 KiB; records are smaller).
+  if mkdir -p "$record_dir" 2>/dev/null && tmp=$(mktemp "$record_dir/.triage-record.XXXXXX") &&
+    printf '%s\n' "$line" >"$tmp" && cat "$tmp" >>"$file"; then
+    say "outcome recorded in $file"
+  else
+    say "the outcome could not be recorded in $record_dir"
+  fi
+  if [ -n "${tmp:-}" ]; then rm -f "$tmp"; fi
 }
 "#;
 
@@ -438,6 +494,7 @@ if ! mkdir -p "$state_dir" || ! chmod 700 "$state_dir"; then
   exit 2
 fi
 trap 'if [ -s "$state_dir/took" ]; then say "undo what took with: bash $0 --undo $state_dir"; fi' EXIT
+#@record trap 'write_record; if [ -s "$state_dir/took" ]; then say "undo what took with: bash $0 --undo $state_dir"; fi' EXIT
 
 say "plan for $symptom_name started; transcript $log; state $state_dir"
 check_state
@@ -461,6 +518,7 @@ while [ "$n" -le "$fix_count" ]; do
         exit 60
       fi
       check_state
+#@record       case $state in gone) record_fix "$n" worked ;; present) record_fix "$n" did_not_work ;; esac
       case $state in
         gone) say "the symptom is gone after fix $n"; exit 0 ;;
         unknown) say "the symptom could not be re-checked after fix $n: confirm by hand"; exit 40 ;;

@@ -21,6 +21,12 @@
 //! - every step is logged with a UTC timestamp to a transcript (`-Log` / `--log`);
 //! - the exit codes are [`EXIT_CODES`].
 //!
+//! - with a [`PlanRecording`] (`triage plan --record DIR`), a run with `-Apply` / `--apply`
+//!   appends one outcome record (`triage-outcome/1`) to `DIR` when it ends: the part known
+//!   when the plan was made (knowledge base, facts, ranking) is a JSON text fixed here and
+//!   embedded as one quoted literal; the record's id, its time and the result of each fix the
+//!   run reached are added by the script.
+//!
 //! When no fix of the plan has a script for the chosen shell there is nothing to automate:
 //! rendering fails with [`PlanError::NothingToAutomate`] rather than produce a script that can
 //! only print instructions (`triage guide` is for people).
@@ -190,6 +196,57 @@ pub struct RepairPlan<'m> {
     pub elsewhere: Vec<&'m FixDef>,
     /// The knowledge base's parameters the plan's scripts read, with their values.
     pub parameters: Vec<ParameterValue<'m>>,
+    /// Outcome recording: `None` (the default) writes nothing.
+    pub recording: Option<PlanRecording>,
+}
+
+/// What a plan run with `-Apply` / `--apply` records (`triage plan --record DIR`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRecording {
+    /// The folder the run appends to (`triage-outcomes-YYYY-MM-DD.jsonl`, UTC date); a
+    /// relative one is relative to where the script runs.
+    pub dir: String,
+    /// The members of the record known when the plan is made, as JSON object members without
+    /// the braces (`"format":…,"tool":"plan",…`): one line, never changed by the script.
+    pub fixed: String,
+}
+
+/// The members the script adds to a record: [`PlanRecording::new`] refuses them.
+pub const RUN_TIME_MEMBERS: [&str; 4] = ["id", "recorded_at", "fixes", "confirmed_cause"];
+
+impl PlanRecording {
+    /// The recording of `fixed` (a record without its run-time members, see
+    /// [`RUN_TIME_MEMBERS`]) into `dir`.
+    pub fn new(
+        dir: impl Into<String>,
+        fixed: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<PlanRecording, PlanError> {
+        if let Some(member) = RUN_TIME_MEMBERS.iter().find(|m| fixed.contains_key(**m)) {
+            return Err(PlanError::Template(format!(
+                "the fixed part of a record cannot hold `{member}`: the script adds it"
+            )));
+        }
+        // Compact JSON: control characters are escaped, so the text is one line.
+        let object =
+            serde_json::to_string(fixed).map_err(|e| PlanError::Template(e.to_string()))?;
+        let members = object.strip_prefix('{').and_then(|o| o.strip_suffix('}')).unwrap_or("");
+        Ok(PlanRecording { dir: dir.into(), fixed: members.to_string() })
+    }
+}
+
+/// A runner text with its recording lines: those that start with `#@record ` are kept (without
+/// the marker) when the plan records, dropped when it does not, so a plan without recording
+/// is exactly the plan it was before recording existed.
+pub(crate) fn with_recording(text: &str, recording: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.strip_prefix("#@record ") {
+            Some(kept) if recording => out.push_str(kept),
+            Some(_) => {}
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 impl<'m> RepairPlan<'m> {
@@ -288,6 +345,7 @@ impl<'m> RepairPlan<'m> {
             place,
             elsewhere,
             parameters,
+            recording: None,
         })
     }
 

@@ -112,6 +112,10 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
             writeln!(out, "        Steps = {}", q(steps, &format!("steps of fix {}", fix.name))?);
         let reboot = if fix.needs.contains(&Need::Reboot) { "$true" } else { "$false" };
         let _ = writeln!(out, "        Restart = {reboot}");
+        if plan.recording.is_some() {
+            let json = serde_json::Value::String(fix.name.clone()).to_string();
+            let _ = writeln!(out, "        Json = {}", q(&json, "fix name")?);
+        }
         for (field, code) in [
             ("Run", step.run(Shell::Powershell)),
             ("Verify", step.verify(Shell::Powershell)),
@@ -130,9 +134,50 @@ pub fn render(plan: &RepairPlan<'_>) -> Result<String, PlanError> {
     }
     out.push_str(")\n");
     out.push_str(quote::POWERSHELL_INERT);
-    out.push_str(RUNNER);
+    if let Some(record) = &plan.recording {
+        out.push_str(
+            "\n# Outcome recording (triage plan --record): the part of the record known when the\n\
+             # plan was made, one quoted JSON literal that the script only passes on.\n",
+        );
+        let _ = writeln!(out, "$PlanRecordDir = {}", q(&record.dir, "record folder")?);
+        let _ = writeln!(out, "$PlanRecordFixed = {}", q(&record.fixed, "outcome record")?);
+        out.push_str(RECORDER);
+    }
+    out.push_str(&super::with_recording(RUNNER, plan.recording.is_some()));
     Ok(out)
 }
+
+/// The recorder of a plan made with `-Record`: each fix the run reaches adds its result
+/// (`Add-PlanFix`, the fix's name a JSON string literal made when the plan was), and when the
+/// run ends (the `finally` of the main part, which `exit` runs too) `Write-PlanRecord` appends
+/// the whole record as one write of its bytes to the day's file.
+const RECORDER: &str = r#"$PlanFixResults = [System.Collections.Generic.List[string]]::new()
+
+function Add-PlanFix {
+    param([hashtable]$Fix, [string]$Result)
+    $PlanFixResults.Add(('{{"fix":{0},"result":"{1}"}}' -f $Fix.Json, $Result))
+}
+
+function Write-PlanRecord {
+    try {
+        $now = [DateTime]::UtcNow
+        $culture = [Globalization.CultureInfo]::InvariantCulture
+        $at = $now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", $culture)
+        $id = [Guid]::NewGuid().ToString('N').Substring(0, 16)
+        $line = '{{"id":"{0}","recorded_at":"{1}",{2},"fixes":[{3}],"confirmed_cause":null}}' -f $id, $at, $PlanRecordFixed, ($PlanFixResults -join ',')
+        $dir = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($PlanRecordDir)
+        $null = [IO.Directory]::CreateDirectory($dir)
+        $file = Join-Path $dir ('triage-outcomes-{0}.jsonl' -f $now.ToString('yyyy-MM-dd', $culture))
+        $bytes = [Text.UTF8Encoding]::new($false).GetBytes($line + "`n")
+        # Unbuffered (buffer size 1): the line goes to the end of the file in one write.
+        $stream = [IO.FileStream]::new($file, [IO.FileMode]::Append, [IO.FileAccess]::Write, [IO.FileShare]::ReadWrite, 1)
+        try { $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
+        Write-PlanLog "outcome recorded in $file"
+    } catch {
+        Write-PlanLog ('the outcome could not be recorded in {0}: {1}' -f $PlanRecordDir, $_.Exception.Message)
+    }
+}
+"#;
 
 /// The fixed part: how the plan runs the data above.
 const RUNNER: &str = r#"
@@ -220,6 +265,7 @@ if (-not $Apply) {
     exit 0
 }
 
+#@record try {
 Write-PlanLog ('plan for {0} started; transcript {1}' -f $Symptom.Name, $Log)
 $state = Test-PlanSymptom
 if ($state -eq 'gone') {
@@ -234,15 +280,18 @@ foreach ($fix in $Fixes) {
     if ($null -eq $fix.Run) {
         Write-PlanLog "$label cannot be automated (no PowerShell run script)"
         Write-Host $fix.Steps
+#@record         if (-not $Interactive) { Add-PlanFix $fix 'not_tried' }
         if (-not $Interactive) { Write-PlanLog "$label skipped"; continue }
         $choice = Read-PlanChoice 'Done it by hand? Check the symptom again?'
         if ($choice -eq 'q') { Write-PlanLog 'stopped by the operator'; exit 50 }
+#@record         if ($choice -eq 'n') { Add-PlanFix $fix 'not_tried' }
         if ($choice -eq 'n') { Write-PlanLog "$label skipped by the operator"; continue }
         Write-PlanLog "$label done by hand, says the operator"
     } else {
         if ($Interactive) {
             $choice = Read-PlanChoice ('Apply {0}: {1}?' -f $fix.Name, $fix.Title)
             if ($choice -eq 'q') { Write-PlanLog 'stopped by the operator'; exit 50 }
+#@record             if ($choice -eq 'n') { Add-PlanFix $fix 'not_tried' }
             if ($choice -eq 'n') { Write-PlanLog "$label skipped by the operator"; continue }
         }
         $ok = (Invoke-PlanScript "$label run" $fix.Run) -eq 0
@@ -252,11 +301,14 @@ foreach ($fix in $Fixes) {
             Write-PlanLog "$label failed"
             if ($null -eq $fix.Undo) {
                 Write-PlanLog "$label has no undo script: its changes stay"
+#@record                 Add-PlanFix $fix 'did_not_work'
             } elseif ((Invoke-PlanScript "$label undo" $fix.Undo) -ne 0) {
                 Write-PlanLog "$label undo failed: stopping, the system may be half-changed"
+#@record                 Add-PlanFix $fix 'did_not_work'
                 exit 30
             } else {
                 Write-PlanLog "$label undone"
+#@record                 Add-PlanFix $fix 'undone'
             }
             continue
         }
@@ -267,11 +319,14 @@ foreach ($fix in $Fixes) {
         }
     }
     $state = Test-PlanSymptom
+#@record     if ($state -eq 'gone') { Add-PlanFix $fix 'worked' }
     if ($state -eq 'gone') { Write-PlanLog "the symptom is gone after $label"; exit 0 }
     if ($state -eq 'unknown') { Write-PlanLog ('the symptom could not be re-checked after {0}: confirm by hand' -f $label); exit 40 }
+#@record     Add-PlanFix $fix 'did_not_work'
     Write-PlanLog "the symptom is still there after $label"
 }
 if ($failed) { Write-PlanLog 'the symptom is still there; a fix failed and was undone'; exit 20 }
 Write-PlanLog 'nothing worked: the symptom is still there'
 exit 10
+#@record } finally { Write-PlanRecord }
 "#;
