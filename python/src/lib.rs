@@ -436,15 +436,26 @@ fn as_problem(text: String) -> FactProblem {
 /// One item of a batch as JSON text, or why it cannot be.
 fn batch_item(item: &Bound<'_, PyAny>) -> PyResult<Item> {
     if let Ok(text) = item.cast::<PyString>() {
-        // A str that is not valid Unicode (a lone surrogate) goes on as its UTF-8 attempt's
-        // failure: the reader's message names the byte.
         return Ok(match text.to_str() {
-            Ok(text) => Item::Text(text.as_bytes().to_vec()),
-            Err(_) => Item::Text(text.to_string_lossy().as_bytes().to_vec()),
+            Ok(text) => Item::Text(without_line_ending(text.as_bytes()).to_vec()),
+            // A str with lone surrogates: a line of a file opened with
+            // `errors="surrogateescape"` holds its bytes that are not UTF-8 so; given back as
+            // those bytes, the reader refuses it as `triage batch` refuses the line.
+            Err(_) => {
+                let bytes = text
+                    .call_method1("encode", ("utf-8", "surrogateescape"))
+                    .ok()
+                    .and_then(|b| b.cast_into::<PyBytes>().ok())
+                    .map_or_else(
+                        || text.to_string_lossy().as_bytes().to_vec(),
+                        |b| b.as_bytes().to_vec(),
+                    );
+                Item::Text(without_line_ending(&bytes).to_vec())
+            }
         });
     }
     if let Ok(bytes) = item.cast::<PyBytes>() {
-        return Ok(Item::Text(bytes.as_bytes().to_vec()));
+        return Ok(Item::Text(without_line_ending(bytes.as_bytes()).to_vec()));
     }
     let mapping = if let Ok(dict) = item.cast::<PyDict>() {
         dict.items()
@@ -482,6 +493,15 @@ fn batch_item(item: &Bound<'_, PyAny>) -> PyResult<Item> {
         Ok(Item::Text(encoder.out))
     } else {
         Ok(Item::Problems(encoder.out, encoder.problems))
+    }
+}
+
+/// A line as `triage batch` reads it: without its `\n` or `\r\n` (the lines of an open file
+/// keep theirs), so a broken line's error names the same column as the CLI's.
+fn without_line_ending(line: &[u8]) -> &[u8] {
+    match line.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => line,
     }
 }
 

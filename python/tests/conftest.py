@@ -1,6 +1,7 @@
 """Shared helpers of the Python package's tests: the `triage` binary the results are compared
 with, and fact sets generated from the knowledge base's own fact-file schema."""
 
+import functools
 import json
 import os
 import random
@@ -12,12 +13,30 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
+@functools.cache
 def triage_binary() -> Path:
-    """The CLI to compare with: $TRIAGE_BIN, else the debug build `cargo test` leaves."""
-    path = Path(os.environ.get("TRIAGE_BIN", REPO / "target" / "debug" / "triage"))
-    if not path.is_file():
-        pytest.fail(f"no triage binary at {path}: build it with `cargo build` (or set TRIAGE_BIN)")
-    return path
+    """The CLI to compare with: $TRIAGE_BIN, else the `triage` that `cargo build --bin triage`
+    makes now, so the comparison is with the same source the extension module was built from
+    (a stale target/debug/triage would differ in any rule changed since)."""
+    given = os.environ.get("TRIAGE_BIN")
+    if given:
+        path = Path(given)
+        if not path.is_file():
+            pytest.fail(f"TRIAGE_BIN={given}: no such file")
+        return path
+    done = subprocess.run(
+        ["cargo", "build", "--bin", "triage", "--message-format=json-render-diagnostics"],
+        cwd=REPO,
+        capture_output=True,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"cargo build --bin triage failed (or set TRIAGE_BIN):\n{done.stderr.decode()}")
+    for line in done.stdout.decode().splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message["target"]["name"] == "triage":
+            if message.get("executable"):
+                return Path(message["executable"])
+    pytest.fail("cargo build --bin triage named no executable (set TRIAGE_BIN)")
 
 
 def run_cli(*args: str, stdin: bytes = b"", check: bool = True) -> subprocess.CompletedProcess:

@@ -2,7 +2,9 @@
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, TypedDict, Union, overload
+
+from typing_extensions import NotRequired
 
 __version__: str
 
@@ -13,6 +15,58 @@ Facts = Union[Mapping[str, Any], str, bytes]
 
 #: A document of the CLI as parsed JSON: dicts, lists, str, int, float, bool, None.
 Document = dict[str, Any]
+
+# The summary record (``triage batch --detail summary``, ``diagnose(facts)``), key for key as
+# ``triage batch --schema`` describes it; python/tests/test_stubs.py holds them to the schema.
+
+class SummarySymptom(TypedDict):
+    symptom: str
+    #: P(symptom | facts): 1 for a symptom the facts match, a mixture's weight otherwise.
+    weight: float
+
+class SummaryCause(TypedDict):
+    cause: str
+    probability: float
+
+class SummaryQuestion(TypedDict):
+    #: The fact to collect next, its label and the expected information gain of its answer.
+    fact: str
+    label: str
+    information_gain_bits: float
+
+class SummaryOtherQuestion(TypedDict):
+    fact: str
+    information_gain_bits: float
+
+class SummaryFix(TypedDict):
+    fix: str
+    title: str
+
+class Summary(TypedDict):
+    #: The fact set's ``host``; a record without one has ``line`` instead.
+    host: NotRequired[str]
+    line: NotRequired[int]
+    symptoms: list[SummarySymptom]
+    #: The three likeliest causes, likeliest first.
+    causes: list[SummaryCause]
+    #: P(a cause the knowledge base does not list | facts).
+    unlisted: float
+    #: Said when the facts rule out every symptom.
+    message: NotRequired[Optional[str]]
+    next_question: NotRequired[Optional[SummaryQuestion]]
+    #: The second and third best questions.
+    other_questions: NotRequired[list[SummaryOtherQuestion]]
+    #: The first fix of the cheapest repair order.
+    first_fix: NotRequired[Optional[SummaryFix]]
+    #: Problems tolerated with ``lenient=True``.
+    warnings: NotRequired[list[str]]
+
+class BatchError(TypedDict):
+    """The record of an item ``batch`` could not read."""
+
+    line: int
+    error: str
+    problems: NotRequired[list[str]]
 
 class FactError(ValueError):
     """The facts could not be read: a key the knowledge base does not declare, a value of the
@@ -47,13 +101,17 @@ class KnowledgeBase:
         """The embedded knowledge base's name (``rdp``, ``ssh``), or the path it was loaded
         from."""
 
-    def diagnose(self, facts: Facts, detail: Literal["summary", "full"] = "summary") -> Document:
+    @overload
+    def diagnose(self, facts: Facts, detail: Literal["full"]) -> Document: ...
+    @overload
+    def diagnose(self, facts: Facts, detail: Literal["summary"] = "summary") -> Summary:
         """Diagnoses one fact set and returns the CLI's document as a dict.
 
         ``detail="summary"`` is the record of ``triage batch --detail summary``: ``host`` (or
         ``line``: 1), ``symptoms`` with their weight, the three likeliest ``causes`` with their
-        ``probability``, ``unlisted``, ``next_question`` (``fact``, ``label``), ``first_fix``
-        (``fix``, ``title``), ``warnings``. ``detail="full"`` is the document of ``triage
+        ``probability``, ``unlisted``, ``next_question`` (``fact``, ``label``,
+        ``information_gain_bits``), ``other_questions``, ``first_fix`` (``fix``, ``title``),
+        ``warnings``; see :class:`Summary`. ``detail="full"`` is the document of ``triage
         diagnose --format json``: every cause with its evidence in words, the next questions,
         the repair order and the decision tree.
 
@@ -65,7 +123,7 @@ class KnowledgeBase:
         records: Iterable[Facts],
         jobs: Optional[int] = None,
         detail: Literal["summary", "full"] = "summary",
-    ) -> list[Document]:
+    ) -> list[Union[Summary, BatchError, Document]]:
         """Diagnoses many fact sets with the GIL released while the engine works.
 
         Returns one dict per item, in order, equal to the lines of ``triage batch`` on the
