@@ -114,6 +114,18 @@ fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
+/// The ranking a person was shown, as a record keeps it: the causes still possible (not ruled
+/// out, above zero), in the report's order, and the unlisted cause's share.
+pub fn set_ranking(record: &mut Record, report: &triage_engine::report::SymptomReport) {
+    record.ranking = report
+        .causes
+        .iter()
+        .filter(|c| !c.ruled_out && c.posterior > 0.0)
+        .map(|c| crate::record::RankedCause { cause: c.cause.clone(), probability: c.posterior })
+        .collect();
+    record.unlisted = report.unlisted;
+}
+
 /// A new record of a session that ends now: its id and time set, facts, ranking and fixes
 /// empty for the caller to fill.
 #[must_use]

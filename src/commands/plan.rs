@@ -98,7 +98,7 @@ fn recording(
     dir: &Path,
     kb: triage_learn::record::KbVersion,
 ) -> Result<plan::PlanRecording, plan::PlanError> {
-    use triage_learn::record::{FactSource, RankedCause, RecordedFact, Tool};
+    use triage_learn::record::{FactSource, RecordedFact, Tool};
     let model = plan.model;
     let json = facts.to_json(model);
     let mut record = triage_learn::writer::new_record(Tool::Plan, kb);
@@ -115,14 +115,7 @@ fn recording(
             step: 0,
         })
         .collect();
-    record.ranking = plan
-        .report
-        .causes
-        .iter()
-        .filter(|c| !c.ruled_out && c.posterior > 0.0)
-        .map(|c| RankedCause { cause: c.cause.clone(), probability: c.posterior })
-        .collect();
-    record.unlisted = plan.report.unlisted;
+    triage_learn::writer::set_ranking(&mut record, &plan.report);
     let Ok(serde_json::Value::Object(mut fixed)) = serde_json::to_value(&record) else {
         return Err(plan::PlanError::Template("the record does not serialise".into()));
     };

@@ -6,11 +6,11 @@
 //! (`TRIAGE_REQUIRE_PWSH` makes a missing `pwsh` a failure) and its structure is read in any
 //! case.
 
-use super::support::{root, triage};
+use super::support::{records_in, root, triage};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use triage_learn::record::{FactSource, FixResult, Record, Tool, read_records};
+use triage_learn::record::{FactSource, FixResult, Record, Tool};
 
 const KB: &str = "tests/data/marker_kb";
 
@@ -70,30 +70,6 @@ impl Run {
     }
 }
 
-/// Every record in the folder; every line a valid record and valid against the schema.
-fn records_in(dir: &Path) -> Vec<Record> {
-    let schema = triage().args(["schema", "--record"]).output().unwrap();
-    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with("triage-outcomes-") && path.extension().is_some_and(|e| e == "jsonl"),
-            "{name}"
-        );
-        let text = std::fs::read_to_string(&path).unwrap();
-        let (records, errors) = read_records(&name, &text);
-        assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(2)]);
-        for line in text.lines() {
-            assert!(validator.is_valid(&serde_json::from_str(line).unwrap()), "{line}");
-        }
-        all.extend(records);
-    }
-    all
-}
-
 fn results(record: &Record) -> Vec<(&str, FixResult)> {
     record.fixes.iter().map(|f| (f.fix.as_str(), f.result)).collect()
 }
@@ -115,7 +91,7 @@ fn an_applied_bash_plan_records_the_facts_the_ranking_and_each_fix_it_tried() {
     );
     assert!(run.path("sys/marker").exists());
     assert!(!run.path("pwned").exists() && !run.path("pwned2").exists(), "a fact value ran");
-    let all = records_in(&records);
+    let all = records_in(&records).0;
     assert_eq!(all.len(), 1);
     let record = &all[0];
     assert_eq!(record.tool, Tool::Plan);
@@ -166,7 +142,7 @@ fn a_plan_where_nothing_works_records_every_fix_as_it_failed() {
     let records = run.path("records");
     let plan = run.plan("bash", &records);
     assert_eq!(run.bash(&plan, &["--apply"]), 20);
-    let all = records_in(&records);
+    let all = records_in(&records).0;
     assert_eq!(all.len(), 1);
     assert_eq!(
         results(&all[0]),
@@ -207,7 +183,7 @@ fn plans_running_at_once_append_whole_lines() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    let all = records_in(records.path());
+    let all = records_in(records.path()).0;
     assert_eq!(all.len(), 6);
     let mut notes: Vec<String> = all
         .iter()
@@ -307,7 +283,7 @@ fn the_powershell_plan_records_through_one_literal_and_a_finally() {
         .status()
         .unwrap();
     assert!(status.success());
-    let all = records_in(&records);
+    let all = records_in(&records).0;
     assert_eq!(all.len(), 1);
     assert_eq!(
         results(&all[0]),

@@ -1,39 +1,12 @@
 //! Outcome records (`--record DIR`, `TRIAGE_RECORD_DIR`) written by `ask`, read back with
 //! `triage_learn::record::read_records` and checked against `triage schema --record`.
 
-use super::support::triage;
-use std::path::Path;
-use triage_learn::record::{FactSource, FixResult, Record, Tool, read_records};
+use super::support::{records_in, triage};
+use triage_learn::record::{FactSource, FixResult, Tool};
 
 /// The 0x904 story of `ask.rs`, then "2": the second fix of the repair order worked.
 const STORY_THEN_FIX_2: &str =
     "gpo_or_hardening_change\nserver2022\n0x7\nyes\nevery_attempt\nlan\nno\n200\n?\nno\nyes\n2\n";
-
-/// Every record in the folder's files, all lines valid.
-fn records_in(dir: &Path) -> Vec<Record> {
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with("triage-outcomes-") && path.extension().is_some_and(|e| e == "jsonl"),
-            "{name}"
-        );
-        let text = std::fs::read_to_string(&path).unwrap();
-        let (records, errors) = read_records(&name, &text);
-        assert!(errors.is_empty(), "{errors:?}");
-        // Each line is valid against the published schema too.
-        let schema = triage().args(["schema", "--record"]).output().unwrap();
-        let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
-        let validator = jsonschema::validator_for(&schema).unwrap();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let value: serde_json::Value = serde_json::from_str(line).unwrap();
-            assert!(validator.is_valid(&value), "{line}");
-        }
-        all.extend(records);
-    }
-    all
-}
 
 #[test]
 fn ask_records_the_facts_by_provenance_the_ranking_and_the_fix_that_worked() {
@@ -47,7 +20,7 @@ fn ask_records_the_facts_by_provenance_the_ranking_and_the_fix_that_worked() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("\nDid a fix work? ("), "{stdout}");
-    let records = records_in(dir.path());
+    let records = records_in(dir.path()).0;
     assert_eq!(records.len(), 1);
     let record = &records[0];
     assert_eq!(record.tool, Tool::Ask);
@@ -96,7 +69,7 @@ fn a_fix_of_several_causes_asks_which_one_it_was_and_given_facts_are_given() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("\nWhich cause was it? ("), "{stdout}");
-    let records = records_in(&records);
+    let records = records_in(&records).0;
     let record = &records[0];
     assert_eq!(record.kb.name, "ssh");
     assert_eq!(record.facts[0].source, FactSource::Given);
@@ -119,7 +92,7 @@ fn a_skipped_outcome_still_records_and_without_record_nothing_is_asked() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
-    let records = records_in(dir.path());
+    let records = records_in(dir.path()).0;
     assert!(records[0].fixes.is_empty() && records[0].confirmed_cause.is_none());
     let output = triage().args(["ask", "0x904"]).write_stdin(STORY_THEN_FIX_2).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -166,7 +139,7 @@ fn sessions_recording_at_once_write_whole_lines() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    let records = records_in(dir.path());
+    let records = records_in(dir.path()).0;
     assert_eq!(records.len(), 6);
     let mut ids: Vec<_> = records.iter().map(|r| r.id.clone()).collect();
     ids.sort();

@@ -3,14 +3,13 @@
 //! `triage_learn::record::read_records` (and the published schema), and turned into a case by
 //! `triage cases from-records`.
 
-use super::support::{root, triage};
+use super::support::{records_in, root, triage};
 use scraper::{Html, Selector};
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use triage_learn::record::{FactSource, FixResult, Record, Tool, read_records};
+use triage_learn::record::{FactSource, FixResult, Tool};
 
 /// A `triage serve` on a free loopback port, killed when dropped.
 struct Server {
@@ -112,27 +111,6 @@ fn percent_encode(text: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The records of the folder's files: every line a record, valid against `schema --record`.
-fn records_in(dir: &Path) -> (Vec<Record>, Vec<std::path::PathBuf>) {
-    let schema = triage().args(["schema", "--record"]).output().unwrap();
-    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let mut records = Vec::new();
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let (read, errors) = read_records(&path.display().to_string(), &text);
-        assert!(errors.is_empty(), "{errors:?}");
-        for line in text.lines() {
-            assert!(validator.is_valid(&serde_json::from_str(line).unwrap()), "{line}");
-        }
-        records.extend(read);
-        files.push(path);
-    }
-    (records, files)
 }
 
 #[test]

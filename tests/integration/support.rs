@@ -3,7 +3,8 @@
 //! (a `TRIAGE_KB`, a `TRIAGE_RECORD_DIR` that would make `ask` ask about the outcome, colour).
 
 use assert_cmd::Command;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use triage_learn::record::{Record, read_records};
 
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -16,4 +17,33 @@ pub(crate) fn triage() -> Command {
         .env_remove("TRIAGE_RECORD_DIR")
         .env("NO_COLOR", "1");
     cmd
+}
+
+/// The outcome records in a recording folder, and its files: every file named as the writer
+/// names them (`triage-outcomes-DAY.jsonl`), every line a record and valid against the
+/// published schema (`triage schema --record`).
+pub(crate) fn records_in(dir: &Path) -> (Vec<Record>, Vec<PathBuf>) {
+    let schema = triage().args(["schema", "--record"]).output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut records = Vec::new();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("triage-outcomes-") && path.extension().is_some_and(|e| e == "jsonl"),
+            "{name}"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (read, errors) = read_records(&name, &text);
+        assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(2)]);
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(validator.is_valid(&value), "{line}");
+        }
+        records.extend(read);
+        files.push(path);
+    }
+    (records, files)
 }

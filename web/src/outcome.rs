@@ -22,9 +22,7 @@ use serde::Serialize;
 use triage_engine::FactReader;
 use triage_engine::repair::{RepairSequence, repair_sequence};
 use triage_engine::wizard;
-use triage_learn::record::{
-    FactSource, FixResult, RankedCause, Record, RecordedFact, Tool, TriedFix,
-};
+use triage_learn::record::{FactSource, FixResult, Record, RecordedFact, Tool, TriedFix};
 use triage_learn::writer::new_record;
 
 /// The prefix of a fix's answer field: `fix.enable_tls12=worked`.
@@ -243,14 +241,7 @@ fn outcome_record<'a>(app: &'a App, body: &str) -> Result<(Record, &'a Base, Str
     let mut record = new_record(Tool::Serve, kb);
     record.symptom = Some(model.symptom(step.diagnosis.symptom).name.clone());
     record.facts = recorded_facts(base, &session, &facts);
-    record.ranking = step
-        .ranking
-        .causes
-        .iter()
-        .filter(|c| !c.ruled_out && c.posterior > 0.0)
-        .map(|c| RankedCause { cause: c.cause.clone(), probability: c.posterior })
-        .collect();
-    record.unlisted = step.ranking.unlisted;
+    triage_learn::writer::set_ranking(&mut record, &step.ranking);
     record.fixes = shown
         .iter()
         .zip(&results)

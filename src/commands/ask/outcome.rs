@@ -6,7 +6,7 @@ use super::{Frontend, Wizard};
 use crate::commands::UsageError;
 use triage_engine::report::{Report, ReportOptions, SymptomReport};
 use triage_learn::record::{
-    FactSource, FixResult, KbVersion, RankedCause, Record, RecordedFact, Tool, TriedFix,
+    FactSource, FixResult, KbVersion, Record, RecordedFact, Tool, TriedFix,
 };
 use triage_learn::writer::{Recorder, new_record};
 use triage_rules::model::FactId;
@@ -173,13 +173,7 @@ pub(super) fn record(
     record.symptom = wizard.symptom_name().map(str::to_string);
     record.facts = facts;
     if let Some(report) = report {
-        record.ranking = report
-            .causes
-            .iter()
-            .filter(|c| !c.ruled_out && c.posterior > 0.0)
-            .map(|c| RankedCause { cause: c.cause.clone(), probability: c.posterior })
-            .collect();
-        record.unlisted = report.unlisted;
+        triage_learn::writer::set_ranking(&mut record, report);
     }
     record.fixes = told.fixes;
     record.confirmed_cause = told.cause;
