@@ -62,3 +62,13 @@ mod serve_record;
 
 #[path = "integration/plan_record.rs"]
 mod plan_record;
+
+// The slow end-to-end tests live in this binary too, so that they run beside the others
+// instead of each binary alone after the last: headless Chromium driving `triage serve`, and
+// a Spark job in local mode. The test harness starts tests in the order of their names; the
+// Spark test (about a minute) is named to start first, else it runs alone at the end.
+#[path = "integration/apache_spark.rs"]
+mod apache_spark;
+
+#[path = "integration/browser/mod.rs"]
+mod browser;

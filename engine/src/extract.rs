@@ -70,7 +70,8 @@ impl<'m> TextReader<'m> {
         for (i, def) in model.facts.iter().enumerate() {
             let fact = FactId(i as u32);
             for (value, pattern) in &def.patterns {
-                // The checker compiled it; one that does not compile here reads nothing.
+                // The checker parsed it; one the regex crate still refuses (beyond its size limit)
+                // reads nothing.
                 if let Ok(regex) = regex::RegexBuilder::new(pattern).case_insensitive(true).build()
                 {
                     patterns.push((fact, *value, regex));

@@ -405,8 +405,10 @@ impl Checker {
         def.value_labels.push((i, text.to_string()));
     }
 
-    /// `pattern [VALUE] "regex"`: a regular expression that compiles; a value for an enum or
-    /// set fact, a capture group for the value otherwise.
+    /// `pattern [VALUE] "regex"`: a regular expression of the `regex` crate; a value for an
+    /// enum or set fact, a capture group for the value otherwise. It is parsed with that
+    /// crate's parser, the same syntax and errors, not compiled: compiling is for the readers
+    /// of free text (`triage_engine::extract`), not for every load.
     fn pattern(
         &mut self,
         def: &mut FactDef,
@@ -414,11 +416,14 @@ impl Checker {
         regex: &ast::Text,
         index: &HashMap<String, u32>,
     ) {
-        let compiled = match regex::RegexBuilder::new(&regex.value).case_insensitive(true).build() {
-            Ok(compiled) => compiled,
+        let parsed =
+            regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(&regex.value);
+        let hir = match parsed {
+            Ok(hir) => hir,
             Err(e) => {
                 let message = e.to_string();
-                let last = message.lines().last().unwrap_or_default().trim().to_string();
+                let last = message.lines().last().unwrap_or_default().trim();
+                let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
                 self.error(
                     Diagnostic::new(DiagnosticKind::InvalidPattern { message: last }, regex.span)
                         .with_hint("the syntax is that of the Rust `regex` crate (no look-around, no back-references)"),
@@ -435,7 +440,7 @@ impl Checker {
                 };
                 def.patterns.push((Some(i), regex.value.clone()));
             }
-            (None, false) if compiled.captures_len() > 1 => def.patterns.push((None, regex.value.clone())),
+            (None, false) if hir.properties().explicit_captures_len() > 0 => def.patterns.push((None, regex.value.clone())),
             (None, false) => self.error(
                 Diagnostic::new(
                     DiagnosticKind::InvalidPattern { message: "it has no capture group for the value".into() },
