@@ -277,6 +277,23 @@ struct Defaults<'m> {
 }
 
 impl Defaults<'_> {
+    /// ln(own / default) per outcome of the variables of `backgrounds` not in `variables`, in
+    /// the map's order.
+    fn outside_shifts(
+        &self,
+        backgrounds: &FxHashMap<VariableId, Box<[f64]>>,
+        variables: &[VariableId],
+    ) -> Vec<(VariableId, Box<[f64]>)> {
+        backgrounds
+            .iter()
+            .filter(|(v, _)| !variables.contains(v))
+            .map(|(v, own)| {
+                let default: &[f64] = &self.backgrounds[v.index()];
+                (*v, own.iter().zip(default.iter()).map(|(a, b)| (a / b).ln()).collect())
+            })
+            .collect()
+    }
+
     /// One symptom's candidates, its variables' backgrounds and every cause's ratios.
     fn table(&self, model: &Model, symptom: &triage_rules::model::SymptomDef) -> SymptomTable {
         let mut own: FxHashMap<VariableId, Vec<&BackgroundDef>> = FxHashMap::default();
@@ -364,14 +381,7 @@ impl Defaults<'_> {
                     .fold(Reached::default(), |r, f| r.with(model.fact(f).role()))
             })
             .collect();
-        let outside_shifts = backgrounds
-            .iter()
-            .filter(|(v, _)| !variables.contains(v))
-            .map(|(v, own)| {
-                let default: &[f64] = &self.backgrounds[v.index()];
-                (*v, own.iter().zip(default.iter()).map(|(a, b)| (a / b).ln()).collect())
-            })
-            .collect();
+        let outside_shifts = self.outside_shifts(&backgrounds, &variables);
         SymptomTable {
             roles,
             outside_shifts,
