@@ -254,7 +254,11 @@ fn load_knowledge(kb: Option<PathBuf>, paths: Vec<PathBuf>) -> KnowledgeBase {
 }
 
 fn check(kb: Option<PathBuf>, args: CheckArgs) -> Outcome {
-    let kb = load_knowledge(kb, args.paths);
+    let mut kb = load_knowledge(kb, args.paths);
+    // Loading parses patterns; the author's check also compiles them.
+    if let Some(model) = &kb.model {
+        kb.diagnostics.extend(triage_engine::extract::compile_problems(model));
+    }
     let failed = kb.error_count() > 0 || (args.deny_warnings && kb.warning_count() > 0);
     let code = if unreadable(&kb) {
         ExitCode::from(EXIT_USAGE)

@@ -12,6 +12,8 @@
 
 use crate::facts::{FactReader, FactSet};
 use serde::Serialize;
+use std::sync::OnceLock;
+use triage_rules::diagnostic::{Diagnostic, DiagnosticKind};
 use triage_rules::model::{FactId, FactType, Model};
 
 /// Words a label needs besides stop words before it is read from text at all.
@@ -43,14 +45,120 @@ pub struct Extracted {
     pub end: usize,
 }
 
-/// A knowledge base's patterns, compiled once.
+/// A knowledge base's patterns and labels, ready to read text with; owns nothing of the
+/// model, so an [`crate::Engine`] keeps one for its whole life ([`crate::Engine::text_reader`]).
+///
+/// Building it compiles one [`regex::RegexSet`] of every pattern, which says which patterns
+/// match a text; a pattern's own expression, which gives the quote and the captured value, is
+/// compiled the first time a text matches it, and kept. Most texts match few patterns, so
+/// reading one text costs a fraction of compiling them all (a knowledge base has hundreds).
+#[derive(Debug)]
+pub struct TextPatterns {
+    /// Every pattern of `patterns`, in order; `None` when the set cannot be built (a pattern
+    /// beyond the regex crate's size limit), and then every pattern is tried on its own.
+    set: Option<regex::RegexSet>,
+    patterns: Vec<Pattern>,
+    /// (fact, value, the label's words), for label matches.
+    labels: Vec<(FactId, u32, Vec<String>)>,
+}
+
+#[derive(Debug)]
+struct Pattern {
+    fact: FactId,
+    /// The value a match means, or `None` for the capture group.
+    value: Option<u32>,
+    source: String,
+    /// The expression, compiled when a text first matches it; `None` when the regex crate
+    /// refuses it (the checker parsed it; only its size limit is left), and then it reads
+    /// nothing.
+    compiled: OnceLock<Option<regex::Regex>>,
+}
+
+impl Pattern {
+    fn regex(&self) -> Option<&regex::Regex> {
+        self.compiled
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.source).case_insensitive(true).build().ok()
+            })
+            .as_ref()
+    }
+}
+
+impl TextPatterns {
+    #[must_use]
+    pub fn new(model: &Model) -> Self {
+        let mut patterns = Vec::new();
+        let mut labels = Vec::new();
+        for (i, def) in model.facts.iter().enumerate() {
+            let fact = FactId(i as u32);
+            for pattern in &def.patterns {
+                patterns.push(Pattern {
+                    fact,
+                    value: pattern.value,
+                    source: pattern.regex.clone(),
+                    compiled: OnceLock::new(),
+                });
+            }
+            for (value, label) in &def.value_labels {
+                labels.push((fact, *value, words(label).into_iter().map(|(w, _, _)| w).collect()));
+            }
+        }
+        let set = regex::RegexSetBuilder::new(patterns.iter().map(|p| &p.source))
+            .case_insensitive(true)
+            .build()
+            .ok();
+        TextPatterns { set, patterns, labels }
+    }
+
+    /// The patterns that match `text`, in declaration order.
+    fn matching<'a>(&'a self, text: &str) -> Vec<&'a Pattern> {
+        match &self.set {
+            Some(set) => set.matches(text).into_iter().map(|i| &self.patterns[i]).collect(),
+            None => self.patterns.iter().collect(),
+        }
+    }
+}
+
+/// The patterns the regex crate refuses although the checker parsed them (beyond its size
+/// limit: they would read nothing), as errors where they are written. Loading a knowledge base
+/// only parses patterns; `triage check` compiles them all with this.
+#[must_use]
+pub fn compile_problems(model: &Model) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for def in &model.facts {
+        for pattern in &def.patterns {
+            if let Err(e) = regex::RegexBuilder::new(&pattern.regex).case_insensitive(true).build()
+            {
+                let message = match e {
+                    regex::Error::CompiledTooBig(limit) => {
+                        format!("it compiles to more than the regex crate's limit of {limit} bytes")
+                    }
+                    other => other.to_string(),
+                };
+                problems.push(
+                    Diagnostic::new(DiagnosticKind::InvalidPattern { message }, pattern.span)
+                        .with_hint(
+                            "make it smaller: fewer or smaller counted repetitions (`{n}`), ASCII classes \
+                         (`[0-9]`, `(?-u:\\w)`) instead of Unicode ones",
+                        ),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// Reads facts from text with a knowledge base's [`TextPatterns`], its own or an engine's.
 #[derive(Debug)]
 pub struct TextReader<'m> {
     model: &'m Model,
-    /// (fact, the value a match means or `None` for the capture group, the expression).
-    patterns: Vec<(FactId, Option<u32>, regex::Regex)>,
-    /// (fact, value, the label's words), for label matches.
-    labels: Vec<(FactId, u32, Vec<String>)>,
+    patterns: Patterns<'m>,
+}
+
+#[derive(Debug)]
+enum Patterns<'m> {
+    Own(TextPatterns),
+    Shared(&'m TextPatterns),
 }
 
 /// A candidate before overlaps are settled.
@@ -63,25 +171,24 @@ struct Candidate {
 }
 
 impl<'m> TextReader<'m> {
+    /// A reader with patterns of its own, for one text or a few; an [`crate::Engine`]'s
+    /// [`crate::Engine::text_reader`] shares one set for every text it reads.
     #[must_use]
     pub fn new(model: &'m Model) -> Self {
-        let mut patterns = Vec::new();
-        let mut labels = Vec::new();
-        for (i, def) in model.facts.iter().enumerate() {
-            let fact = FactId(i as u32);
-            for (value, pattern) in &def.patterns {
-                // The checker parsed it; one the regex crate still refuses (beyond its size limit)
-                // reads nothing.
-                if let Ok(regex) = regex::RegexBuilder::new(pattern).case_insensitive(true).build()
-                {
-                    patterns.push((fact, *value, regex));
-                }
-            }
-            for (value, label) in &def.value_labels {
-                labels.push((fact, *value, words(label).into_iter().map(|(w, _, _)| w).collect()));
-            }
+        TextReader { model, patterns: Patterns::Own(TextPatterns::new(model)) }
+    }
+
+    /// A reader of `model` with patterns built from it.
+    #[must_use]
+    pub fn with_patterns(model: &'m Model, patterns: &'m TextPatterns) -> Self {
+        TextReader { model, patterns: Patterns::Shared(patterns) }
+    }
+
+    fn patterns(&self) -> &TextPatterns {
+        match &self.patterns {
+            Patterns::Own(own) => own,
+            Patterns::Shared(shared) => shared,
         }
-        TextReader { model, patterns, labels }
     }
 
     /// The facts `text` states, and where each came from. Values that do not fit their fact
@@ -89,11 +196,14 @@ impl<'m> TextReader<'m> {
     #[must_use]
     pub fn read(&self, text: &str) -> (FactSet, Vec<Extracted>) {
         let mut candidates = Vec::new();
-        for (fact, value, regex) in &self.patterns {
+        let patterns = self.patterns();
+        for pattern in patterns.matching(text) {
+            let Some(regex) = pattern.regex() else { continue };
+            let fact = &pattern.fact;
             for captures in regex.captures_iter(text) {
                 let Some(whole) = captures.get(0) else { continue };
-                let value = match value {
-                    Some(v) => self.value_name(*fact, *v),
+                let value = match pattern.value {
+                    Some(v) => self.value_name(*fact, v),
                     None => match captures.get(1) {
                         Some(group) => group.as_str().to_string(),
                         None => continue,
@@ -108,7 +218,7 @@ impl<'m> TextReader<'m> {
             }
         }
         let text_words = words(text);
-        for (fact, value, label) in &self.labels {
+        for (fact, value, label) in &patterns.labels {
             if let Some((start, end)) = label_match(&text_words, label) {
                 candidates.push(Candidate {
                     fact: *fact,
@@ -354,6 +464,47 @@ cause c { title "C" explains s: 0.5 when os == ws2019 : often }
         let got = found("error code: 0x904\"; rm -rf / #");
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].1, "0x904");
+    }
+
+    #[test]
+    fn an_engine_reads_with_one_set_of_patterns_what_a_reader_of_its_own_reads() {
+        let engine = crate::Engine::new(model());
+        let texts = [
+            "An internal error has occurred.\nError code: 0x904\nExtended error code: 0x7",
+            "since we upgraded to Windows 11 after the update",
+            "the printer is jammed",
+        ];
+        for text in texts {
+            let own = TextReader::new(engine.model()).read(text).1;
+            // Twice through the shared patterns: the second read uses what the first compiled.
+            for _ in 0..2 {
+                let shared = engine.text_reader().read(text).1;
+                let pairs = |found: &[Extracted]| {
+                    found
+                        .iter()
+                        .map(|f| (f.name.clone(), f.value.clone(), f.start))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(pairs(&shared), pairs(&own), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_pattern_beyond_the_size_limit_reads_nothing_and_the_others_still_read() {
+        const HUGE: &str = r#"
+fact error_code: int { pattern """error code:?\s*(0x[0-9a-f]+)""" }
+fact id: int { pattern """(?:\w{100}){100}(\d+)""" }
+symptom s { title "S" when error_code == 0x904 }
+cause c { title "C" explains s: 0.5 when id == 1 : often }
+"#;
+        let kb = triage_rules::load_text("kb.kb", HUGE);
+        let model = kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics));
+        let reader = TextReader::new(&model);
+        assert!(reader.patterns().set.is_none(), "the set with it is beyond the limit too");
+        let found = reader.read("error code: 0x904 and then 12345").1;
+        let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["error_code"]);
     }
 
     proptest::proptest! {

@@ -64,6 +64,9 @@ pub struct Engine {
     symptom_conditions: Vec<Predicate>,
     /// Each symptom's frequency, declared or defaulted.
     frequencies: Vec<f64>,
+    /// The patterns that read facts from text, built when text is first read: a diagnosis
+    /// of facts never pays for them, and a server reading many texts builds them once.
+    text_patterns: std::sync::OnceLock<crate::extract::TextPatterns>,
 }
 
 #[derive(Debug)]
@@ -565,12 +568,21 @@ impl Engine {
             default_backgrounds,
             symptom_conditions,
             frequencies,
+            text_patterns: std::sync::OnceLock::new(),
         }
     }
 
     #[must_use]
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// Reads facts from text with this knowledge base's patterns, built once per engine.
+    #[must_use]
+    pub fn text_reader(&self) -> crate::extract::TextReader<'_> {
+        let patterns =
+            self.text_patterns.get_or_init(|| crate::extract::TextPatterns::new(&self.model));
+        crate::extract::TextReader::with_patterns(&self.model, patterns)
     }
 
     /// The background distribution of a variable among a symptom's reports.

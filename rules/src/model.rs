@@ -264,15 +264,24 @@ pub struct FactDef {
     pub unknown_values: Vec<u32>,
     /// How a person reads some of the enum or set values (index, label).
     pub value_labels: Vec<(u32, String)>,
-    /// How the fact reads in free text: (the enum or set value a match means, or `None` when
-    /// the first capture group is the value; the regular expression, matched ignoring case).
-    pub patterns: Vec<(Option<u32>, String)>,
+    /// How the fact reads in free text.
+    pub patterns: Vec<TextPattern>,
     /// Set by at least one rule.
     pub derived: bool,
     /// Read by guides, collectors or plans only (`used_by`): not an unused fact.
     pub used_by: Vec<String>,
     /// The knowledge base writes some of its int values in hex (`0x904`): a code, shown so.
     pub hex: bool,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A fact's `pattern`: a regular expression of the `regex` crate, matched ignoring case.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextPattern {
+    /// The enum or set value a match means; `None` when the first capture group is the value.
+    pub value: Option<u32>,
+    pub regex: String,
     #[serde(skip)]
     pub span: Span,
 }

@@ -515,8 +515,7 @@ fn session(
     // What the person typed is what they know: "0x904" is the error code, a pasted message
     // is the message. Those facts are never asked, and --save keeps them.
     let typed = args.query.join(" ");
-    let (from_query, extracted) =
-        triage_engine::extract::TextReader::new(engine.model()).read(&typed);
+    let (from_query, extracted) = engine.text_reader().read(&typed);
     let mut told = Vec::new();
     for found in &extracted {
         let slot = &mut seed.values[found.fact.index()];

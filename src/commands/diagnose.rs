@@ -34,7 +34,7 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
     let mut from_text = FactSet::unknown(engine.model());
     let mut extracted = Vec::new();
     if let Some(text) = &text {
-        (from_text, extracted) = triage_engine::extract::TextReader::new(engine.model()).read(text);
+        (from_text, extracted) = engine.text_reader().read(text);
     }
     // Fact files and --fact correct what the text gave: a file's value replaces it.
     let mut facts = match read_fact_inputs(&reader, &args.facts, &args.facts_set)? {

@@ -66,7 +66,7 @@ pub fn guide(kb: Option<PathBuf>, args: &GuideArgs) -> Outcome {
         Err(code) => return Ok(code),
     };
     // What the query states is known: "0x904" is the error code, a pasted message the message.
-    let (from_query, _) = triage_engine::extract::TextReader::new(engine.model()).read(&query);
+    let (from_query, _) = engine.text_reader().read(&query);
     for (slot, typed) in facts.values.iter_mut().zip(from_query.values) {
         if slot.is_none() {
             *slot = typed;

@@ -82,6 +82,32 @@ fn check_reports_every_error_with_file_line_column_and_exits_1() {
 }
 
 #[test]
+fn check_compiles_patterns_and_names_one_beyond_the_size_limit_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = VALID.replace(
+        "fact error_code: int\n",
+        "fact error_code: int {\n  pattern \"\"\"code (?:\\w{100}){100}(\\d+)\"\"\"\n}\n",
+    );
+    let path = write(dir.path(), "kb.kb", &huge);
+    let output = triage().arg("check").arg(&path).assert().code(1).get_output().stdout.clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(
+        text.contains("error[invalid-pattern]: this pattern cannot be used: it compiles to more"),
+        "{text}"
+    );
+    assert!(text.contains("kb.kb:8:11"), "{text}");
+    assert!(text.contains("1 error"), "{text}");
+    // Every other command loads it (patterns are parsed, not compiled, at load) and reads the
+    // rest of the text without it.
+    triage()
+        .args(["diagnose", "--kb"])
+        .arg(dir.path())
+        .args(["--fact", "error_code=0x904"])
+        .assert()
+        .success();
+}
+
+#[test]
 fn check_deny_warnings_turns_warnings_into_failure() {
     let dir = tempfile::tempdir().unwrap();
     let with_unused = format!("{VALID}\nfact never_used: bool\n");

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use triage_engine::explain::percent;
-use triage_engine::extract::TextReader;
 use triage_engine::repair::repair_sequence;
 use triage_engine::report::{Report, ReportOptions};
 use triage_engine::wizard;
@@ -274,7 +273,7 @@ fn read_page(app: &App, body: &str) -> Response {
             "Paste some text first: the error dialog, a log excerpt or the ticket.",
         );
     }
-    let (_, extracted) = TextReader::new(model).read(&text);
+    let (_, extracted) = base.engine.text_reader().read(&text);
     if extracted.is_empty() {
         return paste_again(
             app,
@@ -302,7 +301,7 @@ fn read_page(app: &App, body: &str) -> Response {
 /// paste would read them, shown with the words they came from, and never asked.
 fn start_from_text(base: &Base, symptom: &str, query: &str) -> String {
     let model = base.engine.model();
-    let (_, extracted) = TextReader::new(model).read(query);
+    let (_, extracted) = base.engine.text_reader().read(query);
     if extracted.is_empty() {
         return base.start_url(Some(symptom));
     }
@@ -325,7 +324,7 @@ fn start_from_text(base: &Base, symptom: &str, query: &str) -> String {
 fn best_reader<'a>(app: &'a App, text: &str) -> Option<&'a Base> {
     let mut best: Option<(usize, &Base)> = None;
     for base in app.bases() {
-        let (_, extracted) = TextReader::new(base.engine.model()).read(text);
+        let (_, extracted) = base.engine.text_reader().read(text);
         if extracted.len() > best.map_or(0, |(n, _)| n) {
             best = Some((extracted.len(), base));
         }

@@ -14,7 +14,8 @@ use crate::evidence::{Cuts, NotOneVariable, VariableKey, outcomes_where};
 use crate::format::expr_text;
 use crate::model::{
     BackgroundDef, CauseDef, CauseId, Condition, FactDef, FactId, FactType, FindingDef, FindingId,
-    FixDef, FixId, Model, RuleDef, RuleId, ScriptDef, SymptomDef, SymptomId, Value, VariableId,
+    FixDef, FixId, Model, RuleDef, RuleId, ScriptDef, SymptomDef, SymptomId, TextPattern, Value,
+    VariableId,
 };
 use crate::source::Span;
 use std::collections::HashMap;
@@ -438,9 +439,9 @@ impl Checker {
                     self.undeclared_value(def, value, index, "`pattern` names a value of an enum or set fact");
                     return;
                 };
-                def.patterns.push((Some(i), regex.value.clone()));
+                def.patterns.push(TextPattern { value: Some(i), regex: regex.value.clone(), span: regex.span });
             }
-            (None, false) if hir.properties().explicit_captures_len() > 0 => def.patterns.push((None, regex.value.clone())),
+            (None, false) if hir.properties().explicit_captures_len() > 0 => def.patterns.push(TextPattern { value: None, regex: regex.value.clone(), span: regex.span }),
             (None, false) => self.error(
                 Diagnostic::new(
                     DiagnosticKind::InvalidPattern { message: "it has no capture group for the value".into() },
