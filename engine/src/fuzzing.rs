@@ -1,5 +1,5 @@
 //! The property the `fact_file` fuzz target checks (`fuzz/fuzz_targets/fact_file.rs`), here so
-//! that `cargo test` replays the kept corpus (`engine/tests/fuzz_corpus.rs`) against exactly the
+//! that `cargo test` replays the kept corpus (`engine/tests/engine/fuzz_corpus.rs`) against exactly the
 //! same checks: any bytes as a fact file (JSON, then YAML) and as a typed value for every fact
 //! of a knowledge base with every fact type; the reader accepts them or lists the problems, and
 //! whatever it accepts is diagnosed and reported. Nothing may panic.

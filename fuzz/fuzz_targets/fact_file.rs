@@ -1,5 +1,5 @@
 //! Any bytes as a fact file and as a typed answer: the property is
-//! `triage_engine::fuzzing::fact_file_property`, so `cargo test` (engine/tests/fuzz_corpus.rs)
+//! `triage_engine::fuzzing::fact_file_property`, so `cargo test` (engine/tests/engine/fuzz_corpus.rs)
 //! replays the kept corpus against exactly the same checks.
 
 #![no_main]

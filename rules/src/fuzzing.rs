@@ -1,5 +1,5 @@
 //! The property the fuzz target (`fuzz/fuzz_targets/parse_check_fmt.rs`) and the corpus replay
-//! test (`tests/fuzz_corpus.rs`) both check, kept here so the two can never drift apart.
+//! test (`tests/rules/fuzz_corpus.rs`) both check, kept here so the two can never drift apart.
 //!
 //! Not part of the public API: hidden from the docs and free to change.
 
