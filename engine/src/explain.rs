@@ -5,6 +5,7 @@
 //! something the arithmetic did not do.
 
 use crate::infer::{Evidence, RankedCause, SymptomDiagnosis};
+use crate::value::FactValues;
 use triage_rules::model::{Model, VariableKind};
 
 /// "usually seen", "seen in 45% of cases".
@@ -41,9 +42,12 @@ pub fn percent(p: f64) -> String {
 /// and the value as the knowledge base labels it — "Message shown by the Remote Desktop
 /// client: “An internal error has occurred”", "TLS 1.2 is enabled for the server side of
 /// Schannel: no", "What changed shortly before the failure: includes “The remote computer was
-/// cloned, imaged or sysprepped”". Names and numbers of the engine stay in JSON.
+/// cloned, imaged or sysprepped”". A number, version or text read against the knowledge
+/// base's ranges is the value the person gave when `facts` has it ("Days until the certificate
+/// expires: 200", not "30 or more"), the range otherwise (a derived fact). Names and numbers of
+/// the engine stay in JSON.
 #[must_use]
-pub fn observation(model: &Model, evidence: &Evidence) -> String {
+pub fn observation(model: &Model, evidence: &Evidence, facts: Option<&FactValues>) -> String {
     let variable = model.variable(evidence.variable);
     let fact = model.fact(variable.fact);
     let subject = fact.title.as_deref().unwrap_or(&fact.name);
@@ -67,15 +71,20 @@ pub fn observation(model: &Model, evidence: &Evidence) -> String {
         VariableKind::Ranges(_)
         | VariableKind::Versions(_)
         | VariableKind::Numbers(_)
-        | VariableKind::Strings(_) => format!("{subject}: {outcome}"),
+        | VariableKind::Strings(_) => {
+            match facts.and_then(|f| f.get(variable.fact.index())).and_then(Option::as_ref) {
+                Some(value) => format!("{subject}: {}", value.words(fact)),
+                None => format!("{subject}: {outcome}"),
+            }
+        }
     }
 }
 
 /// One observation in words, e.g. "Error code shown by the Remote Desktop client: 0x904;
-/// usually seen with this cause, 10% of the time otherwise".
+/// usually seen with this cause, 10% of the time otherwise"; `facts` as for [`observation`].
 #[must_use]
-pub fn describe(model: &Model, evidence: &Evidence) -> String {
-    let observed = observation(model, evidence);
+pub fn describe(model: &Model, evidence: &Evidence, facts: Option<&FactValues>) -> String {
+    let observed = observation(model, evidence, facts);
     if evidence.rules_out() {
         return format!("{observed}, which this cause never shows: ruled out");
     }
@@ -92,13 +101,14 @@ pub fn main_reason(
     model: &Model,
     diagnosis: &SymptomDiagnosis,
     ranked: &RankedCause,
+    facts: Option<&FactValues>,
 ) -> Option<String> {
     diagnosis
         .evidence_of(ranked)
         .iter()
         .filter(|e| e.contribution > 0.0)
         .max_by(|a, b| a.contribution.total_cmp(&b.contribution))
-        .map(|e| describe(model, e))
+        .map(|e| describe(model, e, facts))
 }
 
 /// Why a cause is low or out: the finding that ruled it out, or the one that counted most
@@ -108,21 +118,62 @@ pub fn why_not(
     model: &Model,
     diagnosis: &SymptomDiagnosis,
     ranked: &RankedCause,
+    facts: Option<&FactValues>,
 ) -> Option<String> {
     if let Some(e) = diagnosis.ruled_out_by(ranked) {
-        return Some(describe(model, e));
+        return Some(describe(model, e, facts));
     }
     diagnosis
         .evidence_of(ranked)
         .iter()
         .filter(|e| e.contribution < 0.0)
         .min_by(|a, b| a.contribution.total_cmp(&b.contribution))
-        .map(|e| describe(model, e))
+        .map(|e| describe(model, e, facts))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_read_against_ranges_is_the_value_given_and_a_hex_code_stays_hex() {
+        const KB: &str = r#"
+fact error_code: int { title "Error code" }
+fact extended: int { title "Extended error code" }
+fact days_left: int { title "Days until the certificate expires" }
+symptom fails { title "It fails" when error_code == 0x904 }
+cause expired { title "Expired" explains fails: 0.5 when days_left < 1 : usually }
+cause other { title "Other" explains fails: 0.5 when extended == 0x7 : never }
+"#;
+        let kb = triage_rules::load_text("kb.kb", KB);
+        let engine =
+            crate::Engine::new(kb.model.unwrap_or_else(|| panic!("{:#?}", kb.diagnostics)));
+        let reader = crate::FactReader::new(engine.model());
+        let facts = reader
+            .read(
+                r#"{"error_code": "0x904", "extended": "0x7", "days_left": 200}"#,
+                crate::Format::Json,
+            )
+            .expect("facts");
+        let diagnosis = engine.diagnose(&facts);
+        let report = crate::report::Report::new(
+            &engine,
+            &facts,
+            &diagnosis,
+            crate::report::ReportOptions::FULL,
+        );
+        let causes = &report.symptoms[0].causes;
+        let explained: Vec<&str> = causes
+            .iter()
+            .flat_map(|c| &c.evidence)
+            .filter_map(|e| e.explanation.as_deref())
+            .collect();
+        assert!(
+            explained
+                .contains(&"Extended error code: 0x7, which this cause never shows: ruled out"),
+            "a code as the dialog writes it: {explained:?}"
+        );
+    }
 
     #[test]
     fn words_for_frequencies_and_percentages() {

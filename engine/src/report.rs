@@ -260,9 +260,9 @@ pub(crate) fn symptom_report(
             let reason = if !options.words {
                 None
             } else if ruled_out || ranked.posterior < ranked.prior {
-                explain::why_not(model, diagnosis, ranked)
+                explain::why_not(model, diagnosis, ranked, Some(&facts.values))
             } else {
-                explain::main_reason(model, diagnosis, ranked)
+                explain::main_reason(model, diagnosis, ranked, Some(&facts.values))
             };
             let evidence = if options.evidence {
                 diagnosis
@@ -275,7 +275,9 @@ pub(crate) fn symptom_report(
                         background: e.background,
                         contribution: (!e.rules_out()).then_some(e.contribution),
                         rules_out: e.rules_out(),
-                        explanation: options.words.then(|| explain::describe(model, e)),
+                        explanation: options
+                            .words
+                            .then(|| explain::describe(model, e, Some(&facts.values))),
                     })
                     .collect()
             } else {

@@ -65,13 +65,16 @@ impl FactValue {
 }
 
 impl FactValue {
-    /// The value as a person reads it in a sentence: yes or no, an enum value's label, else
-    /// [`FactValue::display`].
+    /// The value as a person reads it in a sentence: yes or no, an enum value's label, an int
+    /// as the knowledge base writes its fact's values (`0x7` for an error code, as the dialog
+    /// shows it; `502` for an HTTP status), else [`FactValue::display`].
     #[must_use]
     pub fn words(&self, def: &triage_rules::model::FactDef) -> String {
         match self {
             FactValue::Bool(true) => "yes".into(),
             FactValue::Bool(false) => "no".into(),
+            FactValue::Int(i) if def.hex && *i >= 0 => format!("{i:#x}"),
+            FactValue::Int(i) => i.to_string(),
             FactValue::Enum(e) => def.value_label(*e).to_string(),
             other => other.display(&def.ty),
         }

@@ -90,7 +90,7 @@ fn tailored_guide_drops_ruled_out_causes_and_known_questions() {
     );
     assert!(
         causes.contains(
-            "**Why:** Days until the Remote Desktop certificate expires (negative = expired): below 0; usually seen with this cause"
+            "**Why:** Days until the Remote Desktop certificate expires (negative = expired): -3; usually seen with this cause"
         )
     );
     // A ruled-out cause leaves the ranking and its only fixes leave the repair order.
