@@ -114,6 +114,7 @@ triage ask, and where to see every symptom: triage symptoms), 2 usage")]
   triage ask \"socket closed\" --facts knowledge/rdp/examples/0x904.json --save case.json
   triage ask                                  search for the symptom first
   printf 'yes\\nno\\n' > answers.txt && triage ask 0x904 --answers answers.txt
+  triage ask --fact error_code=0x904 --fact extended_error_code=0x7 --answers answers.txt
   printf 'internal_error\\n?\\nback\\nyes\\n' | triage ask rdp_0x904_0x7 --save case.json
   triage ask printer jam                      nothing fits: exits 1
 
@@ -608,6 +609,9 @@ pub struct AskArgs {
     /// Facts already known: a fact file (JSON or YAML) as `triage diagnose` reads it
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
+    /// Set a fact already known (repeatable); wins over the file, never asked
+    #[arg(long = "fact", value_name = "NAME=VALUE")]
+    pub facts_set: Vec<String>,
     /// Read the answers from this file, one per line, instead of asking on the terminal
     /// (`-`: standard input, also used when standard input is not a terminal)
     #[arg(long, value_name = "FILE")]

@@ -45,11 +45,41 @@ fn styled(style: Style, text: &str) -> String {
 
 /// What the text shows besides the short answer.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TextOptions {
+pub struct TextOptions<'a> {
     /// Every cause, and every finding behind each, not just the likeliest and their reason.
     pub explain: bool,
     /// The whole repair order and the decision tree.
     pub tree: bool,
+    /// Where the facts came from, for the commands "What next" names; `None` writes `FILE`.
+    pub facts: Option<FactArgs<'a>>,
+}
+
+/// How `triage ask` and `triage plan` get the facts of this diagnosis again, shell-quoted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FactArgs<'a> {
+    /// `--kb PATH` when the knowledge base was named, for `guide` too.
+    pub kb: Option<&'a str>,
+    /// The fact file (`case.json`).
+    pub file: Option<&'a str>,
+    /// `--fact NAME=VALUE` words (`--fact error_code=0x904 --fact extended_error_code=0x7`).
+    pub flags: &'a str,
+}
+
+impl FactArgs<'_> {
+    /// `--facts FILE --fact …` for `ask`, `FILE --fact …` for `plan`.
+    fn words(facts: Option<FactArgs<'_>>, file_option: &str) -> String {
+        let Some(facts) = facts else { return format!("{file_option}FILE") };
+        let file = facts.file.map(|f| format!("{file_option}{f}"));
+        let flags = (!facts.flags.is_empty()).then(|| facts.flags.to_string());
+        facts
+            .kb
+            .map(str::to_string)
+            .into_iter()
+            .chain(file)
+            .chain(flags)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// Without `explain`, the ranking stops once the causes shown hold this share…
@@ -62,7 +92,7 @@ const SHOWN_STEPS: usize = 3;
 /// The report: the ranking with one reason per cause, then what to do next (the question worth
 /// asking, or the first fix, and the command that goes on from there).
 #[must_use]
-pub fn render(report: &Report, options: TextOptions) -> String {
+pub fn render(report: &Report, options: TextOptions<'_>) -> String {
     let mut out = String::new();
     if let Some(host) = &report.host {
         let _ = writeln!(out, "{} {}", styled(DIM, "host"), printable(host));
@@ -88,7 +118,7 @@ pub fn render(report: &Report, options: TextOptions) -> String {
     out
 }
 
-fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOptions) {
+fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOptions<'_>) {
     let explain = options.explain;
     match &symptom.message {
         // A thin report: say so, and which symptoms the ranking weighs.
@@ -161,7 +191,7 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOption
     if options.tree {
         render_tree(out, symptom, explain);
     } else {
-        what_next(out, symptom, explain);
+        what_next(out, symptom, explain, options.facts);
     }
 }
 
@@ -281,7 +311,12 @@ fn cause_detail(out: &mut String, cause: &CauseReport, explain: bool) {
 
 /// The short answer's end: the question worth asking first (when the decision tree starts
 /// with one) or the first fix, the start of the repair order, and the commands that go on.
-fn what_next(out: &mut String, symptom: &SymptomReport, explain: bool) {
+fn what_next(
+    out: &mut String,
+    symptom: &SymptomReport,
+    explain: bool,
+    facts: Option<FactArgs<'_>>,
+) {
     let _ = writeln!(out, "\n  {}", styled(HEADING, "What next"));
     if let Some(PlanReport::Ask { fact, ask, title, cost_seconds, .. }) = &symptom.plan {
         {
@@ -303,7 +338,10 @@ fn what_next(out: &mut String, symptom: &SymptomReport, explain: bool) {
                 "     {}",
                 styled(
                     DIM,
-                    "Its answer decides the fix: `triage ask --facts FILE` asks it and goes on; `--tree` shows every branch."
+                    &format!(
+                        "Its answer decides the fix: `triage ask {}` asks it and goes on; `--tree` shows every branch.",
+                        FactArgs::words(facts, "--facts ")
+                    )
                 )
             );
         }
@@ -320,8 +358,10 @@ fn what_next(out: &mut String, symptom: &SymptomReport, explain: bool) {
         styled(
             DIM,
             &format!(
-                "The steps: `triage guide {0}`; a script that applies, verifies and undoes them: `triage plan FILE`.",
-                symptom.symptom
+                "The steps: `triage guide {0}{1}`; a script that applies, verifies and undoes them: `triage plan {2}`.",
+                symptom.symptom,
+                facts.and_then(|f| f.kb).map(|kb| format!(" {kb}")).unwrap_or_default(),
+                FactArgs::words(facts, "")
             )
         )
     );

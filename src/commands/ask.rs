@@ -21,7 +21,7 @@ mod lines;
 mod outcome;
 mod terminal;
 
-use super::{Outcome, UsageError, emit, load_valid, read_facts};
+use super::{Outcome, UsageError, emit, load_valid};
 use crate::cli::AskArgs;
 use anstyle::Style;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -351,12 +351,9 @@ pub fn ask(kb: Option<PathBuf>, args: &AskArgs) -> Outcome {
     });
     let engine = Engine::new(model);
     let reader = FactReader::new(engine.model());
-    let seed = match &args.facts {
-        None => FactSet::unknown(engine.model()),
-        Some(path) => match read_facts(&reader, path)? {
-            Ok(facts) => facts,
-            Err(code) => return Ok(code),
-        },
+    let seed = match super::read_fact_inputs(&reader, args.facts.as_slice(), &args.facts_set)? {
+        Ok(facts) => facts,
+        Err(code) => return Ok(code),
     };
     let answers_from_stdin = args.answers.as_deref().is_some_and(|p| p == Path::new("-"));
     if args.answers.is_none() && std::io::stdin().is_terminal() {
@@ -464,16 +461,18 @@ fn open_knowledge(
         let model = findings.into_model(Some(name)).ok_or(ExitCode::FAILURE);
         return Ok(model.map(|model| (model, place)));
     }
-    let (name, because) = match &args.facts {
-        Some(file) => {
-            let given =
-                super::Given { files: std::slice::from_ref(file), ..super::Given::default() };
-            match super::choose_kb(None, &given)?.as_deref().and_then(crate::embedded::by_name) {
-                Some(name) => (name, Because::Facts),
-                None => (crate::embedded::DEFAULT, Because::Default),
-            }
+    let (name, because) = if args.facts.is_some() || !args.facts_set.is_empty() {
+        let given = super::Given {
+            files: args.facts.as_slice(),
+            assignments: &args.facts_set,
+            ..super::Given::default()
+        };
+        match super::choose_kb(None, &given)?.as_deref().and_then(crate::embedded::by_name) {
+            Some(name) => (name, Because::Facts),
+            None => (crate::embedded::DEFAULT, Because::Default),
         }
-        None => (crate::embedded::DEFAULT, Because::Default),
+    } else {
+        (crate::embedded::DEFAULT, Because::Default)
     };
     Ok(load_valid(Some(PathBuf::from(name)))
         .map(|(_, model)| (model, Place::Embedded { name, because })))

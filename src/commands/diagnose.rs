@@ -24,6 +24,8 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
     let text = args.text.as_deref().map(read_text).transpose()?;
     let given =
         super::Given { files: &args.facts, assignments: &args.facts_set, text: text.as_deref() };
+    // A knowledge base named on the command line is named again in the commands that go on.
+    let kb_given = kb.as_deref().map(|path| path.display().to_string());
     let kb = super::choose_kb(kb, &given)?;
     let engine = match engine(kb) {
         Ok(engine) => engine,
@@ -41,9 +43,11 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
         Ok(facts) => facts,
         Err(code) => return Ok(code),
     };
-    for (slot, text_value) in facts.values.iter_mut().zip(from_text.values) {
-        if slot.is_none() {
+    let mut kept_from_text = Vec::new();
+    for (i, (slot, text_value)) in facts.values.iter_mut().zip(from_text.values).enumerate() {
+        if slot.is_none() && text_value.is_some() {
             *slot = text_value;
+            kept_from_text.push(i);
         }
     }
     let diagnosis = engine.diagnose(&facts);
@@ -75,8 +79,26 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
                     "Read from the text (correct any with --fact NAME=VALUE):",
                 ));
             }
-            let options =
-                triage_renderers::diagnosis::TextOptions { explain: args.explain, tree: args.tree };
+            let flags = fact_flags(args, &extracted, &kept_from_text);
+            let file = single_fact_file(&args.facts);
+            // A knowledge base path no shell word can carry (a NUL) leaves the commands generic.
+            let kb_words: Option<Option<String>> =
+                kb_given.as_deref().map(|kb| shell_word(kb).map(|w| format!("--kb {w}")));
+            let facts = match (&flags, &file, &kb_words) {
+                (Some(flags), Ok(file), None | Some(Some(_))) => {
+                    Some(triage_renderers::diagnosis::FactArgs {
+                        kb: kb_words.as_ref().and_then(Option::as_deref),
+                        file: file.as_deref(),
+                        flags,
+                    })
+                }
+                _ => None,
+            };
+            let options = triage_renderers::diagnosis::TextOptions {
+                explain: args.explain,
+                tree: args.tree,
+                facts,
+            };
             out.push_str(&triage_renderers::diagnosis::render(&report, options));
             super::emit_paged(&out)?;
         }
@@ -85,6 +107,54 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
         return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `text` as one shell word a person can paste: as it is when nothing in it is special to a
+/// shell, else quoted; `None` when no word can carry it (a NUL).
+fn shell_word(text: &str) -> Option<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-.,:/=@%+".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return Some(text.to_string());
+    }
+    triage_renderers::plan::quote::bash(text).ok()
+}
+
+/// The one fact file the facts came from, as a shell word (`Ok(None)`: no file); `Err` when
+/// there are several, or standard input, which no later command can read again.
+fn single_fact_file(files: &[PathBuf]) -> Result<Option<String>, ()> {
+    match files {
+        [] => Ok(None),
+        [one] if one != Path::new("-") => {
+            shell_word(&one.display().to_string()).map(Some).ok_or(())
+        }
+        _ => Err(()),
+    }
+}
+
+/// The `--fact NAME=VALUE` words that give the facts of `--fact` and of the text again (a
+/// fact read from the text only when no file or flag gave it), shell-quoted.
+fn fact_flags(
+    args: &DiagnoseArgs,
+    extracted: &[triage_engine::extract::Extracted],
+    kept_from_text: &[usize],
+) -> Option<String> {
+    let mut words = Vec::new();
+    for assignment in &args.facts_set {
+        words.push(format!("--fact {}", shell_word(assignment)?));
+    }
+    let mut seen = Vec::new();
+    for found in extracted.iter().filter(|e| kept_from_text.contains(&e.fact.index())) {
+        if seen.contains(&found.fact) {
+            // A set's members: one flag with all of them.
+            continue;
+        }
+        seen.push(found.fact);
+        let values: Vec<&str> =
+            extracted.iter().filter(|e| e.fact == found.fact).map(|e| e.value.as_str()).collect();
+        let assignment = format!("{}={}", found.name, values.join(","));
+        words.push(format!("--fact {}", shell_word(&assignment)?));
+    }
+    Some(words.join(" "))
 }
 
 /// Free text from a file or standard input (`-`).

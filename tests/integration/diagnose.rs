@@ -551,3 +551,105 @@ fn a_yaml_fact_file_that_names_a_symptom_picks_its_knowledge_base() {
         .clone();
     assert_eq!(json_of(&output)["symptoms"][0]["symptom"], "ssh_connection_refused");
 }
+
+/// The commands a short diagnosis names under "What next", in backticks.
+fn named_commands(text: &str, program: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with(program))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn what_next_names_commands_that_run_as_printed_and_quote_what_the_facts_hold() {
+    let hostile = "x'; touch PWNED; echo $(touch PWNED2) \\ \"PWNED3\"";
+    let mut diagnose = Command::cargo_bin("triage").unwrap();
+    let output = diagnose
+        .env_remove("TRIAGE_KB")
+        .env("NO_COLOR", "1")
+        .args(["diagnose", "--kb", "ssh", "--fact"])
+        .arg(format!("sshd_config_error={hostile}"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    let ask = named_commands(&text, "triage ask");
+    let plan = named_commands(&text, "triage plan");
+    assert_eq!((ask.len(), plan.len()), (1, 1), "{text}");
+    assert!(ask[0].starts_with("triage ask --kb ssh --fact "), "{}", ask[0]);
+    // Run as a person pastes it, by bash, with this build first on the PATH: the value arrives
+    // whole, and nothing in it ran.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_triage")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("{} --answers /dev/null --save saved.json", ask[0]))
+        .current_dir(dir.path())
+        .env("PATH", &path)
+        .env_remove("TRIAGE_KB")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{}", ask[0]);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("saved.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["sshd_config_error"], hostile, "{saved}");
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("{} --shell bash -o plan.sh", plan[0]))
+        .current_dir(dir.path())
+        .env("PATH", &path)
+        .env_remove("TRIAGE_KB")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{}", plan[0]);
+    assert!(dir.path().join("plan.sh").is_file());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("PWNED"))
+        .collect();
+    assert!(left.is_empty(), "the value ran: {left:?}");
+}
+
+#[test]
+fn what_next_gives_the_facts_as_they_were_given_a_file_flags_or_text() {
+    let run = |args: &[&str]| {
+        let mut cmd = Command::cargo_bin("triage").unwrap();
+        let output = cmd
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("TRIAGE_KB")
+            .env("NO_COLOR", "1")
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(output).unwrap()
+    };
+    let file = run(&["diagnose", "knowledge/rdp/examples/0x904.json"]);
+    assert_eq!(
+        named_commands(&file, "triage plan"),
+        ["triage plan knowledge/rdp/examples/0x904.json"]
+    );
+    let flags =
+        run(&["diagnose", "--fact", "error_code=0x904", "--fact", "extended_error_code=0x7"]);
+    assert_eq!(
+        named_commands(&flags, "triage plan"),
+        ["triage plan --fact error_code=0x904 --fact extended_error_code=0x7"]
+    );
+    let text = run(&["diagnose", "--text", "knowledge/rdp/examples/0x904-dialog.txt"]);
+    let plan = named_commands(&text, "triage plan");
+    assert!(
+        plan.len() == 1 && plan[0].contains("--fact error_code=0x904"),
+        "what the text said, as flags: {plan:?}"
+    );
+}
