@@ -352,19 +352,21 @@ fn what_next(
     if let Some(repair) = &symptom.repair {
         render_repair(out, repair, SHOWN_STEPS, explain);
     }
-    let _ = writeln!(
-        out,
-        "\n     {}",
-        styled(
-            DIM,
-            &format!(
-                "The steps: `triage guide {0}{1}`; a script that applies, verifies and undoes them: `triage plan {2}`.",
-                symptom.symptom,
-                facts.and_then(|f| f.kb).map(|kb| format!(" {kb}")).unwrap_or_default(),
-                FactArgs::words(facts, "")
-            )
-        )
+    let guide = format!(
+        "triage guide {}{}",
+        symptom.symptom,
+        facts.and_then(|f| f.kb).map(|kb| format!(" {kb}")).unwrap_or_default()
     );
+    // A script is offered only when there is a fix to apply.
+    let end = if symptom.repair.as_ref().is_some_and(|r| !r.steps.is_empty()) {
+        format!(
+            "The steps: `{guide}`; a script that applies, verifies and undoes them: `triage plan {}`.",
+            FactArgs::words(facts, "")
+        )
+    } else {
+        format!("The checks and what each cause looks like: `{guide}`.")
+    };
+    let _ = writeln!(out, "\n     {}", styled(DIM, &end));
 }
 
 fn render_repair(out: &mut String, repair: &RepairReport, shown: usize, names: bool) {
