@@ -113,6 +113,10 @@ pub struct CauseReport {
     pub prior: f64,
     pub posterior: f64,
     pub ruled_out: bool,
+    /// Ruled out by a fact the symptom itself tests (its error code): a cause of another
+    /// code, which a short answer need not list.
+    #[serde(skip)]
+    pub ruled_out_by_symptom: bool,
     /// The strongest reason for (or, when low, against) this cause.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -251,6 +255,9 @@ pub(crate) fn symptom_report(
 ) -> SymptomReport {
     let model = engine.model();
     let symptom = model.symptom(diagnosis.symptom);
+    // A mixture weighs several symptoms: none of their conditions is the report's own.
+    let gate_facts =
+        if diagnosis.weights.is_empty() { symptom.condition.facts() } else { Vec::new() };
     let causes = diagnosis
         .causes
         .iter()
@@ -283,12 +290,16 @@ pub(crate) fn symptom_report(
             } else {
                 Vec::new()
             };
+            let ruled_out_by_symptom = diagnosis
+                .ruled_out_by(ranked)
+                .is_some_and(|e| gate_facts.contains(&model.variable(e.variable).fact));
             CauseReport {
                 cause: cause.name.clone(),
                 title: cause.title.clone(),
                 prior: ranked.prior,
                 posterior: ranked.posterior,
                 ruled_out,
+                ruled_out_by_symptom,
                 reason,
                 evidence,
             }

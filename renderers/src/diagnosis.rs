@@ -176,7 +176,11 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOption
             )
         );
     }
-    if !out_of_it.is_empty() {
+    // The short answer leaves out the causes of other codes: what the symptom itself tests
+    // (its error code) rules them out, which says nothing the reader does not know.
+    let (out_of_it, of_other_codes): (Vec<&CauseReport>, Vec<&CauseReport>) =
+        out_of_it.into_iter().partition(|c| explain || !c.ruled_out_by_symptom);
+    if !out_of_it.is_empty() || !of_other_codes.is_empty() {
         let _ = writeln!(out, "\n  {}", styled(HEADING, "Ruled out"));
         for cause in out_of_it {
             let name = if explain {
@@ -186,6 +190,14 @@ fn render_symptom(out: &mut String, symptom: &SymptomReport, options: TextOption
             };
             let _ = writeln!(out, "         {}{name}", cause.title);
             cause_detail(out, cause, false);
+        }
+        if !of_other_codes.is_empty() {
+            let n = of_other_codes.len();
+            let (causes, belong, them) =
+                if n == 1 { ("cause", "belongs", "it") } else { ("causes", "belong", "them") };
+            let summary =
+                format!("{n} {causes} that {belong} to other symptoms (--explain lists {them})");
+            let _ = writeln!(out, "         {}", styled(DIM, &summary));
         }
     }
     if options.tree {

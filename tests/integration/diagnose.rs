@@ -653,3 +653,37 @@ fn what_next_gives_the_facts_as_they_were_given_a_file_flags_or_text() {
         "what the text said, as flags: {plan:?}"
     );
 }
+
+#[test]
+fn the_short_answer_counts_the_causes_of_other_symptoms_and_explain_lists_them() {
+    let run = |extra: &[&str]| {
+        let mut cmd = Command::cargo_bin("triage").unwrap();
+        let output = cmd
+            .env_remove("TRIAGE_KB")
+            .env("NO_COLOR", "1")
+            .args(["diagnose", "--fact", "error_code=0x904", "--fact", "extended_error_code=0x7"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(output).unwrap()
+    };
+    let short = run(&[]);
+    let ruled_out =
+        &short[short.find("Ruled out").expect(&short)..short.find("What next").unwrap()];
+    assert!(
+        ruled_out.contains("causes that belong to other symptoms (--explain lists them)"),
+        "{ruled_out}"
+    );
+    assert!(!ruled_out.contains("Protocol error 0x112f"), "{ruled_out}");
+    let full = run(&["--explain"]);
+    assert!(
+        full.contains("Protocol error 0x112f")
+            && full.contains(
+                "Error code shown by the Remote Desktop client: 0x904, which this cause never shows"
+            ),
+        "{full}"
+    );
+}
