@@ -22,7 +22,11 @@ transcript=${ASK_TRANSCRIPT:-$work/ask-session.txt}
 steps=$work/ask-steps.txt
 : >"$steps"
 # A private tmux server: nothing of the user's sessions is touched, and it all goes at the end.
-socket=triage-ask-test-$$
+# Each session gets a server of its own (start): a session's end stops its server, and a new
+# session on the same socket could reach that server while it exits ("server exited
+# unexpectedly", seen on a loaded machine).
+sessions_started=0
+socket=triage-ask-test-$$-0
 session=ask
 tmux_() { tmux -L "$socket" -f /dev/null "$@"; }
 trap 'tmux_ kill-server 2>/dev/null || true' EXIT
@@ -78,6 +82,8 @@ keys() { tmux_ send-keys -t "$session" "$@"; }
 type_text() { tmux_ send-keys -t "$session" -l -- "$1"; }
 
 start() {
+  sessions_started=$((sessions_started + 1))
+  socket=triage-ask-test-$$-$sessions_started
   # After triage exits: its exit status, and whether the terminal is back in cooked mode
   # with echo (a prompt that crashed in raw mode would leave `-echo -icanon`).
   local after='echo "[exit status $?]"; stty -a | tr " ;" "\n\n" | grep -xE -- "-?(echo|icanon)" | tr "\n" " "; echo "[end]"; sleep 600'
