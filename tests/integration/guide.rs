@@ -40,6 +40,22 @@ fn guide_for_an_error_code_with_the_embedded_knowledge_base() {
 }
 
 #[test]
+fn a_guide_for_one_code_leaves_out_the_causes_of_other_codes() {
+    // Protocol error 0x112f and AVD's 0x3000046 are causes the 0x904 code rules out: not part
+    // of the 0x904 guide, short or full, not even as "ruled out".
+    for full in [false, true] {
+        let mut cmd = triage();
+        cmd.args(["guide", "0x904"]);
+        if full {
+            cmd.arg("--full");
+        }
+        let md = stdout_of(&mut cmd);
+        assert!(!md.contains("Protocol error 0x112f"), "full: {full}");
+        assert!(!md.contains("avd_no_available_resources"), "full: {full}");
+    }
+}
+
+#[test]
 fn guide_tailored_to_a_fact_file_as_html_into_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let facts = dir.path().join("facts.yaml");

@@ -676,7 +676,10 @@ impl Guide {
         };
         let mut causes = Vec::new();
         let mut ruled_out = Vec::new();
-        for cause in &report_symptom.causes {
+        // A cause that what the symptom itself tests rules out (a cause of another error code)
+        // is not part of this symptom's guide at all: listing it as "ruled out" says nothing
+        // the reader does not know.
+        for cause in report_symptom.causes.iter().filter(|c| !c.ruled_out_by_symptom) {
             let view = cause_view(model, cause, links, tailored);
             if cause.ruled_out { ruled_out.push(view) } else { causes.push(view) }
         }
