@@ -47,7 +47,7 @@ pub fn percent(p: f64) -> String {
 /// expires: 200", not "30 or more"), the range otherwise (a derived fact). Names and numbers of
 /// the engine stay in JSON.
 #[must_use]
-pub fn observation(model: &Model, evidence: &Evidence, facts: Option<&FactValues>) -> String {
+pub fn observation(model: &Model, evidence: &Evidence, facts: &FactValues) -> String {
     let variable = model.variable(evidence.variable);
     let fact = model.fact(variable.fact);
     let subject = fact.title.as_deref().unwrap_or(&fact.name);
@@ -72,7 +72,7 @@ pub fn observation(model: &Model, evidence: &Evidence, facts: Option<&FactValues
         | VariableKind::Versions(_)
         | VariableKind::Numbers(_)
         | VariableKind::Strings(_) => {
-            match facts.and_then(|f| f.get(variable.fact.index())).and_then(Option::as_ref) {
+            match facts.get(variable.fact.index()).and_then(Option::as_ref) {
                 Some(value) => format!("{subject}: {}", value.words(fact)),
                 None => format!("{subject}: {outcome}"),
             }
@@ -83,7 +83,7 @@ pub fn observation(model: &Model, evidence: &Evidence, facts: Option<&FactValues
 /// One observation in words, e.g. "Error code shown by the Remote Desktop client: 0x904;
 /// usually seen with this cause, 10% of the time otherwise"; `facts` as for [`observation`].
 #[must_use]
-pub fn describe(model: &Model, evidence: &Evidence, facts: Option<&FactValues>) -> String {
+pub fn describe(model: &Model, evidence: &Evidence, facts: &FactValues) -> String {
     let observed = observation(model, evidence, facts);
     if evidence.rules_out() {
         return format!("{observed}, which this cause never shows: ruled out");
@@ -101,7 +101,7 @@ pub fn main_reason(
     model: &Model,
     diagnosis: &SymptomDiagnosis,
     ranked: &RankedCause,
-    facts: Option<&FactValues>,
+    facts: &FactValues,
 ) -> Option<String> {
     diagnosis
         .evidence_of(ranked)
@@ -118,7 +118,7 @@ pub fn why_not(
     model: &Model,
     diagnosis: &SymptomDiagnosis,
     ranked: &RankedCause,
-    facts: Option<&FactValues>,
+    facts: &FactValues,
 ) -> Option<String> {
     if let Some(e) = diagnosis.ruled_out_by(ranked) {
         return Some(describe(model, e, facts));

@@ -256,8 +256,12 @@ pub(crate) fn symptom_report(
     let model = engine.model();
     let symptom = model.symptom(diagnosis.symptom);
     // A mixture weighs several symptoms: none of their conditions is the report's own.
-    let gate_facts =
-        if diagnosis.weights.is_empty() { symptom.condition.facts() } else { Vec::new() };
+    let gate_facts = if diagnosis.weights.is_empty() && diagnosis.causes.iter().any(|c| c.ruled_out)
+    {
+        symptom.condition.facts()
+    } else {
+        Vec::new()
+    };
     let causes = diagnosis
         .causes
         .iter()
@@ -267,9 +271,9 @@ pub(crate) fn symptom_report(
             let reason = if !options.words {
                 None
             } else if ruled_out || ranked.posterior < ranked.prior {
-                explain::why_not(model, diagnosis, ranked, Some(&facts.values))
+                explain::why_not(model, diagnosis, ranked, &facts.values)
             } else {
-                explain::main_reason(model, diagnosis, ranked, Some(&facts.values))
+                explain::main_reason(model, diagnosis, ranked, &facts.values)
             };
             let evidence = if options.evidence {
                 diagnosis
@@ -284,15 +288,16 @@ pub(crate) fn symptom_report(
                         rules_out: e.rules_out(),
                         explanation: options
                             .words
-                            .then(|| explain::describe(model, e, Some(&facts.values))),
+                            .then(|| explain::describe(model, e, &facts.values)),
                     })
                     .collect()
             } else {
                 Vec::new()
             };
-            let ruled_out_by_symptom = diagnosis
-                .ruled_out_by(ranked)
-                .is_some_and(|e| gate_facts.contains(&model.variable(e.variable).fact));
+            let ruled_out_by_symptom = ruled_out
+                && diagnosis
+                    .ruled_out_by(ranked)
+                    .is_some_and(|e| gate_facts.contains(&model.variable(e.variable).fact));
             CauseReport {
                 cause: cause.name.clone(),
                 title: cause.title.clone(),

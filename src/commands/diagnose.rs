@@ -79,21 +79,12 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
                     "Read from the text (correct any with --fact NAME=VALUE):",
                 ));
             }
-            let flags = fact_flags(args, &extracted, &kept_from_text);
-            let file = single_fact_file(&args.facts);
-            // A knowledge base path no shell word can carry (a NUL) leaves the commands generic.
-            let kb_words: Option<Option<String>> =
-                kb_given.as_deref().map(|kb| shell_word(kb).map(|w| format!("--kb {w}")));
-            let facts = match (&flags, &file, &kb_words) {
-                (Some(flags), Ok(file), None | Some(Some(_))) => {
-                    Some(triage_renderers::diagnosis::FactArgs {
-                        kb: kb_words.as_ref().and_then(Option::as_deref),
-                        file: file.as_deref(),
-                        flags,
-                    })
-                }
-                _ => None,
-            };
+            let go_on = go_on_words(kb_given.as_deref(), args, &extracted, &kept_from_text);
+            let facts = go_on.as_ref().map(|w| triage_renderers::diagnosis::FactArgs {
+                kb: w.kb.as_deref(),
+                file: w.file.as_deref(),
+                flags: &w.flags,
+            });
             let options = triage_renderers::diagnosis::TextOptions {
                 explain: args.explain,
                 tree: args.tree,
@@ -119,16 +110,34 @@ fn shell_word(text: &str) -> Option<String> {
     triage_renderers::plan::quote::bash(text).ok()
 }
 
-/// The one fact file the facts came from, as a shell word (`Ok(None)`: no file); `Err` when
-/// there are several, or standard input, which no later command can read again.
-fn single_fact_file(files: &[PathBuf]) -> Result<Option<String>, ()> {
-    match files {
-        [] => Ok(None),
-        [one] if one != Path::new("-") => {
-            shell_word(&one.display().to_string()).map(Some).ok_or(())
-        }
-        _ => Err(()),
-    }
+/// The words that give `ask` and `plan` this diagnosis's facts again, each a shell word.
+struct GoOnWords {
+    /// `--kb PATH`, when one was named.
+    kb: Option<String>,
+    /// The one fact file.
+    file: Option<String>,
+    /// `--fact NAME=VALUE` words.
+    flags: String,
+}
+
+/// `None` when the facts cannot be given again as words: several fact files or standard
+/// input (no later command reads them the same way), or a word no shell can carry (a NUL).
+fn go_on_words(
+    kb: Option<&str>,
+    args: &DiagnoseArgs,
+    extracted: &[triage_engine::extract::Extracted],
+    kept_from_text: &[usize],
+) -> Option<GoOnWords> {
+    let kb = match kb {
+        Some(kb) => Some(format!("--kb {}", shell_word(kb)?)),
+        None => None,
+    };
+    let file = match args.facts.as_slice() {
+        [] => None,
+        [one] if one != Path::new("-") => Some(shell_word(&one.display().to_string())?),
+        _ => return None,
+    };
+    Some(GoOnWords { kb, file, flags: fact_flags(args, extracted, kept_from_text)? })
 }
 
 /// The `--fact NAME=VALUE` words that give the facts of `--fact` and of the text again (a

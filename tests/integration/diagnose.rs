@@ -562,54 +562,58 @@ fn named_commands(text: &str, program: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn what_next_names_commands_that_run_as_printed_and_quote_what_the_facts_hold() {
-    let hostile = "x'; touch PWNED; echo $(touch PWNED2) \\ \"PWNED3\"";
-    let mut diagnose = Command::cargo_bin("triage").unwrap();
-    let output = diagnose
+/// What `triage ARGS` prints with the embedded knowledge bases, run from the repository root.
+fn embedded_stdout(args: &[&str]) -> String {
+    let output = Command::cargo_bin("triage")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("TRIAGE_KB")
         .env("NO_COLOR", "1")
-        .args(["diagnose", "--kb", "ssh", "--fact"])
-        .arg(format!("sshd_config_error={hostile}"))
+        .args(args)
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    let text = String::from_utf8(output).unwrap();
+    String::from_utf8(output).unwrap()
+}
+
+/// Runs `command` as a person pastes it: by bash, in `dir`, with this build first on the PATH.
+fn pasted_into_bash(command: &str, dir: &std::path::Path) -> bool {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_triage")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    std::process::Command::new("bash")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env("PATH", &path)
+        .env_remove("TRIAGE_KB")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn what_next_names_commands_that_run_as_printed_and_quote_what_the_facts_hold() {
+    // Backticks delimit the commands in the output, so the hostile value holds none.
+    let hostile = "x'; touch PWNED; echo $(touch PWNED2) \\ \"PWNED3\"";
+    let assignment = format!("sshd_config_error={hostile}");
+    let text = embedded_stdout(&["diagnose", "--kb", "ssh", "--fact", &assignment]);
     let ask = named_commands(&text, "triage ask");
     let plan = named_commands(&text, "triage plan");
     assert_eq!((ask.len(), plan.len()), (1, 1), "{text}");
     assert!(ask[0].starts_with("triage ask --kb ssh --fact "), "{}", ask[0]);
-    // Run as a person pastes it, by bash, with this build first on the PATH: the value arrives
-    // whole, and nothing in it ran.
+    // The value arrives whole, and nothing in it ran.
     let dir = tempfile::tempdir().unwrap();
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_triage")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let status = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!("{} --answers /dev/null --save saved.json", ask[0]))
-        .current_dir(dir.path())
-        .env("PATH", &path)
-        .env_remove("TRIAGE_KB")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "{}", ask[0]);
+    let ask_run = format!("{} --answers /dev/null --save saved.json", ask[0]);
+    assert!(pasted_into_bash(&ask_run, dir.path()), "{ask_run}");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("saved.json")).unwrap())
             .unwrap();
     assert_eq!(saved["sshd_config_error"], hostile, "{saved}");
-    let status = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!("{} --shell bash -o plan.sh", plan[0]))
-        .current_dir(dir.path())
-        .env("PATH", &path)
-        .env_remove("TRIAGE_KB")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "{}", plan[0]);
+    let plan_run = format!("{} --shell bash -o plan.sh", plan[0]);
+    assert!(pasted_into_bash(&plan_run, dir.path()), "{plan_run}");
     assert!(dir.path().join("plan.sh").is_file());
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -621,32 +625,23 @@ fn what_next_names_commands_that_run_as_printed_and_quote_what_the_facts_hold() 
 
 #[test]
 fn what_next_gives_the_facts_as_they_were_given_a_file_flags_or_text() {
-    let run = |args: &[&str]| {
-        let mut cmd = Command::cargo_bin("triage").unwrap();
-        let output = cmd
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("TRIAGE_KB")
-            .env("NO_COLOR", "1")
-            .args(args)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(output).unwrap()
-    };
-    let file = run(&["diagnose", "knowledge/rdp/examples/0x904.json"]);
+    let file = embedded_stdout(&["diagnose", "knowledge/rdp/examples/0x904.json"]);
     assert_eq!(
         named_commands(&file, "triage plan"),
         ["triage plan knowledge/rdp/examples/0x904.json"]
     );
-    let flags =
-        run(&["diagnose", "--fact", "error_code=0x904", "--fact", "extended_error_code=0x7"]);
+    let flags = embedded_stdout(&[
+        "diagnose",
+        "--fact",
+        "error_code=0x904",
+        "--fact",
+        "extended_error_code=0x7",
+    ]);
     assert_eq!(
         named_commands(&flags, "triage plan"),
         ["triage plan --fact error_code=0x904 --fact extended_error_code=0x7"]
     );
-    let text = run(&["diagnose", "--text", "knowledge/rdp/examples/0x904-dialog.txt"]);
+    let text = embedded_stdout(&["diagnose", "--text", "knowledge/rdp/examples/0x904-dialog.txt"]);
     let plan = named_commands(&text, "triage plan");
     assert!(
         plan.len() == 1 && plan[0].contains("--fact error_code=0x904"),
@@ -656,21 +651,8 @@ fn what_next_gives_the_facts_as_they_were_given_a_file_flags_or_text() {
 
 #[test]
 fn the_short_answer_counts_the_causes_of_other_symptoms_and_explain_lists_them() {
-    let run = |extra: &[&str]| {
-        let mut cmd = Command::cargo_bin("triage").unwrap();
-        let output = cmd
-            .env_remove("TRIAGE_KB")
-            .env("NO_COLOR", "1")
-            .args(["diagnose", "--fact", "error_code=0x904", "--fact", "extended_error_code=0x7"])
-            .args(extra)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(output).unwrap()
-    };
-    let short = run(&[]);
+    let args = ["diagnose", "--fact", "error_code=0x904", "--fact", "extended_error_code=0x7"];
+    let short = embedded_stdout(&args);
     let ruled_out =
         &short[short.find("Ruled out").expect(&short)..short.find("What next").unwrap()];
     assert!(
@@ -678,7 +660,7 @@ fn the_short_answer_counts_the_causes_of_other_symptoms_and_explain_lists_them()
         "{ruled_out}"
     );
     assert!(!ruled_out.contains("Protocol error 0x112f"), "{ruled_out}");
-    let full = run(&["--explain"]);
+    let full = embedded_stdout(&[&args[..], &["--explain"]].concat());
     assert!(
         full.contains("Protocol error 0x112f")
             && full.contains(
