@@ -173,6 +173,12 @@ pub enum DiagnosticKind {
     EvidenceNoOutcome {
         fact: String,
     },
+    /// Values of an enum or set fact that have no `label`: menus and explanations show a person
+    /// the bare name.
+    ValueWithoutLabel {
+        fact: String,
+        values: Vec<String>,
+    },
     /// `allow` names something that is not a warning.
     UnknownWarning {
         name: String,
@@ -203,6 +209,16 @@ pub enum DiagnosticKind {
     },
 }
 
+/// "value `a`", "values `a`, `b` and `c`".
+fn value_list(values: &[String]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    match quoted.as_slice() {
+        [one] => format!("value {one}"),
+        [rest @ .., last] => format!("values {} and {last}", rest.join(", ")),
+        [] => "no value".into(),
+    }
+}
+
 /// The usual name of a control character.
 fn control_name(code: u32) -> &'static str {
     const C0: [&str; 32] = [
@@ -228,6 +244,7 @@ pub const WARNING_CODES: &[&str] = &[
     "undo-without-run",
     "fix-without-undo",
     "unused-parameter",
+    "value-without-label",
 ];
 
 impl DiagnosticKind {
@@ -279,6 +296,7 @@ impl DiagnosticKind {
             K::EvidenceExceedsOne { .. } => "evidence-exceeds-one",
             K::EvidenceIncomplete { .. } => "evidence-incomplete",
             K::EvidenceNoOutcome { .. } => "evidence-no-outcome",
+            K::ValueWithoutLabel { .. } => "value-without-label",
             K::UnknownWarning { .. } => "unknown-warning",
             K::InvalidPattern { .. } => "invalid-pattern",
             K::MisspeltDeclaration { .. } => "misspelt-declaration",
@@ -300,6 +318,7 @@ impl DiagnosticKind {
             | K::UndoWithoutRun { .. }
             | K::NoUndo { .. }
             | K::UnusedParameter { .. }
+            | K::ValueWithoutLabel { .. }
             | K::ControlCharacter { .. }
             | K::NoSymptom => Severity::Warning,
             _ => Severity::Error,
@@ -314,6 +333,11 @@ impl DiagnosticKind {
             K::InvalidParameterName { name, reason } => {
                 format!("`{name}` cannot be a parameter's name: {reason}")
             }
+            K::ValueWithoutLabel { fact, values } => format!(
+                "{} of fact `{fact}` {} no `label`, so a person reads the bare name",
+                value_list(values),
+                if values.len() == 1 { "has" } else { "have" }
+            ),
             K::UnusedParameter { parameter } => format!(
                 "parameter `{parameter}` is not read by any script of the knowledge base (no `${parameter}` or `$env:{parameter}`)"
             ),
@@ -449,6 +473,7 @@ impl DiagnosticKind {
             K::InvalidPattern { message } => format!("this pattern cannot be used: {message}"),
             K::InvalidParameterName { .. }
             | K::UnusedParameter { .. }
+            | K::ValueWithoutLabel { .. }
             | K::ControlCharacter { .. }
             | K::MisspeltDeclaration { .. } => self.authoring_message(),
             K::UndoWithoutRun { fix } => {

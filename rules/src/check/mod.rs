@@ -1270,6 +1270,38 @@ impl Checker {
         }
     }
 
+    /// `value-without-label`: the values a menu would show a person by their bare names.
+    fn check_value_labels(&mut self) {
+        for (i, fact) in self.model.facts.iter().enumerate() {
+            // A menu shows the values of a fact a person is asked.
+            let (FactType::Enum(values) | FactType::Set(values)) = &fact.ty else { continue };
+            if fact.ask.is_none() {
+                continue;
+            }
+            let unlabelled: Vec<String> = (0..values.len() as u32)
+                .filter(|j| !fact.unknown_values.contains(j))
+                .filter(|j| fact.value_labels.iter().all(|(k, _)| k != j))
+                .map(|j| values[j as usize].clone())
+                .collect();
+            if unlabelled.is_empty() {
+                continue;
+            }
+            let example = format!("label {} \"how a person reads it\"", unlabelled[0]);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticKind::ValueWithoutLabel {
+                        fact: fact.name.clone(),
+                        values: unlabelled,
+                    },
+                    self.fact_name_spans[i],
+                )
+                .with_hint(format!(
+                    "give each value the words a menu shows: `{example}` in the fact's block (or `allow value_without_label`)"
+                )),
+            );
+        }
+    }
+
     fn check_whole(&mut self, complete: bool) {
         self.check_priors();
         self.check_rule_cycles();
@@ -1333,6 +1365,7 @@ impl Checker {
                 );
             }
         }
+        self.check_value_labels();
         let evidenced: std::collections::HashSet<VariableId> =
             self.model.findings.iter().map(|f| f.variable).collect();
         let unused: Vec<Span> = self
