@@ -543,7 +543,7 @@ fn kb_listing(kb: Option<&Path>) -> Result<String, UsageError> {
             let _ = writeln!(out, "  {name}");
         }
     }
-    let kb_option = kb.map(|p| format!(" --kb {}", p.display())).unwrap_or_default();
+    let kb_option = search::kb_option(kb, None);
     let _ = write!(
         out,
         "\nits symptoms: triage{kb_option} symptoms\ncopy it to start your own: triage{kb_option} kb export DIR\n"
@@ -756,4 +756,14 @@ pub(crate) fn read_fact_inputs(
         return Ok(Err(ExitCode::FAILURE));
     }
     Ok(Ok(facts))
+}
+
+/// `text` as one shell word a person can paste: as it is when nothing in it is special to a
+/// shell, else quoted; `None` when no word can carry it (a NUL).
+pub(crate) fn shell_word(text: &str) -> Option<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-.,:/=@%+".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return Some(text.to_string());
+    }
+    triage_renderers::plan::quote::bash(text).ok()
 }

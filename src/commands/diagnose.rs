@@ -100,16 +100,6 @@ pub fn diagnose(kb: Option<PathBuf>, args: &DiagnoseArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `text` as one shell word a person can paste: as it is when nothing in it is special to a
-/// shell, else quoted; `None` when no word can carry it (a NUL).
-fn shell_word(text: &str) -> Option<String> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-.,:/=@%+".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        return Some(text.to_string());
-    }
-    triage_renderers::plan::quote::bash(text).ok()
-}
-
 /// The words that give `ask` and `plan` this diagnosis's facts again, each a shell word.
 struct GoOnWords {
     /// `--kb PATH`, when one was named.
@@ -129,12 +119,12 @@ fn go_on_words(
     kept_from_text: &[usize],
 ) -> Option<GoOnWords> {
     let kb = match kb {
-        Some(kb) => Some(format!("--kb {}", shell_word(kb)?)),
+        Some(kb) => Some(format!("--kb {}", super::shell_word(kb)?)),
         None => None,
     };
     let file = match args.facts.as_slice() {
         [] => None,
-        [one] if one != Path::new("-") => Some(shell_word(&one.display().to_string())?),
+        [one] if one != Path::new("-") => Some(super::shell_word(&one.display().to_string())?),
         _ => return None,
     };
     Some(GoOnWords { kb, file, flags: fact_flags(args, extracted, kept_from_text)? })
@@ -149,7 +139,7 @@ fn fact_flags(
 ) -> Option<String> {
     let mut words = Vec::new();
     for assignment in &args.facts_set {
-        words.push(format!("--fact {}", shell_word(assignment)?));
+        words.push(format!("--fact {}", super::shell_word(assignment)?));
     }
     let mut seen = Vec::new();
     for found in extracted.iter().filter(|e| kept_from_text.contains(&e.fact.index())) {
@@ -161,7 +151,7 @@ fn fact_flags(
         let values: Vec<&str> =
             extracted.iter().filter(|e| e.fact == found.fact).map(|e| e.value.as_str()).collect();
         let assignment = format!("{}={}", found.name, values.join(","));
-        words.push(format!("--fact {}", shell_word(&assignment)?));
+        words.push(format!("--fact {}", super::shell_word(&assignment)?));
     }
     Some(words.join(" "))
 }

@@ -141,7 +141,11 @@ pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
 /// embedded knowledge base the symptom is from when it is not the default; else nothing.
 pub(super) fn kb_option(kb: Option<&Path>, embedded: Option<&str>) -> String {
     match (kb, embedded) {
-        (Some(path), _) => format!(" --kb {}", path.display()),
+        // A path a shell would split or expand is quoted, so the line pastes as it reads.
+        (Some(path), _) => {
+            let text = path.display().to_string();
+            format!(" --kb {}", super::shell_word(&text).unwrap_or(text))
+        }
         (None, Some(name)) if name != crate::embedded::DEFAULT => format!(" --kb {name}"),
         _ => String::new(),
     }
@@ -165,7 +169,7 @@ pub(super) fn nothing_fits(
         out.push_str("Closest, with only some of the words:\n");
         candidates(&mut out, &miss.near, pick, true);
     }
-    let kb_option = kb.map(|p| format!(" --kb {}", p.display())).unwrap_or_default();
+    let kb_option = kb_option(kb, None);
     let _ = writeln!(
         out,
         "Start without a symptom: triage{kb_option} ask (it asks what the dialog says),\n\

@@ -578,22 +578,6 @@ fn embedded_stdout(args: &[&str]) -> String {
     String::from_utf8(output).unwrap()
 }
 
-/// Runs `command` as a person pastes it: by bash, in `dir`, with this build first on the PATH.
-fn pasted_into_bash(command: &str, dir: &std::path::Path) -> bool {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_triage")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    std::process::Command::new("bash")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .env("PATH", &path)
-        .env_remove("TRIAGE_KB")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap()
-        .success()
-}
-
 #[test]
 fn what_next_names_commands_that_run_as_printed_and_quote_what_the_facts_hold() {
     // Backticks delimit the commands in the output, so the hostile value holds none.
@@ -607,13 +591,13 @@ fn what_next_names_commands_that_run_as_printed_and_quote_what_the_facts_hold() 
     // The value arrives whole, and nothing in it ran.
     let dir = tempfile::tempdir().unwrap();
     let ask_run = format!("{} --answers /dev/null --save saved.json", ask[0]);
-    assert!(pasted_into_bash(&ask_run, dir.path()), "{ask_run}");
+    assert!(crate::support::pasted_into_bash(&ask_run, dir.path()), "{ask_run}");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("saved.json")).unwrap())
             .unwrap();
     assert_eq!(saved["sshd_config_error"], hostile, "{saved}");
     let plan_run = format!("{} --shell bash -o plan.sh", plan[0]);
-    assert!(pasted_into_bash(&plan_run, dir.path()), "{plan_run}");
+    assert!(crate::support::pasted_into_bash(&plan_run, dir.path()), "{plan_run}");
     assert!(dir.path().join("plan.sh").is_file());
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

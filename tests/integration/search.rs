@@ -41,6 +41,36 @@ fn search_finds_whole_words_once_per_symptom() {
     );
 }
 
+/// A `--kb` path a shell would split comes back quoted in the commands search suggests, so the
+/// line runs as pasted.
+#[test]
+fn the_next_commands_quote_a_knowledge_base_path_with_spaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("our kb (rdp)");
+    std::fs::create_dir(&kb).unwrap();
+    for entry in std::fs::read_dir(crate::support::root().join("knowledge/rdp")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "kb") {
+            std::fs::copy(&path, kb.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let output = triage()
+        .args(["search", "black screen", "--kb"])
+        .arg(&kb)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    let guide = text
+        .split('`')
+        .find(|part| part.starts_with("triage") && part.contains(" guide "))
+        .unwrap_or_else(|| panic!("no guide command in {text}"));
+    assert!(guide.contains("'"), "the path is quoted: {guide}");
+    assert!(crate::support::pasted_into_bash(guide, dir.path()), "{guide}");
+}
+
 #[test]
 fn search_says_when_nothing_fits_and_exits_1() {
     for (query, why) in [

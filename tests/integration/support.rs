@@ -47,3 +47,19 @@ pub(crate) fn records_in(dir: &Path) -> (Vec<Record>, Vec<PathBuf>) {
     }
     (records, files)
 }
+
+/// Runs `command` as a person pastes it: by bash, in `dir`, with this build first on the PATH.
+pub(crate) fn pasted_into_bash(command: &str, dir: &std::path::Path) -> bool {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_triage")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    std::process::Command::new("bash")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env("PATH", &path)
+        .env_remove("TRIAGE_KB")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
