@@ -204,26 +204,8 @@ fn powershell_literal(script: &str, name: &str) -> String {
     let lines: Vec<&str> = script.lines().filter(|l| l.starts_with(&prefix)).collect();
     assert_eq!(lines.len(), 1, "one assignment to ${name}");
     let literal = lines[0][prefix.len() - 1..].to_string();
-    assert!(literal.ends_with('\'') && literal.len() >= 2, "{literal}");
-    let inner: Vec<char> = literal.chars().collect();
-    let inner = &inner[1..inner.len() - 1];
-    let quotes = triage_renderers::plan::quote::POWERSHELL_SINGLE_QUOTES;
-    let mut out = String::new();
-    let mut i = 0;
-    while i < inner.len() {
-        if quotes.contains(&inner[i]) {
-            assert!(
-                i + 1 < inner.len() && quotes.contains(&inner[i + 1]),
-                "a lone quote ends it early"
-            );
-            out.push(inner[i + 1]);
-            i += 2;
-        } else {
-            out.push(inner[i]);
-            i += 1;
-        }
-    }
-    out
+    triage_renderers::plan::quote::read_powershell(&literal)
+        .unwrap_or_else(|| panic!("not one literal: {literal}"))
 }
 
 #[test]

@@ -49,6 +49,32 @@ pub fn powershell(text: &str) -> Result<String, NulInValue> {
     Ok(out)
 }
 
+/// PowerShell's reading of one verbatim string `'…'`: any single-quote character followed by
+/// another one stands for the second. `None` when `literal` is not exactly one such string (a
+/// lone quote would end it early). The inverse of [`powershell`]: tests read scripts back
+/// with it.
+///
+/// ```
+/// use triage_renderers::plan::quote;
+/// assert_eq!(quote::read_powershell("'it''s'").as_deref(), Some("it's"));
+/// assert_eq!(quote::read_powershell("'it's'"), None);
+/// ```
+#[must_use]
+pub fn read_powershell(literal: &str) -> Option<String> {
+    let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if POWERSHELL_SINGLE_QUOTES.contains(&c) {
+            let next = chars.next().filter(|n| POWERSHELL_SINGLE_QUOTES.contains(n))?;
+            out.push(next);
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
 /// `text` as one bash word that expands to exactly `text`.
 ///
 /// Without an apostrophe it is single-quoted (`'…'`, where nothing is special). With one, it
@@ -137,6 +163,16 @@ mod tests {
         // Double quotes, `$`, backticks are plain characters in a verbatim string.
         assert_eq!(powershell("\"$x`n").unwrap(), "'\"$x`n'");
         assert_eq!(powershell("a\r\nb").unwrap(), "'a\r\nb'");
+    }
+
+    #[test]
+    fn a_powershell_literal_reads_back_as_the_text() {
+        for text in ["", "a'b", "\u{2018}x\u{2019}", "''", "\"$x`n", "a\r\nb"] {
+            assert_eq!(read_powershell(&powershell(text).unwrap()).as_deref(), Some(text));
+        }
+        assert_eq!(read_powershell("'a'b'"), None, "a lone quote ends the string");
+        assert_eq!(read_powershell("'a"), None);
+        assert_eq!(read_powershell("'"), None);
     }
 
     #[test]

@@ -45,29 +45,9 @@ pub fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
     &source[node.byte_range()]
 }
 
-/// PowerShell's reading of a verbatim string: any single-quote character (' or U+2018–U+201B)
-/// followed by another one stands for the second.
+/// PowerShell's reading of a verbatim string.
 pub fn decode_powershell(literal: &str) -> String {
-    let quotes = plan::quote::POWERSHELL_SINGLE_QUOTES;
-    let inner: Vec<char> = literal.chars().collect();
-    assert!(inner.len() >= 2 && inner[0] == '\'' && inner[inner.len() - 1] == '\'', "{literal}");
-    let inner = &inner[1..inner.len() - 1];
-    let mut out = String::new();
-    let mut i = 0;
-    while i < inner.len() {
-        if quotes.contains(&inner[i]) {
-            assert!(
-                i + 1 < inner.len() && quotes.contains(&inner[i + 1]),
-                "lone quote in {literal}"
-            );
-            out.push(inner[i + 1]);
-            i += 2;
-        } else {
-            out.push(inner[i]);
-            i += 1;
-        }
-    }
-    out
+    plan::quote::read_powershell(literal).unwrap_or_else(|| panic!("not one literal: {literal}"))
 }
 
 /// bash's reading of `'…'` and `$'…'`.
