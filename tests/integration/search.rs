@@ -67,7 +67,7 @@ fn the_next_commands_quote_a_knowledge_base_path_with_spaces() {
         .split('`')
         .find(|part| part.starts_with("triage") && part.contains(" guide "))
         .unwrap_or_else(|| panic!("no guide command in {text}"));
-    assert!(guide.contains("'"), "the path is quoted: {guide}");
+    assert!(guide.contains('\''), "the path is quoted: {guide}");
     assert!(crate::support::pasted_into_bash(guide, dir.path()), "{guide}");
 }
 
