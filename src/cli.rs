@@ -619,6 +619,11 @@ pub struct AskArgs {
     /// Stop asking once a cause is at least this likely (above 0, at most 1)
     #[arg(long, value_name = "P", default_value_t = 0.8)]
     pub confidence: f64,
+    /// Stop asking after this many questions (a "don't know" counts) and give the fixes in
+    /// order; it also stops after six questions without an answer
+    #[arg(long, value_name = "N", default_value_t = triage_engine::wizard::DEFAULT_MAX_QUESTIONS as u16,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_questions: u16,
     /// Write what was learned (the facts given and the answers) to this fact file at the end
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,

@@ -314,7 +314,8 @@ pub fn interview(
     let mut stop = String::from("asked the most questions an interview allows");
     let mut last = None;
     while questions.len() < MAX_INTERVIEW_QUESTIONS {
-        let Some(turn) = wizard::step(engine, None, &facts, &declined, settings) else {
+        let Some(turn) = wizard::step(engine, None, &facts, &declined, questions.len(), settings)
+        else {
             stop = "the answers rule out every symptom".into();
             last = None;
             break;

@@ -153,7 +153,12 @@ pub(crate) struct Wizard<'e> {
 }
 
 impl<'e> Wizard<'e> {
-    fn new(engine: &'e Engine, symptom: Option<SymptomId>, seed: FactSet, confidence: f64) -> Self {
+    fn new(
+        engine: &'e Engine,
+        symptom: Option<SymptomId>,
+        seed: FactSet,
+        settings: WizardSettings,
+    ) -> Self {
         let mut facts = seed;
         facts.symptom = symptom;
         Wizard {
@@ -163,14 +168,21 @@ impl<'e> Wizard<'e> {
             facts,
             declined: Vec::new(),
             history: Vec::new(),
-            settings: WizardSettings { confidence },
+            settings,
             kb_option: String::new(),
         }
     }
 
     /// The next step; `None` when the answers rule every symptom out.
     fn step(&self) -> Option<WizardStep> {
-        wizard::step(self.engine, self.symptom, &self.facts, &self.declined, self.settings)
+        wizard::step(
+            self.engine,
+            self.symptom,
+            &self.facts,
+            &self.declined,
+            self.answered(),
+            self.settings,
+        )
     }
 
     /// The symptom the session is about now: the one asked about, else the one the facts
@@ -530,7 +542,12 @@ fn session(
         Start::Nothing => return Ok(ExitCode::FAILURE),
         Start::RuledOut => return Ok(ExitCode::from(super::EXIT_NO_SYMPTOM)),
     };
-    let mut wizard = Wizard::new(engine, symptom, seed, args.confidence);
+    let settings = WizardSettings {
+        confidence: args.confidence,
+        max_questions: usize::from(args.max_questions),
+        ..WizardSettings::default()
+    };
+    let mut wizard = Wizard::new(engine, symptom, seed, settings);
     wizard.kb_option = place.kb_option();
     match symptom {
         Some(symptom) => {

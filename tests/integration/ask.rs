@@ -104,6 +104,28 @@ fn back_undoes_answers_and_dont_knows_any_number_of_times() {
     assert!(!stdout.contains("\nAnswers:"), "everything was undone: {stdout}");
 }
 
+/// A conversation stops at `--max-questions` (a "don't know" counts), or after six questions
+/// without an answer, says so, and gives the fixes in order; facts given with `--fact` are not
+/// questions.
+#[test]
+fn asking_stops_at_the_most_questions_allowed_and_goes_on_to_the_fixes() {
+    let (stdout, stderr, code) = ask(
+        &["--fact", "error_code=0x904", "--max-questions", "2"],
+        "dont know\ndont know\ndont know\n",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(questions(&stdout).len(), 2, "{stdout}");
+    assert!(stdout.contains("2 questions asked, enough for one conversation"), "{stdout}");
+    assert!(stdout.contains("1. "), "the fixes in order follow: {stdout}");
+    let (stdout, stderr, code) = ask(&["--fact", "error_code=0x904"], &"dont know\n".repeat(12));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(questions(&stdout).len(), 6, "{stdout}");
+    assert!(stdout.contains("6 questions had no answer"), "{stdout}");
+    let (_, stderr, code) = ask(&["--max-questions", "0"], "");
+    assert_eq!(code, Some(2), "zero is refused");
+    assert!(stderr.contains("--max-questions"), "{stderr}");
+}
+
 #[test]
 fn dont_know_moves_on_and_is_saved_as_unknown() {
     let scratch = tempfile::tempdir().unwrap();

@@ -206,9 +206,15 @@ fn outcome_record<'a>(app: &'a App, body: &str) -> Result<(Record, &'a Base, Str
     let model = engine.model();
     let reader = FactReader::new(model);
     let facts = session.facts(&reader)?;
-    let step =
-        wizard::step(engine, session.symptom, &facts, &session.declined(), app.inner.settings)
-            .ok_or(WebError::NoSymptom)?;
+    let step = wizard::step(
+        engine,
+        session.symptom,
+        &facts,
+        &session.declined(),
+        session.asked(),
+        app.inner.settings,
+    )
+    .ok_or(WebError::NoSymptom)?;
     let repair = repair_sequence(engine, &step.diagnosis);
     let shown: Vec<&str> = repair.steps.iter().map(|s| model.fix(s.fix).name.as_str()).collect();
     let mut results: Vec<Option<FixResult>> = vec![None; shown.len()];

@@ -413,6 +413,7 @@ fn wizard_page(app: &App, query: Option<&str>) -> Response {
         session.symptom,
         &facts,
         &session.declined(),
+        session.asked(),
         app.inner.settings,
     ) else {
         return error_page(app, &WebError::NoSymptom);

@@ -223,6 +223,13 @@ impl Session {
         Ok(facts)
     }
 
+    /// How many questions the conversation has asked: the answers and the "don't know"s, not
+    /// the facts read from a paste.
+    #[must_use]
+    pub fn asked(&self) -> usize {
+        self.history.iter().filter(|e| !matches!(e, Entry::Read { .. })).count()
+    }
+
     /// The facts the person could not answer.
     #[must_use]
     pub fn declined(&self) -> Vec<FactId> {
@@ -456,6 +463,7 @@ fix f { title "F" fixes c cost 1m }
         let facts = session.facts(&reader).expect("valid");
         assert!(facts.get(model.fact_id("changes").expect("fact")).is_some());
         assert_eq!(session.declined(), vec![model.fact_id("port_open").expect("fact")]);
+        assert_eq!(session.asked(), 3, "two answers and a don't know");
     }
 
     #[test]
@@ -552,6 +560,7 @@ fix f { title "F" fixes c cost 1m }
         let facts = again.facts(&reader).expect("valid");
         assert!(facts.get(model.fact_id("error_code").expect("fact")).is_some());
         assert!(again.declined().is_empty());
+        assert_eq!(again.asked(), 0, "what a paste says was not asked");
         // What is known wins over a second paste.
         let mut answered =
             Session::parse(&reader, Some("symptom=fails&f.error_code=0x905")).expect("parses");
