@@ -24,13 +24,19 @@ fn guide_for_an_error_code_with_the_embedded_knowledge_base() {
     assert!(md.contains("### Fix 1: "));
     // The code typed is a known fact: the guide is tailored to it and does not ask it.
     assert!(md.contains("tailored to the facts"), "{md}");
-    assert!(
-        md.contains("| Error code shown by the Remote Desktop client (`error_code`) | 0x904 |")
-    );
+    // In plain words: the known fact by its title, no ids, no bits, no condition.
+    assert!(md.contains("| Error code shown by the Remote Desktop client | 0x904 |"), "{md}");
+    for engine_words in ["`error_code`", "`network_path_instability`", "bits of information"] {
+        assert!(!md.contains(engine_words), "the short guide says {engine_words}: {md}");
+    }
+    assert!(!md.contains("It is recognised by"), "{md}");
     // Short by default: the complete reference is one flag away, several times as long.
     assert!(md.contains("This is the short guide"), "{md}");
     let full = stdout_of(triage().args(["guide", "0x904", "--full"]));
     assert!(!full.contains("This is the short guide"));
+    // The complete reference keeps the names an author looks up.
+    assert!(full.contains("(`error_code`) | 0x904 |"), "{full}");
+    assert!(full.contains("bits of information"));
     assert!(md.lines().count() <= 350, "{} lines", md.lines().count());
     assert!(full.lines().count() > 3 * md.lines().count());
     // Words of the message, spread over several arguments, find the same symptom.
