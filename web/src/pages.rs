@@ -908,41 +908,36 @@ fn session_plan(
     Ok((file_stem(&name), plan))
 }
 
-/// The repair plan as a PowerShell script.
-pub(crate) async fn plan_powershell(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    app.offload(Work::Page, "/wizard/plan.ps1", move |app| {
-        match session_plan(app, query.as_deref(), triage_renderers::plan::powershell::render) {
-            Ok((stem, script)) => {
-                attachment("text/plain; charset=utf-8", &format!("plan-{stem}.ps1"), script)
-            }
-            Err(e) => error_page(app, &e),
-        }
+/// A repair plan as a download: the script or document `render` writes, as `plan-NAME.EXT`.
+async fn plan_download(
+    app: App,
+    query: Option<String>,
+    path: &'static str,
+    content_type: &'static str,
+    extension: &'static str,
+    render: fn(&RepairPlan<'_>) -> Result<String, PlanError>,
+) -> Response {
+    app.offload(Work::Page, path, move |app| match session_plan(app, query.as_deref(), render) {
+        Ok((stem, plan)) => attachment(content_type, &format!("plan-{stem}.{extension}"), plan),
+        Err(e) => error_page(app, &e),
     })
     .await
+}
+
+/// The repair plan as a PowerShell script.
+pub(crate) async fn plan_powershell(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    let render = triage_renderers::plan::powershell::render;
+    plan_download(app, query, "/wizard/plan.ps1", "text/plain; charset=utf-8", "ps1", render).await
 }
 
 /// The repair plan as a bash script.
 pub(crate) async fn plan_bash(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    app.offload(Work::Page, "/wizard/plan.sh", move |app| {
-        match session_plan(app, query.as_deref(), triage_renderers::plan::bash::render) {
-            Ok((stem, script)) => {
-                attachment("text/x-shellscript", &format!("plan-{stem}.sh"), script)
-            }
-            Err(e) => error_page(app, &e),
-        }
-    })
-    .await
+    let render = triage_renderers::plan::bash::render;
+    plan_download(app, query, "/wizard/plan.sh", "text/x-shellscript", "sh", render).await
 }
 
 /// The repair plan as JSON.
 pub(crate) async fn plan_json(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
-    app.offload(Work::Page, "/wizard/plan.json", move |app| {
-        match session_plan(app, query.as_deref(), |plan| {
-            Ok(triage_renderers::plan::json::render(plan))
-        }) {
-            Ok((stem, json)) => attachment("application/json", &format!("plan-{stem}.json"), json),
-            Err(e) => error_page(app, &e),
-        }
-    })
-    .await
+    let render = |plan: &RepairPlan<'_>| Ok(triage_renderers::plan::json::render(plan));
+    plan_download(app, query, "/wizard/plan.json", "application/json", "json", render).await
 }
