@@ -24,7 +24,7 @@
 use crate::facts::{FactReader, FactSet};
 use crate::infer::{Engine, MatchedBy, SymptomDiagnosis};
 use crate::value::Overlay;
-use crate::wizard::{self, WizardSettings};
+use crate::wizard::{self, Stop, WizardSettings};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use triage_rules::model::FactId;
@@ -109,6 +109,9 @@ pub struct Interview {
     pub answered: usize,
     /// Why asking stopped.
     pub stop: String,
+    /// The same as a stable name: a [`crate::wizard::Stop::kind`], or `interview_limit` when
+    /// the interview reached [`MAX_INTERVIEW_QUESTIONS`].
+    pub stop_reason: &'static str,
     /// The case passes on the ranking at the stop.
     pub passed: bool,
     /// Where `expected_top` ranks at the stop (as [`CaseResult::rank`]).
@@ -312,18 +315,22 @@ pub fn interview(
     let mut questions = Vec::new();
     let mut answered = 0;
     let mut stop = String::from("asked the most questions an interview allows");
+    let mut stop_reason = "interview_limit";
     let mut last = None;
     while questions.len() < MAX_INTERVIEW_QUESTIONS {
         let Some(turn) = wizard::step(engine, None, &facts, &declined, questions.len(), settings)
         else {
             stop = "the answers rule out every symptom".into();
+            stop_reason = Stop::NoSymptom.kind();
             last = None;
             break;
         };
         let fact = turn.question_fact;
         last = Some(turn.diagnosis);
         let Some(fact) = fact else {
-            stop = turn.stop.map_or_else(|| "nothing to ask".into(), |s| s.describe());
+            let reason = turn.stop.unwrap_or(Stop::NothingToAsk);
+            stop = reason.describe();
+            stop_reason = reason.kind();
             break;
         };
         questions.push(model.fact(fact).name.clone());
@@ -340,6 +347,7 @@ pub fn interview(
         questions,
         answered,
         stop,
+        stop_reason,
         passed: judged.passed,
         rank: judged.rank,
         top: judged.top,

@@ -89,6 +89,19 @@ impl Stop {
         }
     }
 
+    /// The reason as a stable name, as `--format json` writes it (`not_worth_asking`).
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Stop::Confident { .. } => "confident",
+            Stop::NotWorthAsking => "not_worth_asking",
+            Stop::AskedEnough { .. } => "asked_enough",
+            Stop::ManyUnanswered { .. } => "many_unanswered",
+            Stop::NothingToAsk => "nothing_to_ask",
+            Stop::NoSymptom => "no_symptom",
+        }
+    }
+
     /// The reason in a sentence, naming a cause by its id (test reports, logs).
     #[must_use]
     pub fn describe(&self) -> String {

@@ -203,6 +203,7 @@ impl Summary {
                 "top1_at_stop": i.top1,
                 "passing_with_all_facts": i.passing,
                 "top1_at_stop_of_passing": i.top1_of_passing,
+                "stops": i.stops,
             })),
         })
     }
@@ -234,6 +235,12 @@ impl Summary {
                 "interview: median {} questions, p90 {}; top-1 at stop {} of {}; of the {} cases that pass with all their facts, {} are top-1 at stop",
                 i.median, i.p90, i.top1, i.cases, i.passing, i.top1_of_passing
             );
+            let stops: Vec<String> = i
+                .stops
+                .iter()
+                .map(|(reason, n)| format!("{} {n}", reason.replace('_', " ")))
+                .collect();
+            let _ = writeln!(out, "  stopped: {}", stops.join(", "));
         }
     }
 }
@@ -247,6 +254,8 @@ struct InterviewSummary {
     /// Cases that pass with all their facts, and how many of them are top-1 at the stop.
     passing: usize,
     top1_of_passing: usize,
+    /// How many interviews stopped for each reason ([`Interview::stop_reason`]), by name.
+    stops: std::collections::BTreeMap<&'static str, usize>,
 }
 
 impl InterviewSummary {
@@ -273,6 +282,13 @@ impl InterviewSummary {
             top1: interviews.iter().filter(|(_, i)| i.passed).count(),
             passing: passing.len(),
             top1_of_passing: passing.iter().filter(|(_, i)| i.passed).count(),
+            stops: interviews.iter().fold(
+                std::collections::BTreeMap::new(),
+                |mut stops, (_, i)| {
+                    *stops.entry(i.stop_reason).or_insert(0) += 1;
+                    stops
+                },
+            ),
         })
     }
 }
@@ -297,6 +313,7 @@ fn case_json(result: &CaseResult, interview: Option<&Interview>) -> serde_json::
             "asked": i.questions,
             "answered": i.answered,
             "stop": i.stop,
+            "stop_reason": i.stop_reason,
             "pass": i.passed,
             "rank": i.rank,
             "top": i.top,

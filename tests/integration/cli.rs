@@ -585,6 +585,11 @@ fn test_json_is_one_document_with_a_summary_and_every_case() {
         a["questions"].as_u64().unwrap() as usize
     );
     assert!(a["interview"]["stop"].as_str().unwrap().contains("disk_full"), "{a}");
+    assert_eq!(a["interview"]["stop_reason"], "confident", "{a}");
+    // The summary counts the stops by reason: one per case.
+    let stops = summary["interview"]["stops"].as_object().unwrap();
+    assert_eq!(stops.values().map(|n| n.as_u64().unwrap()).sum::<u64>(), 2, "{summary}");
+    assert_eq!(stops["confident"].as_u64(), Some(2), "both stop on a confident cause: {summary}");
     let b = &json["cases"][1];
     assert_eq!(b["pass"], false);
     assert_eq!(b["rank"], 2);
