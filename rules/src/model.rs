@@ -8,7 +8,8 @@
 use crate::ast::{CompareOp, Need, Place, Risk, Role, Shell};
 use crate::source::Span;
 use serde::Serialize;
-use std::collections::HashMap;
+// FxHash: the keys are names from the knowledge base being loaded, not from fact files.
+use rustc_hash::FxHashMap as HashMap;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

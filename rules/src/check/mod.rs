@@ -18,7 +18,8 @@ use crate::model::{
     VariableId,
 };
 use crate::source::Span;
-use std::collections::HashMap;
+// FxHash: the keys are names from the knowledge base being loaded, not from fact files.
+use rustc_hash::FxHashMap as HashMap;
 
 mod scripts;
 
@@ -172,7 +173,7 @@ impl Checker {
         }
         // Value name → index, so literals resolve in constant time (an error-code enum can
         // have thousands of values).
-        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut index: HashMap<String, u32> = HashMap::default();
         let ty = match &fact.ty {
             TypeExpr::Bool => FactType::Bool,
             TypeExpr::Int => FactType::Int,
@@ -1105,7 +1106,7 @@ impl Checker {
     /// one variable: no outcome twice, at most 1 in all, exactly 1 when every outcome is given.
     fn bind_evidence(&mut self) {
         let mut keys: Vec<VariableKey> = Vec::new();
-        let mut index: HashMap<VariableKey, VariableId> = HashMap::new();
+        let mut index: HashMap<VariableKey, VariableId> = HashMap::default();
         let mut intern = |key: VariableKey| {
             *index.entry(key).or_insert_with(|| {
                 keys.push(key);
