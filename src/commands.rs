@@ -543,7 +543,7 @@ fn kb_listing(kb: Option<&Path>) -> Result<String, UsageError> {
             let _ = writeln!(out, "  {name}");
         }
     }
-    let kb_option = search::kb_option(kb, None);
+    let kb_option = kb_option(kb, None);
     let _ = write!(
         out,
         "\nits symptoms: triage{kb_option} symptoms\ncopy it to start your own: triage{kb_option} kb export DIR\n"
@@ -766,4 +766,18 @@ pub(crate) fn shell_word(text: &str) -> Option<String> {
         return Some(text.to_string());
     }
     triage_renderers::plan::quote::bash(text).ok()
+}
+
+/// ` --kb …` for the command lines that take a symptom further: the `--kb` path, or the
+/// embedded knowledge base the symptom is from when it is not the default; else nothing.
+pub(crate) fn kb_option(kb: Option<&Path>, embedded: Option<&str>) -> String {
+    match (kb, embedded) {
+        // A path a shell would split or expand is quoted, so the line pastes as it reads.
+        (Some(path), _) => {
+            let text = path.display().to_string();
+            format!(" --kb {}", shell_word(&text).unwrap_or(text))
+        }
+        (None, Some(name)) if name != crate::embedded::DEFAULT => format!(" --kb {name}"),
+        _ => String::new(),
+    }
 }

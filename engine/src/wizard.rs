@@ -306,6 +306,22 @@ fix renew { title "Renew" fixes cert cost 30m }
     }
 
     #[test]
+    fn a_stop_kind_is_the_reason_json_writes() {
+        let stops = [
+            Stop::Confident { cause: "c".into(), posterior: 0.9 },
+            Stop::NotWorthAsking,
+            Stop::AskedEnough { asked: 12 },
+            Stop::ManyUnanswered { unanswered: 6 },
+            Stop::NothingToAsk,
+            Stop::NoSymptom,
+        ];
+        for stop in stops {
+            let json = serde_json::to_value(&stop).expect("serialises");
+            assert_eq!(json["reason"], stop.kind(), "{json}");
+        }
+    }
+
+    #[test]
     fn a_declined_question_is_not_asked_again() {
         let engine = engine();
         let model = engine.model();

@@ -409,8 +409,8 @@ impl Place {
     /// commands that take the case further.
     fn kb_option(&self) -> String {
         match self {
-            Place::Given(path) => super::search::kb_option(Some(path), None),
-            Place::Embedded { name, .. } => super::search::kb_option(None, Some(name)),
+            Place::Given(path) => super::kb_option(Some(path), None),
+            Place::Embedded { name, .. } => super::kb_option(None, Some(name)),
         }
     }
 

@@ -129,13 +129,11 @@ pub fn report(kb: Option<&Path>, args: &ReportArgs) -> Outcome {
     })?;
     let (kb_name, model, kb_option) = match given {
         Some((path, model)) => match knowledge(Some(&path)) {
-            Knowledge::Embedded(name) if name == crate::embedded::DEFAULT => {
-                (name.to_string(), model, String::new())
+            Knowledge::Embedded(name) => {
+                (name.to_string(), model, super::kb_option(None, Some(name)))
             }
-            Knowledge::Embedded(name) => (name.to_string(), model, format!(" --kb {name}")),
             Knowledge::Path(path) => {
-                let shown = path.display().to_string();
-                (shown.clone(), model, format!(" --kb {shown}"))
+                (path.display().to_string(), model, super::kb_option(Some(path), None))
             }
         },
         None => {
@@ -144,12 +142,7 @@ pub fn report(kb: Option<&Path>, args: &ReportArgs) -> Outcome {
                 anstream::eprintln!("error: the embedded knowledge base `{name}` has errors");
                 return Ok(ExitCode::FAILURE);
             };
-            let option = if name == crate::embedded::DEFAULT {
-                String::new()
-            } else {
-                format!(" --kb {name}")
-            };
-            (name.to_string(), model, option)
+            (name.to_string(), model, super::kb_option(None, Some(name)))
         }
     };
     // The report names the hosts file as a link from where the report is.

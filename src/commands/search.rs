@@ -124,7 +124,7 @@ pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
                 );
             }
             let best = &found[0];
-            let kb_option = kb_option(kb, best.knowledge_base);
+            let kb_option = super::kb_option(kb, best.knowledge_base);
             let symptom = &best.hit.symptom;
             let _ = writeln!(
                 out,
@@ -135,20 +135,6 @@ pub fn search(kb: Option<&Path>, args: &SearchArgs) -> Outcome {
         }
     }
     Ok(if found.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
-}
-
-/// ` --kb …` for the command lines that take a symptom further: the `--kb` path, or the
-/// embedded knowledge base the symptom is from when it is not the default; else nothing.
-pub(super) fn kb_option(kb: Option<&Path>, embedded: Option<&str>) -> String {
-    match (kb, embedded) {
-        // A path a shell would split or expand is quoted, so the line pastes as it reads.
-        (Some(path), _) => {
-            let text = path.display().to_string();
-            format!(" --kb {}", super::shell_word(&text).unwrap_or(text))
-        }
-        (None, Some(name)) if name != crate::embedded::DEFAULT => format!(" --kb {name}"),
-        _ => String::new(),
-    }
 }
 
 /// What to tell a person whose query fits no symptom well: why, the symptoms that came closest
@@ -169,7 +155,7 @@ pub(super) fn nothing_fits(
         out.push_str("Closest, with only some of the words:\n");
         candidates(&mut out, &miss.near, pick, true);
     }
-    let kb_option = kb_option(kb, None);
+    let kb_option = super::kb_option(kb, None);
     let _ = writeln!(
         out,
         "Start without a symptom: triage{kb_option} ask (it asks what the dialog says),\n\

@@ -10,9 +10,7 @@ fn triage() -> Command {
     cmd
 }
 
-fn stdout_of(cmd: &mut Command) -> String {
-    String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap()
-}
+use crate::support::stdout_of;
 
 #[test]
 fn guide_for_an_error_code_with_the_embedded_knowledge_base() {

@@ -2,6 +2,7 @@
 //! whole words, one line per symptom, and a plain "nothing fits" (exit 1) with the way to start
 //! without a symptom, instead of a guess.
 
+use crate::support::stdout_of;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -47,22 +48,8 @@ fn search_finds_whole_words_once_per_symptom() {
 fn the_next_commands_quote_a_knowledge_base_path_with_spaces() {
     let dir = tempfile::tempdir().unwrap();
     let kb = dir.path().join("our kb (rdp)");
-    std::fs::create_dir(&kb).unwrap();
-    for entry in std::fs::read_dir(crate::support::root().join("knowledge/rdp")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "kb") {
-            std::fs::copy(&path, kb.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    let output = triage()
-        .args(["search", "black screen", "--kb"])
-        .arg(&kb)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(output).unwrap();
+    stdout_of(triage().args(["--kb", "rdp", "kb", "export"]).arg(&kb));
+    let text = stdout_of(triage().args(["search", "black screen", "--kb"]).arg(&kb));
     let guide = text
         .split('`')
         .find(|part| part.starts_with("triage") && part.contains(" guide "))

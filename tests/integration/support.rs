@@ -10,6 +10,11 @@ pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The standard output of a command that must succeed.
+pub(crate) fn stdout_of(cmd: &mut Command) -> String {
+    String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap()
+}
+
 pub(crate) fn triage() -> Command {
     let mut cmd = Command::cargo_bin("triage").unwrap();
     cmd.current_dir(root())

@@ -7,7 +7,7 @@
 //! check the symptom, verify or undo a fix are left to `triage collect` and `triage plan`.
 //! Links only point at what the page shows; the full guide (`--full`) is the reference.
 
-use super::{BranchView, Guide, ItemRef, TreeView, sources_of};
+use super::{BranchView, Guide, ItemRef, TreeView};
 use serde::Serialize;
 
 /// How many questions deep the short guide's decision tree goes.
@@ -99,8 +99,12 @@ pub(super) fn shorten(guide: &mut Guide) {
     if let Some(lead) = guide.symptom.lead.take() {
         guide.symptom.description = Some(lead);
     }
+    // Nor the engine's words: a question's information in bits, the symptom's condition as an
+    // expression, the reference list (each cause and fix on the page names its sources).
+    guide.symptom.condition.clear();
     for question in &mut guide.questions {
         question.collect.clear();
+        question.gain = None;
     }
     for fix in &mut guide.fixes {
         fix.verify.clear();
@@ -115,7 +119,7 @@ pub(super) fn shorten(guide: &mut Guide) {
         }
     }
     guide.graph.clear();
-    guide.sources = sources_of(&guide.causes, &guide.fixes);
+    guide.sources.clear();
     guide.short = Some(Omitted {
         causes: omitted_causes,
         fixes: omitted_fixes,

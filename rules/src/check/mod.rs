@@ -1279,11 +1279,13 @@ impl Checker {
             if fact.ask.is_none() {
                 continue;
             }
-            let unlabelled: Vec<String> = (0..values.len() as u32)
-                .filter(|j| !fact.unknown_values.contains(j))
-                .filter(|j| fact.value_labels.iter().all(|(k, _)| k != j))
-                .map(|j| values[j as usize].clone())
-                .collect();
+            // Marked in one pass: an error-code enum can have thousands of values and labels.
+            let mut named = vec![false; values.len()];
+            for &j in fact.value_labels.iter().map(|(j, _)| j).chain(&fact.unknown_values) {
+                named[j as usize] = true;
+            }
+            let unlabelled: Vec<String> =
+                values.iter().zip(&named).filter(|(_, n)| !**n).map(|(v, _)| v.clone()).collect();
             if unlabelled.is_empty() {
                 continue;
             }
